@@ -1,0 +1,172 @@
+//! The codec's error type.
+//!
+//! Every decode failure names *where* it happened (the packet or dataset, then the field) and *why*.
+//! The type holds no reference to the input, so it can be stored, cloned and compared freely, and
+//! nom's `Incomplete` never escapes from it: a truncated complete buffer is [`DecodeReason::Truncated`],
+//! and streaming callers use the [`Deframer`](crate::Deframer), which waits for more bytes instead.
+
+use std::fmt;
+
+use nom::error::{ErrorKind, ParseError};
+
+/// A decode failure: which packet or dataset, which field, and why.
+///
+/// Displayed as `Init_Command_Ack.FriendlyName: string has no NUL terminator`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{context}.{field}: {reason}")]
+pub struct DecodeError {
+    /// The packet or dataset being decoded, spelled as in the spec (`Init_Command_Ack`, `DeviceInfo`).
+    pub context: &'static str,
+    /// The field being decoded when it failed (`FriendlyName`, `Length`, `Parameter3`).
+    pub field: &'static str,
+    /// What was wrong.
+    pub reason: DecodeReason,
+}
+
+/// Why a decode failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DecodeReason {
+    /// The input ended inside the field.
+    Truncated {
+        /// Bytes the field needs.
+        needed: u64,
+        /// Bytes that were left.
+        available: u64,
+    },
+    /// A length field is smaller than the fixed part it must cover.
+    LengthTooSmall {
+        /// The length announced.
+        length: u64,
+        /// The smallest legal value.
+        min: u64,
+    },
+    /// A length or count exceeds what this decoder accepts (a cap, not the wire maximum).
+    TooLarge {
+        /// The length or count announced.
+        length: u64,
+        /// The largest accepted value.
+        max: u64,
+    },
+    /// Bytes were left over after the last field.
+    TrailingBytes {
+        /// How many.
+        extra: u64,
+    },
+    /// A parameter block is not a whole number of 32-bit parameters, or has too many.
+    BadParameterBlock {
+        /// The block's length in bytes.
+        bytes: u64,
+        /// The most parameters allowed here.
+        max_params: u8,
+    },
+    /// UTF-16 text with an unpaired surrogate.
+    InvalidUtf16,
+    /// A NUL-terminated string has no terminator within its field.
+    MissingNul,
+    /// A counted string's last code unit is not NUL.
+    MissingTerminator,
+    /// Padding or reserved bytes that must be zero are not.
+    NonZeroPadding,
+    /// A data type code this decoder cannot size, so the value cannot be skipped.
+    UnknownDataType(u16),
+    /// A DevicePropDesc form flag other than none, range or enumeration.
+    UnknownFormFlag(u8),
+    /// A value that the field does not allow.
+    InvalidValue(&'static str),
+}
+
+impl fmt::Display for DecodeReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Truncated { needed, available } => {
+                write!(f, "truncated: needs {needed} bytes, {available} left")
+            }
+            Self::LengthTooSmall { length, min } => {
+                write!(f, "length {length} is smaller than the minimum {min}")
+            }
+            Self::TooLarge { length, max } => write!(f, "{length} exceeds the limit of {max}"),
+            Self::TrailingBytes { extra } => write!(f, "{extra} unexpected trailing bytes"),
+            Self::BadParameterBlock { bytes, max_params } => write!(
+                f,
+                "{bytes} bytes are not 0 to {max_params} whole 32-bit parameters"
+            ),
+            Self::InvalidUtf16 => f.write_str("invalid UTF-16 (unpaired surrogate)"),
+            Self::MissingNul => f.write_str("string has no NUL terminator"),
+            Self::MissingTerminator => f.write_str("counted string does not end with NUL"),
+            Self::NonZeroPadding => f.write_str("padding bytes are not zero"),
+            Self::UnknownDataType(code) => write!(f, "unknown data type 0x{code:04X}"),
+            Self::UnknownFormFlag(flag) => write!(f, "unknown form flag 0x{flag:02X}"),
+            Self::InvalidValue(what) => f.write_str(what),
+        }
+    }
+}
+
+impl DecodeError {
+    /// An error in `field` with no context yet; the enclosing parser adds it.
+    pub(crate) const fn new(field: &'static str, reason: DecodeReason) -> Self {
+        Self {
+            context: "",
+            field,
+            reason,
+        }
+    }
+
+    /// Sets the context unless an inner parser already did (the innermost context is the most precise).
+    #[must_use]
+    pub(crate) fn in_context(mut self, context: &'static str) -> Self {
+        if self.context.is_empty() {
+            self.context = context;
+        }
+        self
+    }
+}
+
+impl<I> ParseError<I> for DecodeError {
+    fn from_error_kind(_input: I, _kind: ErrorKind) -> Self {
+        // Only reached through a nom combinator used without a field wrapper.
+        Self::new("?", DecodeReason::InvalidValue("malformed input"))
+    }
+
+    fn append(_input: I, _kind: ErrorKind, other: Self) -> Self {
+        other
+    }
+}
+
+/// The result of a `parse_*` function: nom's `IResult` over bytes with a [`DecodeError`].
+pub type DecodeResult<'a, T> = nom::IResult<&'a [u8], T, DecodeError>;
+
+/// Adds a context to the error inside a nom error, leaving `Incomplete` alone.
+pub(crate) fn with_context<'a, T>(
+    r: DecodeResult<'a, T>,
+    context: &'static str,
+) -> DecodeResult<'a, T> {
+    r.map_err(|e| e.map(|d| d.in_context(context)))
+}
+
+/// Turns a complete-input nom result into a plain `Result`, mapping `Incomplete` to
+/// [`DecodeReason::Truncated`].
+pub(crate) fn finish<T>(
+    r: DecodeResult<'_, T>,
+    available: usize,
+    context: &'static str,
+) -> Result<(usize, T), DecodeError> {
+    match r {
+        Ok((rest, v)) => Ok((available - rest.len(), v)),
+        Err(nom::Err::Error(e) | nom::Err::Failure(e)) => Err(e.in_context(context)),
+        Err(nom::Err::Incomplete(needed)) => {
+            let more = match needed {
+                nom::Needed::Size(n) => n.get() as u64,
+                nom::Needed::Unknown => 1,
+            };
+            Err(DecodeError::new(
+                "Length",
+                DecodeReason::Truncated {
+                    needed: available as u64 + more,
+                    available: available as u64,
+                },
+            )
+            .in_context(context))
+        }
+    }
+}
