@@ -1,1 +1,3 @@
+//! Codec benchmarks (written with the codec issue).
+
 fn main() {}

@@ -1,0 +1,3 @@
+//! Fuzz bodies, shared by the cargo-fuzz targets in `fuzz/` and the corpus replay tests.
+//!
+//! Only built with the `fuzzing` feature.

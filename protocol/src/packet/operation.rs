@@ -1,0 +1,285 @@
+//! The packets of a running session (DC-X005 §2.3.6–2.3.14): requests, responses, events, the data
+//! phase, cancel and probes.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use crate::error::DecodeResult;
+use crate::ptp::codes::{EventCode, OperationCode, ResponseCode};
+use crate::types::{Params, TransactionId};
+use crate::wire::{self, PutLe};
+
+/// Operation_Request's DataPhaseInfo: whether a data phase follows and in which direction.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct DataPhaseInfo(pub u32);
+
+impl DataPhaseInfo {
+    /// No data phase, or data from responder to initiator (what every initiator sends for both).
+    pub const NO_DATA_OR_DATA_IN: Self = Self(1);
+    /// Data from initiator to responder follows.
+    pub const DATA_OUT: Self = Self(2);
+    /// The initiator does not know.
+    pub const UNKNOWN: Self = Self(3);
+}
+
+impl fmt::Debug for DataPhaseInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match *self {
+            Self::NO_DATA_OR_DATA_IN => "NoDataOrDataIn",
+            Self::DATA_OUT => "DataOut",
+            Self::UNKNOWN => "Unknown",
+            Self(other) => return write!(f, "DataPhaseInfo({other:#x})"),
+        };
+        f.write_str(name)
+    }
+}
+
+/// Operation_Request: starts a transaction. Carries 0–5 parameters, as many as the length says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct OperationRequest {
+    /// Whether data follows, and which way.
+    pub data_phase: DataPhaseInfo,
+    /// The operation.
+    pub code: OperationCode,
+    /// The transaction this request opens.
+    pub transaction_id: TransactionId,
+    /// Operation parameters.
+    pub params: Params,
+}
+
+impl OperationRequest {
+    /// Bytes after the header.
+    #[must_use]
+    pub fn encoded_len(&self) -> usize {
+        4 + 2 + 4 + self.params.encoded_len()
+    }
+
+    pub(crate) fn parse(i: &[u8]) -> DecodeResult<'_, Self> {
+        let (i, data_phase) = wire::u32_le(i, "DataPhaseInfo")?;
+        let (i, code) = wire::u16_le(i, "OperationCode")?;
+        let (i, transaction_id) = wire::u32_le(i, "TransactionID")?;
+        let (i, params) = Params::parse_block(i, 5)?;
+        Ok((
+            i,
+            Self {
+                data_phase: DataPhaseInfo(data_phase),
+                code: OperationCode(code),
+                transaction_id: TransactionId(transaction_id),
+                params,
+            },
+        ))
+    }
+
+    pub(crate) fn write(&self, out: &mut Vec<u8>) {
+        out.put_u32_le(self.data_phase.0);
+        out.put_u16_le(self.code.0);
+        out.put_u32_le(self.transaction_id.0);
+        self.params.write(out);
+    }
+}
+
+/// Operation_Response: ends a transaction with a response code and 0–5 parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct OperationResponse {
+    /// The result.
+    pub code: ResponseCode,
+    /// The transaction it ends.
+    pub transaction_id: TransactionId,
+    /// Response parameters.
+    pub params: Params,
+}
+
+impl OperationResponse {
+    /// Bytes after the header.
+    #[must_use]
+    pub fn encoded_len(&self) -> usize {
+        2 + 4 + self.params.encoded_len()
+    }
+
+    pub(crate) fn parse(i: &[u8]) -> DecodeResult<'_, Self> {
+        let (i, code) = wire::u16_le(i, "ResponseCode")?;
+        let (i, transaction_id) = wire::u32_le(i, "TransactionID")?;
+        let (i, params) = Params::parse_block(i, 5)?;
+        Ok((
+            i,
+            Self {
+                code: ResponseCode(code),
+                transaction_id: TransactionId(transaction_id),
+                params,
+            },
+        ))
+    }
+
+    pub(crate) fn write(&self, out: &mut Vec<u8>) {
+        out.put_u16_le(self.code.0);
+        out.put_u32_le(self.transaction_id.0);
+        self.params.write(out);
+    }
+}
+
+/// Event: a device event on the event connection, with 0–3 parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Event {
+    /// The event.
+    pub code: EventCode,
+    /// The transaction it relates to, if any (0xFFFFFFFF or 0 when none, depending on the device).
+    pub transaction_id: TransactionId,
+    /// Event parameters; the decoder accepts at most [`Event::MAX_PARAMS`].
+    pub params: Params,
+}
+
+impl Event {
+    /// The most parameters a PTP/IP Event carries.
+    pub const MAX_PARAMS: u8 = 3;
+
+    /// Bytes after the header.
+    #[must_use]
+    pub fn encoded_len(&self) -> usize {
+        2 + 4 + self.params.encoded_len()
+    }
+
+    pub(crate) fn parse(i: &[u8]) -> DecodeResult<'_, Self> {
+        let (i, code) = wire::u16_le(i, "EventCode")?;
+        let (i, transaction_id) = wire::u32_le(i, "TransactionID")?;
+        let (i, params) = Params::parse_block(i, Self::MAX_PARAMS)?;
+        Ok((
+            i,
+            Self {
+                code: EventCode(code),
+                transaction_id: TransactionId(transaction_id),
+                params,
+            },
+        ))
+    }
+
+    pub(crate) fn write(&self, out: &mut Vec<u8>) {
+        out.put_u16_le(self.code.0);
+        out.put_u32_le(self.transaction_id.0);
+        self.params.write(out);
+    }
+}
+
+/// Start_Data: opens a data phase and announces its total length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct StartData {
+    /// The transaction the data belongs to.
+    pub transaction_id: TransactionId,
+    /// Total payload bytes of the data phase, or [`StartData::UNKNOWN_LENGTH`].
+    pub total_length: u64,
+}
+
+impl StartData {
+    /// The all-ones length: the sender does not know the total in advance.
+    pub const UNKNOWN_LENGTH: u64 = u64::MAX;
+    /// Bytes after the header.
+    pub const LEN: usize = 12;
+
+    /// The total length, unless it is unknown.
+    #[must_use]
+    pub const fn known_length(&self) -> Option<u64> {
+        if self.total_length == Self::UNKNOWN_LENGTH {
+            None
+        } else {
+            Some(self.total_length)
+        }
+    }
+
+    pub(crate) fn parse(i: &[u8]) -> DecodeResult<'_, Self> {
+        let (i, transaction_id) = wire::u32_le(i, "TransactionID")?;
+        let (i, total_length) = wire::u64_le(i, "TotalDataLength")?;
+        Ok((
+            i,
+            Self {
+                transaction_id: TransactionId(transaction_id),
+                total_length,
+            },
+        ))
+    }
+
+    pub(crate) fn write(&self, out: &mut Vec<u8>) {
+        out.put_u32_le(self.transaction_id.0);
+        out.put_u64_le(self.total_length);
+    }
+}
+
+/// The body of a Data or End_Data packet: a transaction id and a piece of the payload.
+///
+/// Parsing borrows the payload; the [`Deframer`](crate::Deframer) never builds this type for data,
+/// it hands payload pieces out as they arrive instead.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct DataPacket<'a> {
+    /// The transaction the data belongs to.
+    pub transaction_id: TransactionId,
+    /// The payload bytes.
+    pub payload: Cow<'a, [u8]>,
+}
+
+impl DataPacket<'_> {
+    /// Bytes before the payload: header plus TransactionID.
+    pub const HEADER_LEN: usize = 12;
+
+    /// Writes the 12 bytes that precede a payload of `payload_len` bytes, for senders that keep the
+    /// payload elsewhere. `end` selects End_Data over Data.
+    pub fn write_header(
+        out: &mut Vec<u8>,
+        end: bool,
+        transaction_id: TransactionId,
+        payload_len: u32,
+    ) {
+        let packet_type = if end {
+            super::PacketType::END_DATA
+        } else {
+            super::PacketType::DATA
+        };
+        super::Header {
+            length: payload_len.saturating_add(Self::HEADER_LEN as u32),
+            packet_type,
+        }
+        .write(out);
+        out.put_u32_le(transaction_id.0);
+    }
+
+    /// Detaches the payload from the input.
+    #[must_use]
+    pub fn into_owned(self) -> DataPacket<'static> {
+        DataPacket {
+            transaction_id: self.transaction_id,
+            payload: Cow::Owned(self.payload.into_owned()),
+        }
+    }
+
+    pub(crate) fn parse(i: &[u8]) -> DecodeResult<'_, DataPacket<'_>> {
+        let (i, transaction_id) = wire::u32_le(i, "TransactionID")?;
+        Ok((
+            &i[i.len()..],
+            DataPacket {
+                transaction_id: TransactionId(transaction_id),
+                payload: Cow::Borrowed(i),
+            },
+        ))
+    }
+}
+
+impl fmt::Debug for DataPacket<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DataPacket")
+            .field("transaction_id", &self.transaction_id)
+            .field("payload_len", &self.payload.len())
+            .finish()
+    }
+}
+
+/// Cancel: abandons a transaction. Sent on the event connection by the side that cancels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Cancel {
+    /// The transaction to cancel.
+    pub transaction_id: TransactionId,
+}
+
+impl Cancel {
+    /// Cancels `transaction_id`.
+    #[must_use]
+    pub const fn new(transaction_id: TransactionId) -> Self {
+        Self { transaction_id }
+    }
+}
