@@ -170,3 +170,99 @@ pub(crate) fn finish<T>(
         }
     }
 }
+
+/// A fatal error of a PTP/IP connection.
+///
+/// Sticky: once a state machine has failed, every later call that can fail returns the same error,
+/// and it is reported exactly once as a `ConnectionLost` event.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The peer sent bytes that do not decode.
+    #[error("{channel}: {source}")]
+    Decode {
+        /// Where they came from.
+        channel: crate::Channel,
+        /// What was wrong.
+        source: DecodeError,
+    },
+    /// The peer sent a packet that makes no sense in the current state.
+    #[error("{channel}: unexpected {got} while {state}")]
+    UnexpectedPacket {
+        /// Where it came from.
+        channel: crate::Channel,
+        /// What it was (a packet or container type name).
+        got: String,
+        /// What the state machine was doing.
+        state: &'static str,
+    },
+    /// The responder refused the initiator with Init_Fail.
+    #[error("the responder refused the connection: {0}")]
+    InitFailed(crate::packet::InitFailReason),
+    /// A packet named a transaction other than the one in progress.
+    #[error("{channel}: packet for transaction {got} while transaction {expected} is in progress")]
+    TransactionMismatch {
+        /// Where it came from.
+        channel: crate::Channel,
+        /// The transaction in progress.
+        expected: crate::TransactionId,
+        /// The one the packet named.
+        got: crate::TransactionId,
+    },
+    /// A data phase carried more or fewer bytes than its Start_Data announced.
+    #[error("transaction {transaction}: data phase announced {announced} bytes but carried {received}")]
+    DataLength {
+        /// The transaction.
+        transaction: crate::TransactionId,
+        /// Bytes announced by Start_Data.
+        announced: u64,
+        /// Bytes received (so far, when it went over).
+        received: u64,
+    },
+    /// The peer did not answer in time.
+    #[error("timed out waiting for the {0}")]
+    TimedOut(crate::Timer),
+    /// A TCP connection ended, or could not be opened.
+    #[error("the {0} closed")]
+    ChannelClosed(crate::Channel),
+    /// A step of the session set-up was refused.
+    #[error("session set-up failed: {step} answered {response}")]
+    SetupRefused {
+        /// The step (`OpenSession`, `FujiInitSequence`…).
+        step: &'static str,
+        /// The response code.
+        response: crate::ResponseCode,
+    },
+}
+
+/// A command the state machine refused; nothing changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OperationError {
+    /// The session is not ready yet (still connecting or opening the session).
+    #[error("not ready: the session is still being set up")]
+    NotReady,
+    /// The connection is closing, closed or lost.
+    #[error("the connection is closed")]
+    Closed,
+    /// Too many operations are queued.
+    #[error("{0} operations are already queued")]
+    QueueFull(usize),
+    /// No such transaction is in progress or queued.
+    #[error("no transaction {0} is in progress")]
+    UnknownTransaction(crate::TransactionId),
+    /// The transaction has no data-out phase, or it is already complete.
+    #[error("transaction {0} is not sending data")]
+    NotSendingData(crate::TransactionId),
+    /// More data than the operation announced, or more than the framing can carry.
+    #[error("data length {len} exceeds the limit of {max}")]
+    DataTooLarge {
+        /// The length given.
+        len: u64,
+        /// The most allowed.
+        max: u64,
+    },
+    /// The request is malformed.
+    #[error("{0}")]
+    Invalid(&'static str),
+}

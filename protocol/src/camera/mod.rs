@@ -1,0 +1,1 @@
+//! Built-in virtual cameras: device models for the [`Responder`](crate::Responder).

@@ -1,0 +1,193 @@
+//! The two TCP connections of a PTP/IP session, what goes out on them, and how their bytes come in.
+//!
+//! DC-X005 runs one session over two connections: the *command/data* connection (requests,
+//! responses and data phases) and the *event* connection (device events, and probes/cancels in
+//! either direction). The state machines never touch a socket: they address every outgoing
+//! [`Transmit`] to a [`Channel`], and drivers map channels to sockets.
+
+use std::collections::VecDeque;
+
+use bytes::{Bytes, BytesMut};
+
+use crate::deframer::{DataKind, Deframer, DeframerConfig, Frame, Framing};
+use crate::error::DecodeError;
+use crate::fuji::Container;
+use crate::packet::Packet;
+use crate::types::TransactionId;
+
+/// One of a session's TCP connections.
+///
+/// Not to be confused with [`DeviceEvent`](crate::DeviceEvent), a PTP event that travels on
+/// [`Channel::Event`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Channel {
+    /// The command/data connection (port 15740, or 55740 on Fujifilm bodies).
+    Command,
+    /// The event connection (port 15740, or 55741 on Fujifilm bodies).
+    Event,
+}
+
+impl Channel {
+    /// Both channels, command first.
+    pub const ALL: [Self; 2] = [Self::Command, Self::Event];
+
+    pub(crate) const fn index(self) -> usize {
+        match self {
+            Self::Command => 0,
+            Self::Event => 1,
+        }
+    }
+}
+
+impl std::fmt::Display for Channel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Command => "command/data connection",
+            Self::Event => "event connection",
+        })
+    }
+}
+
+/// Bytes to write, in order, to one channel.
+///
+/// Each transmit holds whole packets where it can (a packet's header and body always leave
+/// together, since some cameras and Wireshark break on split packets); a long data payload may
+/// continue over several transmits.
+///
+/// **Opening connections.** The core asks for a connection by addressing a transmit to it: a
+/// driver opens the TCP connection for a channel when it first sees a transmit for that channel.
+/// A transmit may be empty (the Fujifilm event connection carries no init packet): it then only
+/// asks for the connection to be opened, and writing it writes nothing.
+#[must_use]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Transmit {
+    /// Where the bytes go.
+    pub channel: Channel,
+    /// The bytes.
+    pub payload: Bytes,
+}
+
+/// An outgoing queue for one channel, counting the bytes it holds.
+#[derive(Debug, Default)]
+pub(crate) struct OutQueue {
+    items: VecDeque<Bytes>,
+    bytes: usize,
+}
+
+impl OutQueue {
+    pub(crate) fn push(&mut self, b: Bytes) {
+        self.bytes += b.len();
+        self.items.push_back(b);
+    }
+
+    pub(crate) fn pop(&mut self) -> Option<Bytes> {
+        let b = self.items.pop_front()?;
+        self.bytes -= b.len();
+        Some(b)
+    }
+
+    pub(crate) const fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.items.clear();
+        self.bytes = 0;
+    }
+}
+
+/// Whether a TCP connection is open, as far as the core knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub(crate) enum LinkState {
+    /// No transmit has been addressed to it yet.
+    #[default]
+    Unopened,
+    /// In use.
+    Open,
+    /// The peer ended it (or the driver reported it could not be opened).
+    Eof,
+}
+
+/// What a [`Reader`] yields: whole control packets, and data payloads piece by piece.
+#[derive(Debug)]
+pub(crate) enum Inbound {
+    /// A PTP/IP control packet.
+    Packet(Packet<'static>),
+    /// A Fuji non-data container.
+    Container(Container<'static>),
+    /// A Fuji live-view frame (never expected on a session's channels).
+    LiveView,
+    /// A Data, End_Data or Fuji data packet begins.
+    DataBegin {
+        kind: DataKind,
+        transaction_id: TransactionId,
+        len: u32,
+    },
+    /// The next piece of its payload.
+    DataPiece(Bytes),
+    /// Its payload is complete.
+    DataEnd { kind: DataKind },
+}
+
+/// A deframer plus the bookkeeping that tells where a data packet's payload ends.
+#[derive(Debug)]
+pub(crate) struct Reader {
+    deframer: Deframer,
+    /// The data packet being read and the payload bytes still to come.
+    data: Option<(DataKind, u32)>,
+}
+
+impl Reader {
+    pub(crate) fn new(config: DeframerConfig) -> Self {
+        Self {
+            deframer: Deframer::new(config),
+            data: None,
+        }
+    }
+
+    pub(crate) fn push(&mut self, bytes: BytesMut) {
+        self.deframer.push(bytes);
+    }
+
+    pub(crate) fn set_framing(&mut self, framing: Framing) {
+        self.deframer.set_framing(framing);
+    }
+
+    pub(crate) fn buffered_len(&self) -> usize {
+        self.deframer.buffered_len()
+    }
+
+    pub(crate) fn next(&mut self) -> Result<Option<Inbound>, DecodeError> {
+        if let Some((kind, 0)) = self.data {
+            self.data = None;
+            return Ok(Some(Inbound::DataEnd { kind }));
+        }
+        let Some(frame) = self.deframer.next_frame()? else {
+            return Ok(None);
+        };
+        Ok(Some(match frame {
+            Frame::Packet(p) => Inbound::Packet(p),
+            Frame::Container(c) => Inbound::Container(c),
+            Frame::LiveView(_) => Inbound::LiveView,
+            Frame::DataStart(h) => {
+                self.data = Some((h.kind, h.payload_len));
+                Inbound::DataBegin {
+                    kind: h.kind,
+                    transaction_id: h.transaction_id,
+                    len: h.payload_len,
+                }
+            }
+            Frame::DataChunk(b) => {
+                if let Some((_, remaining)) = &mut self.data {
+                    // The deframer never hands out more than the announced payload.
+                    *remaining -= b.len() as u32;
+                }
+                Inbound::DataPiece(b)
+            }
+        }))
+    }
+}

@@ -1,0 +1,810 @@
+//! The Initiator: the client side of a PTP/IP session, as a sans-IO state machine.
+//!
+//! # Contract
+//!
+//! The state machine owns no socket, thread or clock. A driver feeds it:
+//! - bytes read from a connection: [`handle_input`](Initiator::handle_input);
+//! - the end of a connection (or a failure to open it): [`handle_eof`](Initiator::handle_eof);
+//! - the time, when the deadline from [`poll_timeout`](Initiator::poll_timeout) has passed:
+//!   [`handle_timeout`](Initiator::handle_timeout);
+//!
+//! and the application gives it commands ([`execute`](Initiator::execute),
+//! [`send_data`](Initiator::send_data), [`cancel`](Initiator::cancel), [`close`](Initiator::close)).
+//! After **every** one of these calls the driver drains, in this order:
+//! 1. [`poll_transmit`](Initiator::poll_transmit) until `None`, writing each [`Transmit`] to its
+//!    channel's socket, opening that socket first if the channel is not open yet;
+//! 2. [`poll_timeout`](Initiator::poll_timeout), the next deadline to wake up at;
+//! 3. [`poll_event`](Initiator::poll_event) until `None`.
+//!
+//! Backpressure: while [`wants_read`](Initiator::wants_read) is false for a channel the driver
+//! stops reading it. Undrained data chunks count against
+//! [`InitiatorConfig::recv_high_water`], so a 4 GiB GetObject passes through in bounded memory
+//! when the application drains events as it writes them out. A driver that can only write part of
+//! a transmit keeps the rest and writes it before polling the next one.
+//!
+//! Time: `now` must never go backwards. A spurious `handle_timeout` is harmless, and after
+//! `handle_timeout(t)` the next deadline is always later than `t`.
+//!
+//! ```
+//! use std::time::{Duration, Instant};
+//! use ptpip_protocol::{Channel, Dialect, FriendlyName, Guid};
+//! use ptpip_protocol::initiator::{Event, Initiator, InitiatorConfig};
+//!
+//! let name = FriendlyName::new("doc").unwrap();
+//! let mut now = Instant::now();
+//! let mut ini = Initiator::new(InitiatorConfig::new(Guid([7; 16]), name, Dialect::Generic), now);
+//! // The first transmit is the Init_Command_Request on the command channel.
+//! let t = ini.poll_transmit().unwrap();
+//! assert_eq!(t.channel, Channel::Command);
+//! assert!(ini.poll_transmit().is_none());
+//! // Nothing answers: the init timer fires and the connection is lost, once.
+//! now = ini.poll_timeout().unwrap();
+//! ini.handle_timeout(now);
+//! assert!(matches!(ini.poll_event(), Some(Event::ConnectionLost { .. })));
+//! assert!(ini.poll_event().is_none());
+//! assert!(ini.poll_timeout().is_none());
+//! ```
+
+mod inbound;
+mod types;
+
+use std::collections::VecDeque;
+use std::time::Instant;
+
+use bytes::{Bytes, BytesMut};
+
+pub use types::{
+    Completion, DataIn, DataPhase, DeviceEvent, Event, InitiatorConfig, Operation,
+    OperationFailure,
+};
+
+use crate::channel::{Channel, LinkState, OutQueue, Reader, Transmit};
+use crate::deframer::{DeframerConfig, Framing};
+use crate::error::{Error, OperationError};
+use crate::fuji::Container;
+use crate::packet::{
+    DataPacket, DataPhaseInfo, Dialect, InitCommandRequest, OperationRequest, Packet, StartData,
+};
+use crate::ptp::codes::{DevicePropCode, OperationCode};
+use crate::timer::{Timer, TimerTable};
+use crate::types::TransactionId;
+
+/// Where the session is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum State {
+    /// Init_Command_Request sent.
+    AwaitCommandAck,
+    /// Init_Event_Request sent.
+    AwaitEventAck,
+    /// OpenSession (and the Fujifilm set-up) running.
+    Opening,
+    /// Operations run.
+    Ready,
+    /// CloseSession sent or queued.
+    Closing,
+    /// Closed gracefully.
+    Closed,
+    /// Failed.
+    Failed(Error),
+}
+
+/// Why the initiator runs an operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Purpose {
+    /// The application asked.
+    User,
+    /// OpenSession during set-up.
+    OpenSession,
+    /// Fujifilm: 0xDF01 = 5, answered once the user accepts on the camera.
+    FujiInitSequence,
+    /// Fujifilm: read 0xDF24.
+    FujiGetAppVersion,
+    /// Fujifilm: write 0xDF24.
+    FujiSetAppVersion,
+    /// Fujifilm: InitiateOpenCapture, which opens the event port.
+    FujiOpenCapture,
+    /// CloseSession during a graceful close.
+    CloseSession,
+}
+
+/// The data-out side of a transaction.
+#[derive(Debug)]
+struct Outgoing {
+    len: u64,
+    sent: u64,
+    /// `send_data` accepted less than it was offered; report when there is room.
+    blocked: bool,
+}
+
+/// The data-in side of a transaction.
+#[derive(Debug, Default)]
+struct Incoming {
+    /// Start_Data (or a Fuji data container) seen.
+    started: bool,
+    /// The announced total.
+    total: Option<u64>,
+    received: u64,
+    /// Inside a Data or End_Data packet; `true` for End_Data.
+    in_packet: Option<bool>,
+    /// End_Data complete.
+    finished: bool,
+    collected: Option<BytesMut>,
+    /// Collect limit exceeded: discard the rest.
+    overflowed: bool,
+}
+
+/// The transaction on the wire.
+#[derive(Debug)]
+struct Transaction {
+    tid: TransactionId,
+    op: Operation,
+    purpose: Purpose,
+    incoming: Incoming,
+    outgoing: Option<Outgoing>,
+    /// We sent a Cancel; the responder's answer ends the transaction as cancelled.
+    cancelled: bool,
+}
+
+/// The client side of a PTP/IP session. See the [module docs](self) for the contract.
+#[derive(Debug)]
+pub struct Initiator {
+    config: InitiatorConfig,
+    state: State,
+    readers: [Reader; 2],
+    out: [OutQueue; 2],
+    links: [LinkState; 2],
+    timers: TimerTable,
+    events: VecDeque<Event>,
+    /// Bytes in undrained `DataChunk` events.
+    event_bytes: usize,
+    current: Option<Transaction>,
+    queue: VecDeque<(TransactionId, Operation, Purpose)>,
+    next_tid: TransactionId,
+    /// Fujifilm: the AppVersion read during set-up.
+    fuji_app_version: u32,
+}
+
+impl Initiator {
+    /// Starts a connection: queues the Init_Command_Request and arms the init timer.
+    #[must_use]
+    pub fn new(config: InitiatorConfig, now: Instant) -> Self {
+        let deframer = |framing| DeframerConfig {
+            framing,
+            dialect: config.dialect,
+            max_control_len: config.max_control_len,
+            ..DeframerConfig::default()
+        };
+        let mut me = Self {
+            readers: [
+                Reader::new(deframer(Framing::PtpIp)),
+                Reader::new(deframer(Framing::PtpIp)),
+            ],
+            out: Default::default(),
+            links: Default::default(),
+            timers: TimerTable::default(),
+            events: VecDeque::new(),
+            event_bytes: 0,
+            current: None,
+            queue: VecDeque::new(),
+            next_tid: TransactionId::FIRST,
+            fuji_app_version: 0,
+            state: State::AwaitCommandAck,
+            config,
+        };
+        let request = match me.config.dialect {
+            Dialect::Generic => {
+                InitCommandRequest::new(me.config.guid, me.config.friendly_name.clone())
+            }
+            Dialect::Fuji => {
+                let mut r = InitCommandRequest::fuji(me.config.guid, me.config.friendly_name.clone());
+                r.layout = me.config.fuji_layout;
+                r
+            }
+        };
+        me.send_packet(Channel::Command, &Packet::InitCommandRequest(request));
+        me.timers.set(Timer::Init, now + me.config.init_timeout);
+        me
+    }
+
+    /// The configuration.
+    #[must_use]
+    pub const fn config(&self) -> &InitiatorConfig {
+        &self.config
+    }
+
+    /// Whether operations can run.
+    #[must_use]
+    pub fn is_ready(&self) -> bool {
+        self.state == State::Ready
+    }
+
+    /// Whether the connection is over (closed gracefully or lost): nothing more will be sent.
+    #[must_use]
+    pub fn is_closed(&self) -> bool {
+        matches!(self.state, State::Closed | State::Failed(_))
+    }
+
+    /// The fatal error, if the connection failed.
+    #[must_use]
+    pub fn error(&self) -> Option<&Error> {
+        match &self.state {
+            State::Failed(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The transaction in progress, if any.
+    #[must_use]
+    pub fn current_transaction(&self) -> Option<TransactionId> {
+        self.current.as_ref().map(|t| t.tid)
+    }
+
+    /// Whether the driver should read from `channel` now.
+    #[must_use]
+    pub fn wants_read(&self, channel: Channel) -> bool {
+        if self.is_closed() {
+            return false;
+        }
+        match channel {
+            Channel::Command => {
+                self.event_bytes + self.readers[0].buffered_len() < self.config.recv_high_water
+            }
+            Channel::Event => self.links[1] == LinkState::Open,
+        }
+    }
+
+    /// Whether there are bytes waiting to be written to `channel`.
+    #[must_use]
+    pub fn wants_write(&self, channel: Channel) -> bool {
+        !self.out[channel.index()].is_empty()
+    }
+
+    /// Bytes held for the application: undrained data chunks plus partial packets.
+    #[must_use]
+    pub fn buffered_bytes(&self) -> usize {
+        self.event_bytes
+            + self.readers.iter().map(Reader::buffered_len).sum::<usize>()
+            + self
+                .current
+                .as_ref()
+                .and_then(|t| t.incoming.collected.as_ref())
+                .map_or(0, BytesMut::len)
+    }
+
+    /// The next bytes to write. See the [module docs](self) for the order of the polls.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        for channel in Channel::ALL {
+            if let Some(payload) = self.out[channel.index()].pop() {
+                if channel == Channel::Command {
+                    self.refill_window_event();
+                }
+                return Some(Transmit { channel, payload });
+            }
+        }
+        None
+    }
+
+    /// The next deadline, if any: call [`handle_timeout`](Self::handle_timeout) once it passes.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.next()
+    }
+
+    /// The next thing to report.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        let e = self.events.pop_front()?;
+        if let Event::DataChunk { data, .. } = &e {
+            self.event_bytes -= data.len();
+        }
+        Some(e)
+    }
+
+    /// Feeds bytes read from `channel`.
+    ///
+    /// Returns the fatal error if these bytes (or an earlier failure) ended the connection; it is
+    /// also reported once as [`Event::ConnectionLost`].
+    pub fn handle_input(
+        &mut self,
+        now: Instant,
+        channel: Channel,
+        data: BytesMut,
+    ) -> Result<(), Error> {
+        if let State::Failed(e) = &self.state {
+            return Err(e.clone());
+        }
+        if self.state == State::Closed {
+            return Ok(());
+        }
+        self.links[channel.index()] = LinkState::Open;
+        self.readers[channel.index()].push(data);
+        self.touch(now);
+        loop {
+            let next = self.readers[channel.index()].next();
+            let result = match next {
+                Ok(Some(item)) => self.on_inbound(now, channel, item),
+                Ok(None) => break,
+                Err(source) => Err(Error::Decode { channel, source }),
+            };
+            if let Err(e) = result {
+                self.fail(e.clone());
+                return Err(e);
+            }
+            if self.is_closed() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Reports that `channel` ended (EOF, reset, or the connection could not be opened).
+    pub fn handle_eof(&mut self, _now: Instant, channel: Channel) {
+        self.links[channel.index()] = LinkState::Eof;
+        match self.state {
+            State::Closed | State::Failed(_) => {}
+            // A close that already sent CloseSession: the peer hanging up ends it as well.
+            State::Closing if self.current.is_none() && self.queue.is_empty() => self.finish_close(),
+            _ => self.fail(Error::ChannelClosed(channel)),
+        }
+    }
+
+    /// Handles expired deadlines; harmless when none has expired.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        for timer in self.timers.expire(now) {
+            if self.is_closed() {
+                break;
+            }
+            match timer {
+                Timer::KeepAlive => {
+                    if self.config.dialect == Dialect::Generic && self.links[1] == LinkState::Open
+                    {
+                        self.send_packet(Channel::Event, &Packet::ProbeRequest);
+                        self.timers.set(Timer::Probe, now + self.config.probe_timeout);
+                    }
+                }
+                Timer::Response | Timer::Pairing if self.event_bytes > 0 => {
+                    // The application has not drained what arrived: we are the slow side.
+                    let wait = if timer == Timer::Pairing {
+                        self.config.pairing_timeout
+                    } else {
+                        self.config.response_timeout
+                    };
+                    self.timers.set(timer, now + wait);
+                }
+                Timer::Close => self.fail(Error::TimedOut(Timer::Close)),
+                other => self.fail(Error::TimedOut(other)),
+            }
+        }
+        debug_assert!(self.poll_timeout().is_none_or(|t| t > now));
+    }
+
+    /// Queues an operation; returns its transaction id. Refused (changing nothing) before the
+    /// session is ready, after it closed, or when the queue is full.
+    pub fn execute(&mut self, now: Instant, op: Operation) -> Result<TransactionId, OperationError> {
+        match self.state {
+            State::Ready => {}
+            State::AwaitCommandAck | State::AwaitEventAck | State::Opening => {
+                return Err(OperationError::NotReady);
+            }
+            State::Closing | State::Closed | State::Failed(_) => {
+                return Err(OperationError::Closed);
+            }
+        }
+        if self.queue.len() >= self.config.max_queued_operations {
+            return Err(OperationError::QueueFull(self.queue.len()));
+        }
+        self.check_data_len(&op)?;
+        let tid = self.take_tid();
+        self.queue.push_back((tid, op, Purpose::User));
+        self.start_next(now);
+        Ok(tid)
+    }
+
+    /// Offers data for a transaction with a [`DataPhase::Out`] phase; returns how many bytes were
+    /// taken (possibly 0). When it takes less than offered, [`Event::SendWindowAvailable`] says
+    /// when to offer the rest.
+    pub fn send_data(
+        &mut self,
+        now: Instant,
+        tid: TransactionId,
+        data: &[u8],
+    ) -> Result<usize, OperationError> {
+        if self.is_closed() {
+            return Err(OperationError::Closed);
+        }
+        let window = self.config.send_window;
+        let queued = self.out[0].bytes();
+        let max_packet = self.config.max_data_packet.max(1);
+        let dialect = self.config.dialect;
+        let Some(t) = self.current.as_mut().filter(|t| t.tid == tid) else {
+            return match self.queue.iter().find(|(q, ..)| *q == tid) {
+                Some((_, op, _)) if matches!(op.data, DataPhase::Out { .. }) => Ok(0),
+                Some(_) => Err(OperationError::NotSendingData(tid)),
+                None => Err(OperationError::UnknownTransaction(tid)),
+            };
+        };
+        let Some(out) = t.outgoing.as_mut() else {
+            return Err(OperationError::NotSendingData(tid));
+        };
+        let remaining = out.len - out.sent;
+        if remaining == 0 {
+            return Err(OperationError::NotSendingData(tid));
+        }
+        if data.len() as u64 > remaining {
+            return Err(OperationError::DataTooLarge {
+                len: data.len() as u64,
+                max: remaining,
+            });
+        }
+        let room = window.saturating_sub(queued);
+        let n = room.min(data.len());
+        if n < data.len() {
+            out.blocked = true;
+        }
+        let at = Piece {
+            code: t.op.code,
+            tid,
+            offset: out.sent,
+            total: out.len,
+        };
+        let pieces: Vec<Bytes> = data[..n]
+            .chunks(max_packet)
+            .enumerate()
+            .map(|(k, piece)| {
+                let offset = at.offset + (k * max_packet) as u64;
+                frame_data(dialect, Piece { offset, ..at }, piece)
+            })
+            .collect();
+        out.sent += n as u64;
+        let done = out.sent == out.len;
+        for p in pieces {
+            self.out[0].push(p);
+        }
+        if done {
+            self.timers.set(Timer::Response, now + self.config.response_timeout);
+        }
+        Ok(n)
+    }
+
+    /// Cancels the transaction in progress, or drops a queued one.
+    ///
+    /// For the transaction on the wire a Cancel packet goes to the responder on the event
+    /// connection and then on the command/data connection (the responder acts once it has both;
+    /// during a data-in phase only the event one can interrupt it). Data still arriving is
+    /// discarded, and the transaction ends with [`OperationFailure::Cancelled`] when the response
+    /// (normally TransactionCancelled) arrives. Fujifilm bodies have no Cancel packet: there the
+    /// request is refused.
+    pub fn cancel(&mut self, now: Instant, tid: TransactionId) -> Result<(), OperationError> {
+        if self.is_closed() {
+            return Err(OperationError::Closed);
+        }
+        if let Some(pos) = self.queue.iter().position(|(q, ..)| *q == tid) {
+            let (tid, op, _) = self.queue.remove(pos).expect("position is in range");
+            self.events.push_back(Event::OperationFailed {
+                transaction: tid,
+                operation: op.code,
+                error: OperationFailure::Cancelled(crate::ResponseCode::TRANSACTION_CANCELLED),
+            });
+            return Ok(());
+        }
+        match self.current.as_mut() {
+            Some(t) if t.tid == tid && t.purpose == Purpose::User => {
+                if self.config.dialect == Dialect::Fuji {
+                    return Err(OperationError::Invalid(
+                        "Fujifilm bodies cannot cancel a transaction",
+                    ));
+                }
+                if !t.cancelled {
+                    t.cancelled = true;
+                    if let Some(out) = t.outgoing.as_mut() {
+                        // No more data goes out: the command-channel Cancel takes its place.
+                        out.len = out.sent;
+                        out.blocked = false;
+                    }
+                    // The event-channel Cancel reaches a responder busy sending data; the
+                    // command-channel one marks where the data-out phase stopped. The responder
+                    // ends the transaction with a response (TransactionCancelled).
+                    let cancel = Packet::Cancel(crate::packet::Cancel::new(tid));
+                    self.send_packet(Channel::Event, &cancel);
+                    self.send_packet(Channel::Command, &cancel);
+                    self.timers.set(Timer::Response, now + self.config.response_timeout);
+                }
+                Ok(())
+            }
+            _ => Err(OperationError::UnknownTransaction(tid)),
+        }
+    }
+
+    /// Closes gracefully: queued operations are dropped, the one in progress finishes, then
+    /// CloseSession (and, for Fujifilm, the terminator) goes out. [`Event::Closed`] follows.
+    pub fn close(&mut self, now: Instant) {
+        match self.state {
+            State::Closing | State::Closed | State::Failed(_) => return,
+            State::Ready => {}
+            State::AwaitCommandAck | State::AwaitEventAck | State::Opening => {
+                self.finish_close();
+                return;
+            }
+        }
+        for (tid, op, _) in std::mem::take(&mut self.queue) {
+            self.events.push_back(Event::OperationFailed {
+                transaction: tid,
+                operation: op.code,
+                error: OperationFailure::Closed,
+            });
+        }
+        self.state = State::Closing;
+        self.timers.stop(Timer::KeepAlive);
+        let close = Operation::new(OperationCode::CLOSE_SESSION, &[]).expect("no parameters");
+        let tid = self.take_tid();
+        self.queue.push_back((tid, close, Purpose::CloseSession));
+        self.timers.set(Timer::Close, now + self.config.close_timeout);
+        self.start_next(now);
+    }
+
+    // ----- internals -----
+
+    fn take_tid(&mut self) -> TransactionId {
+        let tid = self.next_tid;
+        self.next_tid = tid.next();
+        tid
+    }
+
+    fn check_data_len(&self, op: &Operation) -> Result<(), OperationError> {
+        let len = match &op.data {
+            DataPhase::Out { len } => *len,
+            DataPhase::OutBytes(b) => b.len() as u64,
+            _ => return Ok(()),
+        };
+        let max = match self.config.dialect {
+            // One container carries the whole phase; its u32 length covers the 12-byte header.
+            Dialect::Fuji => u64::from(u32::MAX) - crate::fuji::ContainerHeader::LEN as u64,
+            Dialect::Generic => u64::MAX - 1,
+        };
+        if len > max {
+            return Err(OperationError::DataTooLarge { len, max });
+        }
+        Ok(())
+    }
+
+    fn send_packet(&mut self, channel: Channel, packet: &Packet<'_>) {
+        self.out[channel.index()].push(Bytes::from(packet.to_bytes()));
+        if self.links[channel.index()] == LinkState::Unopened {
+            self.links[channel.index()] = LinkState::Open;
+        }
+    }
+
+    fn send_container(&mut self, container: &Container<'_>) {
+        self.out[0].push(Bytes::from(container.to_bytes()));
+    }
+
+    /// Notes input: the peer is alive.
+    fn touch(&mut self, now: Instant) {
+        self.timers.stop(Timer::Probe);
+        if let Some(idle) = self.config.keep_alive
+            && matches!(self.state, State::Ready)
+        {
+            self.timers.set(Timer::KeepAlive, now + idle);
+        }
+    }
+
+    fn refill_window_event(&mut self) {
+        let low = self.config.send_window / 2;
+        if self.out[0].bytes() > low {
+            return;
+        }
+        if let Some(t) = self.current.as_mut()
+            && let Some(out) = t.outgoing.as_mut()
+            && out.blocked
+        {
+            out.blocked = false;
+            self.events.push_back(Event::SendWindowAvailable {
+                transaction: t.tid,
+            });
+        }
+    }
+
+    /// Sends the next queued operation if none is in progress.
+    fn start_next(&mut self, now: Instant) {
+        if self.current.is_some() || self.is_closed() {
+            return;
+        }
+        let Some((tid, op, purpose)) = self.queue.pop_front() else {
+            return;
+        };
+        let out_len = match &op.data {
+            DataPhase::Out { len } => Some(*len),
+            DataPhase::OutBytes(b) => Some(b.len() as u64),
+            _ => None,
+        };
+        let data_phase = if out_len.is_some() {
+            DataPhaseInfo::DATA_OUT
+        } else {
+            DataPhaseInfo::NO_DATA_OR_DATA_IN
+        };
+        match self.config.dialect {
+            Dialect::Generic => {
+                let request = OperationRequest {
+                    data_phase,
+                    code: op.code,
+                    transaction_id: tid,
+                    params: op.params,
+                };
+                self.send_packet(Channel::Command, &Packet::OperationRequest(request));
+                if let Some(len) = out_len {
+                    let start = StartData {
+                        transaction_id: tid,
+                        total_length: len,
+                    };
+                    self.send_packet(Channel::Command, &Packet::StartData(start));
+                }
+            }
+            Dialect::Fuji => {
+                self.send_container(&Container::Command {
+                    code: op.code,
+                    transaction_id: tid,
+                    params: op.params,
+                });
+            }
+        }
+        let collected = match op.data {
+            DataPhase::In(DataIn::Collect { .. }) => Some(BytesMut::new()),
+            _ => None,
+        };
+        let bytes = match &op.data {
+            DataPhase::OutBytes(b) => Some(b.clone()),
+            _ => None,
+        };
+        let op_code = op.code;
+        self.current = Some(Transaction {
+            tid,
+            purpose,
+            incoming: Incoming {
+                collected,
+                ..Incoming::default()
+            },
+            outgoing: out_len.map(|len| Outgoing {
+                len,
+                sent: 0,
+                blocked: false,
+            }),
+            cancelled: false,
+            op,
+        });
+        let timer = if purpose == Purpose::FujiInitSequence {
+            self.timers.stop(Timer::Response);
+            (Timer::Pairing, self.config.pairing_timeout)
+        } else {
+            (Timer::Response, self.config.response_timeout)
+        };
+        match (out_len, bytes) {
+            (Some(_), Some(bytes)) => {
+                // All the data is here: frame it at once, ignoring the window (the caller gave it).
+                let pieces = frame_all(self.config.dialect, op_code, tid, &bytes, self.config.max_data_packet);
+                for p in pieces {
+                    self.out[0].push(p);
+                }
+                if let Some(out) = self.current.as_mut().and_then(|t| t.outgoing.as_mut()) {
+                    out.sent = out.len;
+                }
+                self.timers.set(timer.0, now + timer.1);
+            }
+            (Some(0), None) => {
+                for p in frame_all(self.config.dialect, op_code, tid, &[], 1) {
+                    self.out[0].push(p);
+                }
+                if let Some(out) = self.current.as_mut().and_then(|t| t.outgoing.as_mut()) {
+                    out.sent = 0;
+                }
+                self.timers.set(timer.0, now + timer.1);
+            }
+            (Some(_), None) => {
+                // The application supplies the data; the response clock starts when it is all sent.
+                self.events.push_back(Event::SendWindowAvailable { transaction: tid });
+            }
+            (None, _) => self.timers.set(timer.0, now + timer.1),
+        }
+    }
+
+    /// Ends the transaction in progress and starts the next.
+    fn finish_transaction(&mut self, now: Instant) -> Option<Transaction> {
+        let t = self.current.take();
+        self.timers.stop(Timer::Response);
+        self.timers.stop(Timer::Pairing);
+        self.start_next(now);
+        t
+    }
+
+    fn finish_close(&mut self) {
+        self.state = State::Closed;
+        self.timers.stop_all();
+        self.queue.clear();
+        self.current = None;
+        self.events.push_back(Event::Closed);
+    }
+
+    /// Records a fatal error: reported once, sticky, nothing more is sent.
+    fn fail(&mut self, e: Error) {
+        if self.is_closed() {
+            return;
+        }
+        self.state = State::Failed(e.clone());
+        self.timers.stop_all();
+        for q in &mut self.out {
+            q.clear();
+        }
+        self.queue.clear();
+        self.current = None;
+        self.events.push_back(Event::ConnectionLost { reason: e });
+    }
+
+    /// Queues a set-up step of the Fujifilm dialect.
+    fn queue_internal(&mut self, now: Instant, op: Operation, purpose: Purpose) {
+        let tid = if purpose == Purpose::OpenSession {
+            TransactionId::OPEN_SESSION
+        } else {
+            self.take_tid()
+        };
+        self.queue.push_back((tid, op, purpose));
+        self.start_next(now);
+    }
+
+    fn fuji_set_prop(code: DevicePropCode, value: Bytes) -> Operation {
+        Operation::new(OperationCode::SET_DEVICE_PROP_VALUE, &[u32::from(code.0)])
+            .expect("one parameter")
+            .send(value)
+    }
+}
+
+/// Where a piece of outgoing data sits in its data phase.
+#[derive(Clone, Copy)]
+struct Piece {
+    code: OperationCode,
+    tid: TransactionId,
+    /// Offset of the piece in the phase.
+    offset: u64,
+    /// Total bytes of the phase.
+    total: u64,
+}
+
+/// Frames one piece of outgoing data: a Data packet, or End_Data for the last piece; for Fujifilm
+/// the bytes of the phase's one data container, whose header goes with the first piece.
+fn frame_data(dialect: Dialect, at: Piece, piece: &[u8]) -> Bytes {
+    let last = at.offset + piece.len() as u64 == at.total;
+    match dialect {
+        Dialect::Generic => {
+            let mut out = Vec::with_capacity(DataPacket::HEADER_LEN + piece.len());
+            DataPacket::write_header(&mut out, last, at.tid, piece.len() as u32);
+            out.extend_from_slice(piece);
+            Bytes::from(out)
+        }
+        Dialect::Fuji if at.offset == 0 => {
+            let mut out = Vec::with_capacity(crate::fuji::ContainerHeader::LEN + piece.len());
+            crate::fuji::ContainerHeader {
+                // `execute` refuses Fujifilm phases that do not fit a u32 length.
+                length: (at.total + crate::fuji::ContainerHeader::LEN as u64) as u32,
+                container_type: crate::fuji::ContainerType::DATA,
+                code: at.code.0,
+                transaction_id: at.tid,
+            }
+            .write(&mut out);
+            out.extend_from_slice(piece);
+            Bytes::from(out)
+        }
+        Dialect::Fuji => Bytes::copy_from_slice(piece),
+    }
+}
+
+/// Frames a whole data phase given at once, in pieces of at most `max` bytes.
+fn frame_all(dialect: Dialect, code: OperationCode, tid: TransactionId, data: &[u8], max: usize) -> Vec<Bytes> {
+    let total = data.len() as u64;
+    if data.is_empty() {
+        return vec![frame_data(dialect, Piece { code, tid, offset: 0, total }, &[])];
+    }
+    data.chunks(max.max(1))
+        .enumerate()
+        .map(|(n, piece)| {
+            let offset = (n * max.max(1)) as u64;
+            frame_data(dialect, Piece { code, tid, offset, total }, piece)
+        })
+        .collect()
+}
