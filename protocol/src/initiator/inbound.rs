@@ -180,7 +180,11 @@ impl Initiator {
     }
 
     /// The transaction in progress, which `tid` must name.
-    fn expect_tid(&mut self, channel: Channel, tid: TransactionId) -> Result<&mut Transaction, Error> {
+    fn expect_tid(
+        &mut self,
+        channel: Channel,
+        tid: TransactionId,
+    ) -> Result<&mut Transaction, Error> {
         let state = self.state_name();
         match self.current.as_mut() {
             Some(t) if t.tid == tid => Ok(t),
@@ -200,7 +204,8 @@ impl Initiator {
     /// Data or a response arrived: the responder is working, restart the response clock.
     fn progress(&mut self, now: Instant) {
         if self.timers.get(Timer::Response).is_some() {
-            self.timers.set(Timer::Response, now + self.config.response_timeout);
+            self.timers
+                .set(Timer::Response, now + self.config.response_timeout);
         }
     }
 
@@ -403,7 +408,8 @@ impl Initiator {
             Purpose::FujiOpenCapture => "InitiateOpenCapture",
             Purpose::User | Purpose::CloseSession => "",
         };
-        let ok = code.is_ok() || (purpose == Purpose::OpenSession && code == ResponseCode::SESSION_ALREADY_OPEN);
+        let ok = code.is_ok()
+            || (purpose == Purpose::OpenSession && code == ResponseCode::SESSION_ALREADY_OPEN);
         if !ok {
             return Err(Error::SetupRefused {
                 step,
@@ -413,7 +419,10 @@ impl Initiator {
         let fuji = self.config.dialect == Dialect::Fuji;
         match purpose {
             Purpose::OpenSession if fuji => {
-                let op = Self::fuji_set_prop(DevicePropCode::FUJI_INIT_SEQUENCE, Bytes::from_static(&[5, 0]));
+                let op = Self::fuji_set_prop(
+                    DevicePropCode::FUJI_INIT_SEQUENCE,
+                    Bytes::from_static(&[5, 0]),
+                );
                 self.queue_internal(now, op, Purpose::FujiInitSequence);
             }
             Purpose::FujiInitSequence => {
@@ -432,7 +441,10 @@ impl Initiator {
                     raw[..n].copy_from_slice(&d[..n]);
                 }
                 self.fuji_app_version = u32::from_le_bytes(raw);
-                let value = self.config.fuji_app_version.unwrap_or(self.fuji_app_version);
+                let value = self
+                    .config
+                    .fuji_app_version
+                    .unwrap_or(self.fuji_app_version);
                 let op = Self::fuji_set_prop(
                     DevicePropCode::FUJI_APP_VERSION,
                     Bytes::copy_from_slice(&value.to_le_bytes()),

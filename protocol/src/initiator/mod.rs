@@ -54,8 +54,7 @@ use std::time::Instant;
 use bytes::{Bytes, BytesMut};
 
 pub use types::{
-    Completion, DataIn, DataPhase, DeviceEvent, Event, InitiatorConfig, Operation,
-    OperationFailure,
+    Completion, DataIn, DataPhase, DeviceEvent, Event, InitiatorConfig, Operation, OperationFailure,
 };
 
 use crate::channel::{Channel, LinkState, OutQueue, Reader, Transmit};
@@ -196,7 +195,8 @@ impl Initiator {
                 InitCommandRequest::new(me.config.guid, me.config.friendly_name.clone())
             }
             Dialect::Fuji => {
-                let mut r = InitCommandRequest::fuji(me.config.guid, me.config.friendly_name.clone());
+                let mut r =
+                    InitCommandRequest::fuji(me.config.guid, me.config.friendly_name.clone());
                 r.layout = me.config.fuji_layout;
                 r
             }
@@ -342,7 +342,9 @@ impl Initiator {
         match self.state {
             State::Closed | State::Failed(_) => {}
             // A close that already sent CloseSession: the peer hanging up ends it as well.
-            State::Closing if self.current.is_none() && self.queue.is_empty() => self.finish_close(),
+            State::Closing if self.current.is_none() && self.queue.is_empty() => {
+                self.finish_close()
+            }
             _ => self.fail(Error::ChannelClosed(channel)),
         }
     }
@@ -355,10 +357,10 @@ impl Initiator {
             }
             match timer {
                 Timer::KeepAlive => {
-                    if self.config.dialect == Dialect::Generic && self.links[1] == LinkState::Open
-                    {
+                    if self.config.dialect == Dialect::Generic && self.links[1] == LinkState::Open {
                         self.send_packet(Channel::Event, &Packet::ProbeRequest);
-                        self.timers.set(Timer::Probe, now + self.config.probe_timeout);
+                        self.timers
+                            .set(Timer::Probe, now + self.config.probe_timeout);
                     }
                 }
                 Timer::Response | Timer::Pairing if self.event_bytes > 0 => {
@@ -379,7 +381,11 @@ impl Initiator {
 
     /// Queues an operation; returns its transaction id. Refused (changing nothing) before the
     /// session is ready, after it closed, or when the queue is full.
-    pub fn execute(&mut self, now: Instant, op: Operation) -> Result<TransactionId, OperationError> {
+    pub fn execute(
+        &mut self,
+        now: Instant,
+        op: Operation,
+    ) -> Result<TransactionId, OperationError> {
         match self.state {
             State::Ready => {}
             State::AwaitCommandAck | State::AwaitEventAck | State::Opening => {
@@ -460,7 +466,8 @@ impl Initiator {
             self.out[0].push(p);
         }
         if done {
-            self.timers.set(Timer::Response, now + self.config.response_timeout);
+            self.timers
+                .set(Timer::Response, now + self.config.response_timeout);
         }
         Ok(n)
     }
@@ -506,7 +513,8 @@ impl Initiator {
                     let cancel = Packet::Cancel(crate::packet::Cancel::new(tid));
                     self.send_packet(Channel::Event, &cancel);
                     self.send_packet(Channel::Command, &cancel);
-                    self.timers.set(Timer::Response, now + self.config.response_timeout);
+                    self.timers
+                        .set(Timer::Response, now + self.config.response_timeout);
                 }
                 Ok(())
             }
@@ -537,7 +545,8 @@ impl Initiator {
         let close = Operation::new(OperationCode::CLOSE_SESSION, &[]).expect("no parameters");
         let tid = self.take_tid();
         self.queue.push_back((tid, close, Purpose::CloseSession));
-        self.timers.set(Timer::Close, now + self.config.close_timeout);
+        self.timers
+            .set(Timer::Close, now + self.config.close_timeout);
         self.start_next(now);
     }
 
@@ -597,9 +606,8 @@ impl Initiator {
             && out.blocked
         {
             out.blocked = false;
-            self.events.push_back(Event::SendWindowAvailable {
-                transaction: t.tid,
-            });
+            self.events
+                .push_back(Event::SendWindowAvailable { transaction: t.tid });
         }
     }
 
@@ -679,7 +687,13 @@ impl Initiator {
         match (out_len, bytes) {
             (Some(_), Some(bytes)) => {
                 // All the data is here: frame it at once, ignoring the window (the caller gave it).
-                let pieces = frame_all(self.config.dialect, op_code, tid, &bytes, self.config.max_data_packet);
+                let pieces = frame_all(
+                    self.config.dialect,
+                    op_code,
+                    tid,
+                    &bytes,
+                    self.config.max_data_packet,
+                );
                 for p in pieces {
                     self.out[0].push(p);
                 }
@@ -699,7 +713,8 @@ impl Initiator {
             }
             (Some(_), None) => {
                 // The application supplies the data; the response clock starts when it is all sent.
-                self.events.push_back(Event::SendWindowAvailable { transaction: tid });
+                self.events
+                    .push_back(Event::SendWindowAvailable { transaction: tid });
             }
             (None, _) => self.timers.set(timer.0, now + timer.1),
         }
@@ -795,16 +810,40 @@ fn frame_data(dialect: Dialect, at: Piece, piece: &[u8]) -> Bytes {
 }
 
 /// Frames a whole data phase given at once, in pieces of at most `max` bytes.
-fn frame_all(dialect: Dialect, code: OperationCode, tid: TransactionId, data: &[u8], max: usize) -> Vec<Bytes> {
+fn frame_all(
+    dialect: Dialect,
+    code: OperationCode,
+    tid: TransactionId,
+    data: &[u8],
+    max: usize,
+) -> Vec<Bytes> {
     let total = data.len() as u64;
     if data.is_empty() {
-        return vec![frame_data(dialect, Piece { code, tid, offset: 0, total }, &[])];
+        return vec![frame_data(
+            dialect,
+            Piece {
+                code,
+                tid,
+                offset: 0,
+                total,
+            },
+            &[],
+        )];
     }
     data.chunks(max.max(1))
         .enumerate()
         .map(|(n, piece)| {
             let offset = (n * max.max(1)) as u64;
-            frame_data(dialect, Piece { code, tid, offset, total }, piece)
+            frame_data(
+                dialect,
+                Piece {
+                    code,
+                    tid,
+                    offset,
+                    total,
+                },
+                piece,
+            )
         })
         .collect()
 }

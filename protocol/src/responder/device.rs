@@ -107,7 +107,9 @@ impl DataSource for PatternSource {
 
     fn next_piece(&mut self, max: usize) -> Bytes {
         let n = (self.len - self.offset).min(max as u64) as usize;
-        let piece: Vec<u8> = (self.offset..self.offset + n as u64).map(Self::byte_at).collect();
+        let piece: Vec<u8> = (self.offset..self.offset + n as u64)
+            .map(Self::byte_at)
+            .collect();
         self.offset += n as u64;
         Bytes::from(piece)
     }

@@ -3,16 +3,14 @@
 use bytes::{Bytes, BytesMut};
 
 use super::{
-    Device, Phase, Receiving, Reply, Request, Responder, ResponderEvent, Response, Sending,
-    State, Transaction,
+    Device, Phase, Receiving, Reply, Request, Responder, ResponderEvent, Response, Sending, State,
+    Transaction,
 };
 use crate::channel::{Channel, Inbound, LinkState};
 use crate::deframer::{DataKind, Framing};
 use crate::error::Error;
 use crate::fuji::Container;
-use crate::packet::{
-    DataPhaseInfo, Dialect, InitCommandAck, InitFail, InitFailReason, Packet,
-};
+use crate::packet::{DataPhaseInfo, Dialect, InitCommandAck, InitFail, InitFailReason, Packet};
 use crate::ptp::codes::{OperationCode, ResponseCode};
 use crate::types::{Params, SessionId, TransactionId};
 
@@ -150,7 +148,9 @@ impl<D: Device> Responder<D> {
             (_, _, Packet::Unknown { .. }) => Ok(()),
             (_, _, p) => {
                 let t = p.packet_type();
-                let got = t.name().map_or_else(|| format!("packet type {t}"), str::to_owned);
+                let got = t
+                    .name()
+                    .map_or_else(|| format!("packet type {t}"), str::to_owned);
                 Err(self.unexpected(channel, &got))
             }
         }
@@ -272,13 +272,20 @@ impl<D: Device> Responder<D> {
             (None, None | Some(0)) => Response::code(ResponseCode::INVALID_PARAMETER),
             (None, Some(id)) => {
                 self.session = Some(SessionId(id));
-                self.events.push_back(ResponderEvent::SessionOpened(SessionId(id)));
+                self.events
+                    .push_back(ResponderEvent::SessionOpened(SessionId(id)));
                 Response::OK
             }
         }
     }
 
-    fn on_data_begin(&mut self, channel: Channel, kind: DataKind, tid: TransactionId, len: u32) -> Step {
+    fn on_data_begin(
+        &mut self,
+        channel: Channel,
+        kind: DataKind,
+        tid: TransactionId,
+        len: u32,
+    ) -> Step {
         let fuji = matches!(kind, DataKind::FujiData { .. });
         let Some(rx) = self.receiving(tid) else {
             return Err(self.unexpected(channel, "data for no data-out transaction"));
@@ -343,7 +350,11 @@ impl<D: Device> Responder<D> {
     /// and TransactionCancelled follows; in a data-out phase the data is dropped until the
     /// command-channel Cancel, which ends it. A Cancel for no transaction in progress is ignored.
     fn on_cancel(&mut self, channel: Channel, tid: TransactionId) {
-        let Some(t) = self.current.as_mut().filter(|t| t.request.transaction == tid) else {
+        let Some(t) = self
+            .current
+            .as_mut()
+            .filter(|t| t.request.transaction == tid)
+        else {
             return;
         };
         t.cancelled = true;
@@ -356,7 +367,11 @@ impl<D: Device> Responder<D> {
         }
         self.device.cancelled(&t.request);
         let mut out = Vec::new();
-        self.push_response(&mut out, tid, Response::code(ResponseCode::TRANSACTION_CANCELLED));
+        self.push_response(
+            &mut out,
+            tid,
+            Response::code(ResponseCode::TRANSACTION_CANCELLED),
+        );
         self.out[0].push(Bytes::from(out));
         self.current = None;
     }

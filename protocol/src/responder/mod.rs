@@ -269,17 +269,17 @@ impl<D: Device> Responder<D> {
     }
 
     /// The next bytes to write: queued packets first, then device events, then the next piece of
-    /// a data-in phase while the command queue is below the window.
+    /// a data-in phase while the command queue is below the window. After a refusal (Init_Fail)
+    /// the last packet still comes out here; after a failure nothing does.
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        if self.is_closed() {
-            return None;
-        }
-        self.pump_device_events();
-        if self.out[0].bytes() < self.config.send_window
-            && let Err(e) = self.pump_data()
-        {
-            self.fail(e);
-            return None;
+        if !self.is_closed() {
+            self.pump_device_events();
+            if self.out[0].bytes() < self.config.send_window
+                && let Err(e) = self.pump_data()
+            {
+                self.fail(e);
+                return None;
+            }
         }
         for channel in Channel::ALL {
             if let Some(payload) = self.out[channel.index()].pop() {
@@ -297,7 +297,11 @@ impl<D: Device> Responder<D> {
             let bytes = match self.config.dialect {
                 Dialect::Generic => {
                     let mut params = crate::types::Params::new();
-                    for &p in e.params.iter().take(usize::from(crate::packet::Event::MAX_PARAMS)) {
+                    for &p in e
+                        .params
+                        .iter()
+                        .take(usize::from(crate::packet::Event::MAX_PARAMS))
+                    {
                         params.push(p);
                     }
                     Packet::Event(crate::packet::Event {
@@ -379,7 +383,8 @@ impl<D: Device> Responder<D> {
         let piece = if left == 0 {
             Bytes::new()
         } else {
-            s.source.next_piece(max.min(usize::try_from(left).unwrap_or(usize::MAX)))
+            s.source
+                .next_piece(max.min(usize::try_from(left).unwrap_or(usize::MAX)))
         };
         s.sent += piece.len() as u64;
         if let Some(n) = &mut s.open_packet {
@@ -410,7 +415,11 @@ impl<D: Device> Responder<D> {
         }
         let all_sent = s.open_packet.is_none() && (s.total == Some(s.sent) || piece.is_empty());
         if all_sent {
-            if s.empty_end_due || (s.total == Some(0) && dialect == Dialect::Generic && framing != DataInFraming::SingleEnd) {
+            if s.empty_end_due
+                || (s.total == Some(0)
+                    && dialect == Dialect::Generic
+                    && framing != DataInFraming::SingleEnd)
+            {
                 DataPacket::write_header(&mut frame, true, tid, 0);
             }
             let response = s.response;
@@ -449,6 +458,7 @@ impl<D: Device> Responder<D> {
             q.clear();
         }
         self.current = None;
-        self.events.push_back(ResponderEvent::ConnectionLost { reason: e });
+        self.events
+            .push_back(ResponderEvent::ConnectionLost { reason: e });
     }
 }
