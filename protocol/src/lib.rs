@@ -7,28 +7,28 @@
 mod macros;
 
 pub mod camera;
-mod channel;
-mod deframer;
+pub mod channel;
+pub mod deframer;
 pub mod error;
 pub mod fuji;
-pub mod initiator;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
+pub mod initiator;
 pub mod packet;
 pub mod ptp;
 pub mod responder;
+pub mod timer;
 pub mod types;
-mod timer;
 mod wire;
 
 pub use channel::{Channel, Transmit};
 pub use deframer::{DataHeader, DataKind, Deframer, DeframerConfig, Frame, Framing};
 pub use error::{DecodeError, DecodeReason, DecodeResult, Error, OperationError};
 pub use initiator::{DeviceEvent, Initiator};
-pub use responder::{Device, Responder};
 pub use packet::{Dialect, Header, Packet, PacketType, parse_header, parse_packet};
+pub use ptp::codes::{EventCode, OperationCode, ResponseCode};
+pub use responder::{Device, Responder};
+pub use timer::Timer;
 pub use types::{
     ConnectionNumber, FriendlyName, Guid, Params, ProtocolVersion, SessionId, TransactionId,
 };
-pub use ptp::codes::{EventCode, OperationCode, ResponseCode};
-pub use timer::Timer;

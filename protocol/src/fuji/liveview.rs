@@ -56,7 +56,8 @@ impl LiveViewFrame {
                     needed: Self::JPEG_OFFSET as u64,
                     available: bytes.len() as u64,
                 },
-            ),
+            )
+            .in_context("Fuji live-view frame"),
         })?;
         if len as usize != bytes.len() {
             let reason = if (len as usize) > bytes.len() {
