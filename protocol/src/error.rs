@@ -210,7 +210,9 @@ pub enum Error {
         got: crate::TransactionId,
     },
     /// A data phase carried more or fewer bytes than its Start_Data announced.
-    #[error("transaction {transaction}: data phase announced {announced} bytes but carried {received}")]
+    #[error(
+        "transaction {transaction}: data phase announced {announced} bytes but carried {received}"
+    )]
     DataLength {
         /// The transaction.
         transaction: crate::TransactionId,

@@ -1,0 +1,93 @@
+//! StorageInfo (ISO 15740 §5.5.3): the GetStorageInfo data phase.
+
+use super::{decode_whole, to_bytes_with};
+use crate::error::{self, DecodeError, DecodeResult};
+use crate::ptp::codes::{AccessCapability, FilesystemType, StorageType};
+use crate::ptp::string::PtpString;
+use crate::wire::{self, PutLe};
+
+const CONTEXT: &str = "StorageInfo";
+
+/// StorageInfo: one store's kind, capacity and labels.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct StorageInfo {
+    /// StorageType: fixed or removable, ROM or RAM.
+    pub storage_type: StorageType,
+    /// FilesystemType: how objects are organised.
+    pub filesystem_type: FilesystemType,
+    /// AccessCapability: what the initiator may do.
+    pub access_capability: AccessCapability,
+    /// MaxCapacity, in bytes.
+    pub max_capacity: u64,
+    /// FreeSpaceInBytes.
+    pub free_space_in_bytes: u64,
+    /// FreeSpaceInImages: 0xFFFFFFFF when the device does not say.
+    pub free_space_in_images: u32,
+    /// StorageDescription.
+    pub storage_description: PtpString,
+    /// VolumeLabel.
+    pub volume_label: PtpString,
+}
+
+impl StorageInfo {
+    /// Bytes of the fixed fields before the two strings.
+    const FIXED_LEN: usize = 2 + 2 + 2 + 8 + 8 + 4;
+
+    /// Reads one StorageInfo from the front of `i`.
+    pub fn parse(i: &[u8]) -> DecodeResult<'_, Self> {
+        error::with_context(Self::parse_fields(i), CONTEXT)
+    }
+
+    fn parse_fields(i: &[u8]) -> DecodeResult<'_, Self> {
+        let (i, storage_type) = wire::u16_le(i, "StorageType")?;
+        let (i, filesystem_type) = wire::u16_le(i, "FilesystemType")?;
+        let (i, access_capability) = wire::u16_le(i, "AccessCapability")?;
+        let (i, max_capacity) = wire::u64_le(i, "MaxCapacity")?;
+        let (i, free_space_in_bytes) = wire::u64_le(i, "FreeSpaceInBytes")?;
+        let (i, free_space_in_images) = wire::u32_le(i, "FreeSpaceInImages")?;
+        let (i, storage_description) = PtpString::parse(i, "StorageDescription")?;
+        let (i, volume_label) = PtpString::parse(i, "VolumeLabel")?;
+        Ok((
+            i,
+            Self {
+                storage_type: StorageType(storage_type),
+                filesystem_type: FilesystemType(filesystem_type),
+                access_capability: AccessCapability(access_capability),
+                max_capacity,
+                free_space_in_bytes,
+                free_space_in_images,
+                storage_description,
+                volume_label,
+            },
+        ))
+    }
+
+    /// Decodes a whole GetStorageInfo data phase; trailing bytes are an error.
+    pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
+        decode_whole(bytes, CONTEXT, "VolumeLabel", Self::parse)
+    }
+
+    /// Appends the wire form.
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        out.put_u16_le(self.storage_type.0);
+        out.put_u16_le(self.filesystem_type.0);
+        out.put_u16_le(self.access_capability.0);
+        out.put_u64_le(self.max_capacity);
+        out.put_u64_le(self.free_space_in_bytes);
+        out.put_u32_le(self.free_space_in_images);
+        self.storage_description.write(out);
+        self.volume_label.write(out);
+    }
+
+    /// The wire form in a new vector.
+    #[must_use]
+    pub fn to_bytes(&self) -> Vec<u8> {
+        to_bytes_with(self.encoded_len(), |out| self.encode(out))
+    }
+
+    /// Bytes on the wire.
+    #[must_use]
+    pub fn encoded_len(&self) -> usize {
+        Self::FIXED_LEN + self.storage_description.encoded_len() + self.volume_label.encoded_len()
+    }
+}
