@@ -39,10 +39,7 @@ impl Device for ModelDevice {
 
     fn data_out(&mut self, _r: &Request, piece: &[u8]) {
         let start = self.received;
-        self.received_ok &= piece
-            .iter()
-            .enumerate()
-            .all(|(k, &b)| b == PatternSource::byte_at(start + k as u64));
+        self.received_ok &= common::is_pattern(start, piece);
         self.received += piece.len() as u64;
     }
 

@@ -8,8 +8,18 @@ use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use ptpip_protocol::initiator::{Event, Initiator, InitiatorConfig};
-use ptpip_protocol::responder::{Device, Responder, ResponderConfig, ResponderEvent};
+use ptpip_protocol::responder::{
+    Device, PatternSource, Responder, ResponderConfig, ResponderEvent,
+};
 use ptpip_protocol::{Channel, Dialect, FriendlyName, Guid};
+
+/// Whether `piece` is the test pattern ([`PatternSource`]) starting at `start`.
+pub fn is_pattern(start: u64, piece: &[u8]) -> bool {
+    piece
+        .iter()
+        .enumerate()
+        .all(|(k, &b)| b == PatternSource::byte_at(start + k as u64))
+}
 
 /// A tiny deterministic PRNG (xorshift), so every run splits bytes the same way for a seed.
 #[derive(Clone, Debug)]
