@@ -11,6 +11,7 @@
 //! drains below [`ResponderConfig::send_window`], so a driver that polls transmits only while the
 //! socket is writable sends objects of any size in constant memory.
 
+mod accept;
 mod device;
 mod inbound;
 
@@ -18,6 +19,7 @@ use std::collections::VecDeque;
 
 use bytes::Bytes;
 
+pub use accept::{ConnectionKind, classify_connection};
 pub use device::{DataSource, Device, PatternSource, Reply, Request, Response};
 
 use crate::channel::{Channel, LinkState, OutQueue, Reader, Transmit};

@@ -1,0 +1,544 @@
+//! The blocking client: an [`Initiator`] on `std::net` sockets.
+
+use std::collections::VecDeque;
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::RecvTimeoutError;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use ptpip_protocol::initiator::{Completion, Event, Initiator, InitiatorConfig, Operation};
+use ptpip_protocol::packet::Dialect;
+use ptpip_protocol::{
+    Channel, DeviceEvent, Error as ProtocolError, FriendlyName, Guid, OperationError, ResponseCode,
+    TransactionId, Transmit,
+};
+
+use crate::link::{self, Input, Inputs};
+
+/// The ports a camera listens on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ports {
+    /// Command/data connection.
+    pub command: u16,
+    /// Event connection.
+    pub event: u16,
+    /// Fujifilm live-view stream.
+    pub stream: u16,
+}
+
+impl Ports {
+    /// Standard PTP/IP: both connections on 15740.
+    pub const STANDARD: Self = Self {
+        command: 15740,
+        event: 15740,
+        stream: 15742,
+    };
+    /// Fujifilm X bodies: 55740, 55741 and 55742.
+    pub const FUJI: Self = Self {
+        command: ptpip_protocol::fuji::COMMAND_PORT,
+        event: ptpip_protocol::fuji::EVENT_PORT,
+        stream: ptpip_protocol::fuji::STREAM_PORT,
+    };
+
+    /// The defaults for `dialect`.
+    #[must_use]
+    pub const fn for_dialect(dialect: Dialect) -> Self {
+        match dialect {
+            Dialect::Generic => Self::STANDARD,
+            Dialect::Fuji => Self::FUJI,
+        }
+    }
+}
+
+/// A token that stops a [`Client::connect`] in progress from another thread.
+#[derive(Clone, Debug, Default)]
+pub struct CancelToken(Arc<AtomicBool>);
+
+impl CancelToken {
+    /// A token not yet cancelled.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Cancels.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether [`cancel`](Self::cancel) was called.
+    #[must_use]
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// Where and how to connect.
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    /// Host name or address of the camera.
+    pub host: String,
+    /// Its ports ([`Ports::for_dialect`] unless told otherwise).
+    pub ports: Ports,
+    /// How long to keep trying to connect (retrying "connection refused").
+    pub connect_timeout: Duration,
+    /// Cancels the connect loop.
+    pub cancel: CancelToken,
+    /// The state machine's settings: GUID, name, dialect, timeouts, windows.
+    pub initiator: InitiatorConfig,
+}
+
+impl ClientConfig {
+    /// A configuration for `host` with a random GUID and the dialect's default ports.
+    #[must_use]
+    pub fn new(host: impl Into<String>, dialect: Dialect) -> Self {
+        let name = FriendlyName::new("ptpip").expect("a valid name");
+        Self {
+            host: host.into(),
+            ports: Ports::for_dialect(dialect),
+            connect_timeout: Duration::from_secs(10),
+            cancel: CancelToken::new(),
+            initiator: InitiatorConfig::new(Guid::from(uuid::Uuid::new_v4()), name, dialect),
+        }
+    }
+}
+
+/// What went wrong in a client call.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// A socket failed, or the camera could not be reached.
+    #[error("{0}")]
+    Io(#[from] io::Error),
+    /// The session failed (decode error, timeout, refused init…); the client is unusable.
+    #[error("connection lost: {0}")]
+    Protocol(#[from] ProtocolError),
+    /// The call was refused before anything was sent.
+    #[error("{0}")]
+    Operation(#[from] OperationError),
+    /// The camera answered with a response code other than OK.
+    #[error("{operation} failed: {response}")]
+    Response {
+        /// The operation.
+        operation: ptpip_protocol::OperationCode,
+        /// The response code.
+        response: ResponseCode,
+    },
+    /// The operation ended without a response (cancelled, data over its limit, session closed).
+    #[error("{0}")]
+    Failed(#[from] ptpip_protocol::initiator::OperationFailure),
+    /// A dataset in the reply did not decode.
+    #[error("bad reply: {0}")]
+    Decode(#[from] ptpip_protocol::DecodeError),
+}
+
+/// A connected PTP/IP session, driven on the calling thread.
+///
+/// Device events that arrive while a call runs are kept; read them with
+/// [`next_event`](Self::next_event).
+pub struct Client {
+    ini: Initiator,
+    command: TcpStream,
+    event: Option<TcpStream>,
+    event_addr: SocketAddr,
+    inputs: Inputs,
+    readers: Vec<JoinHandle<()>>,
+    device_events: VecDeque<DeviceEvent>,
+    /// Events read off the state machine that no call has consumed yet.
+    pending: VecDeque<Event>,
+    connect_timeout: Duration,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("peer", &self.command.peer_addr().ok())
+            .field("ready", &self.ini.is_ready())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where the data of a data-in phase goes.
+pub trait DataSink {
+    /// A piece at `offset`; `total` is the announced length, if any.
+    fn piece(&mut self, offset: u64, total: Option<u64>, data: &[u8]) -> io::Result<()>;
+}
+
+/// Streams into a `Write`, calling `progress(received, total)` after each piece.
+pub struct WriteSink<W, F> {
+    writer: W,
+    progress: F,
+}
+
+impl<W: Write, F: FnMut(u64, Option<u64>)> WriteSink<W, F> {
+    /// Writes to `writer`, reporting progress.
+    pub fn new(writer: W, progress: F) -> Self {
+        Self { writer, progress }
+    }
+}
+
+impl<W: Write, F: FnMut(u64, Option<u64>)> DataSink for WriteSink<W, F> {
+    fn piece(&mut self, offset: u64, total: Option<u64>, data: &[u8]) -> io::Result<()> {
+        self.writer.write_all(data)?;
+        (self.progress)(offset + data.len() as u64, total);
+        Ok(())
+    }
+}
+
+/// Discards data (for operations whose data is not wanted).
+struct NoSink;
+
+impl DataSink for NoSink {
+    fn piece(&mut self, _: u64, _: Option<u64>, _: &[u8]) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn resolve(host: &str, port: u16) -> io::Result<SocketAddr> {
+    (host, port)
+        .to_socket_addrs()?
+        .next()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("{host}: no address")))
+}
+
+impl Client {
+    /// Connects and sets the session up (init handshake, OpenSession, the Fujifilm sequence);
+    /// returns once operations can run.
+    pub fn connect(config: ClientConfig) -> Result<Self, ClientError> {
+        let command_addr = resolve(&config.host, config.ports.command)?;
+        let event_addr = resolve(&config.host, config.ports.event)?;
+        let cancel = config.cancel.clone();
+        let command = link::connect(command_addr, config.connect_timeout, &|| {
+            cancel.is_cancelled()
+        })?;
+        let inputs = Inputs::new();
+        let reader = link::spawn_reader(Channel::Command, command.try_clone()?, inputs.tx.clone())?;
+        let mut client = Self {
+            ini: Initiator::new(config.initiator, Instant::now()),
+            command,
+            event: None,
+            event_addr,
+            inputs,
+            readers: vec![reader],
+            device_events: VecDeque::new(),
+            pending: VecDeque::new(),
+            connect_timeout: config.connect_timeout,
+        };
+        loop {
+            let event = client.next_core_event(None)?;
+            match event {
+                Event::Ready => return Ok(client),
+                Event::ConnectionLost { reason } => return Err(reason.into()),
+                other => client.keep(other),
+            }
+        }
+    }
+
+    /// The state machine, for what the typed calls do not cover.
+    #[must_use]
+    pub const fn initiator(&self) -> &Initiator {
+        &self.ini
+    }
+
+    fn keep(&mut self, event: Event) {
+        match event {
+            Event::DeviceEvent(e) => self.device_events.push_back(e),
+            Event::Connected { .. } | Event::ProbeAnswered | Event::Ready => {}
+            other => self.pending.push_back(other),
+        }
+    }
+
+    /// Writes what the state machine has to send, opening the event connection when first needed.
+    fn flush(&mut self) -> Result<(), ClientError> {
+        while let Some(Transmit { channel, payload }) = self.ini.poll_transmit() {
+            let stream = match channel {
+                Channel::Command => &mut self.command,
+                Channel::Event => {
+                    if self.event.is_none() {
+                        match link::connect(self.event_addr, self.connect_timeout, &|| false) {
+                            Ok(s) => {
+                                let reader = link::spawn_reader(
+                                    Channel::Event,
+                                    s.try_clone()?,
+                                    self.inputs.tx.clone(),
+                                )?;
+                                self.readers.push(reader);
+                                self.event = Some(s);
+                            }
+                            Err(_) => {
+                                self.ini.handle_eof(Instant::now(), Channel::Event);
+                                continue;
+                            }
+                        }
+                    }
+                    self.event.as_mut().expect("just opened")
+                }
+            };
+            if let Err(e) = link::write_all(stream, &payload) {
+                self.ini.handle_eof(Instant::now(), channel);
+                if self.ini.error().is_none() {
+                    return Err(e.into());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The next event from the state machine, driving I/O and time until one comes (or
+    /// `deadline` passes: then `Ok(None)`-like behaviour is expressed as a `TimedOut` io error).
+    fn next_core_event(&mut self, deadline: Option<Instant>) -> Result<Event, ClientError> {
+        loop {
+            self.flush()?;
+            if let Some(e) = self.ini.poll_event() {
+                return Ok(e);
+            }
+            let now = Instant::now();
+            let wake = match (self.ini.poll_timeout(), deadline) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            if deadline.is_some_and(|d| d <= now) {
+                return Err(io::Error::new(io::ErrorKind::TimedOut, "no event in time").into());
+            }
+            let input = match wake {
+                Some(t) => match self
+                    .inputs
+                    .rx
+                    .recv_timeout(t.saturating_duration_since(now))
+                {
+                    Ok(i) => Some(i),
+                    Err(RecvTimeoutError::Timeout) => None,
+                    Err(RecvTimeoutError::Disconnected) => unreachable!("we hold a sender"),
+                },
+                None => Some(self.inputs.rx.recv().expect("we hold a sender")),
+            };
+            let now = Instant::now();
+            match input {
+                Some(Input::Data(ch, bytes)) => {
+                    let _ = self.ini.handle_input(now, ch, bytes);
+                }
+                Some(Input::Eof(ch)) => self.ini.handle_eof(now, ch),
+                None => self.ini.handle_timeout(now),
+            }
+        }
+    }
+
+    /// Runs `op` to its end, streaming any data into `sink`.
+    fn run(&mut self, op: Operation, sink: &mut dyn DataSink) -> Result<Completion, ClientError> {
+        let tid = self.ini.execute(Instant::now(), op)?;
+        self.wait(tid, sink, &mut |_| Ok(()))
+    }
+
+    /// Waits for `tid` to end; `on_window` is called when a data-out phase may take more data.
+    fn wait(
+        &mut self,
+        tid: TransactionId,
+        sink: &mut dyn DataSink,
+        on_window: &mut dyn FnMut(&mut Self) -> Result<(), ClientError>,
+    ) -> Result<Completion, ClientError> {
+        let mut total = None;
+        loop {
+            let event = match self.pending.iter().position(|e| concerns(e, tid)) {
+                Some(i) => self.pending.remove(i).expect("index is in range"),
+                None => self.next_core_event(None)?,
+            };
+            match event {
+                Event::DataStarted {
+                    transaction,
+                    total_len,
+                } if transaction == tid => {
+                    total = total_len;
+                }
+                Event::DataChunk {
+                    transaction,
+                    offset,
+                    data,
+                } if transaction == tid => {
+                    if let Err(e) = sink.piece(offset, total, &data) {
+                        let _ = self.ini.cancel(Instant::now(), tid);
+                        return Err(e.into());
+                    }
+                }
+                Event::DataFinished { transaction, .. } if transaction == tid => {}
+                Event::SendWindowAvailable { transaction } if transaction == tid => {
+                    on_window(self)?
+                }
+                Event::OperationComplete(c) if c.transaction == tid => return Ok(c),
+                Event::OperationFailed {
+                    transaction, error, ..
+                } if transaction == tid => {
+                    return Err(error.into());
+                }
+                Event::ConnectionLost { reason } => return Err(reason.into()),
+                Event::Closed => return Err(OperationError::Closed.into()),
+                other => self.keep(other),
+            }
+        }
+    }
+
+    /// Runs an operation and checks its response is OK; returns the completion (with the data
+    /// gathered if `op` collects).
+    pub fn execute(&mut self, op: Operation) -> Result<Completion, ClientError> {
+        let code = op.code;
+        let c = self.run(op, &mut NoSink)?;
+        if c.response.is_ok() {
+            Ok(c)
+        } else {
+            Err(ClientError::Response {
+                operation: code,
+                response: c.response,
+            })
+        }
+    }
+
+    /// Runs an operation whatever its response (what `opreq` needs), streaming data to `sink`
+    /// and, with `data_out`, sending that data phase.
+    pub fn raw(
+        &mut self,
+        code: ptpip_protocol::OperationCode,
+        params: &[u32],
+        data_out: Option<Bytes>,
+        sink: &mut dyn DataSink,
+    ) -> Result<Completion, ClientError> {
+        let op = Operation::new(code, params)
+            .ok_or(OperationError::Invalid("at most five parameters"))?;
+        let op = match data_out {
+            Some(d) => op.send(d),
+            None => op.stream(),
+        };
+        self.run(op, sink)
+    }
+
+    /// Streams a data-in operation into `sink`; fails unless the response is OK.
+    pub fn download(
+        &mut self,
+        op: Operation,
+        sink: &mut dyn DataSink,
+    ) -> Result<Completion, ClientError> {
+        let code = op.code;
+        let c = self.run(op.stream(), sink)?;
+        if c.response.is_ok() {
+            Ok(c)
+        } else {
+            Err(ClientError::Response {
+                operation: code,
+                response: c.response,
+            })
+        }
+    }
+
+    /// Sends `len` bytes read from `reader` as the data phase of `op`.
+    pub fn upload(
+        &mut self,
+        op: Operation,
+        reader: &mut dyn Read,
+        len: u64,
+    ) -> Result<Completion, ClientError> {
+        let code = op.code;
+        let tid = self.ini.execute(Instant::now(), op.send_len(len))?;
+        let mut buf = vec![0; link::READ_SIZE];
+        let mut held: (usize, usize) = (0, 0);
+        let mut sent = 0u64;
+        let mut on_window = |me: &mut Self| -> Result<(), ClientError> {
+            while sent < len {
+                if held.0 == held.1 {
+                    let want = (len - sent).min(buf.len() as u64) as usize;
+                    let n = reader.read(&mut buf[..want])?;
+                    if n == 0 {
+                        let _ = me.ini.cancel(Instant::now(), tid);
+                        return Err(io::Error::new(
+                            io::ErrorKind::UnexpectedEof,
+                            format!("the source ended after {sent} of {len} bytes"),
+                        )
+                        .into());
+                    }
+                    held = (0, n);
+                }
+                let n = me
+                    .ini
+                    .send_data(Instant::now(), tid, &buf[held.0..held.1])?;
+                held.0 += n;
+                sent += n as u64;
+                me.flush()?;
+                if held.0 < held.1 {
+                    // The window is full; SendWindowAvailable calls back.
+                    return Ok(());
+                }
+            }
+            Ok(())
+        };
+        let c = self.wait(tid, &mut NoSink, &mut on_window)?;
+        if c.response.is_ok() {
+            Ok(c)
+        } else {
+            Err(ClientError::Response {
+                operation: code,
+                response: c.response,
+            })
+        }
+    }
+
+    /// The next device event, waiting up to `timeout` (`None`: wait as long as it takes).
+    pub fn next_event(
+        &mut self,
+        timeout: Option<Duration>,
+    ) -> Result<Option<DeviceEvent>, ClientError> {
+        let deadline = timeout.map(|t| Instant::now() + t);
+        loop {
+            if let Some(e) = self.device_events.pop_front() {
+                return Ok(Some(e));
+            }
+            match self.next_core_event(deadline) {
+                Ok(e) => self.keep(e),
+                Err(ClientError::Io(e)) if e.kind() == io::ErrorKind::TimedOut => return Ok(None),
+                Err(e) => return Err(e),
+            }
+            if let Some(Event::ConnectionLost { reason }) = self.pending.back().cloned() {
+                return Err(reason.into());
+            }
+        }
+    }
+
+    /// Closes gracefully: CloseSession (and the Fujifilm goodbye), then the sockets.
+    pub fn close(mut self) -> Result<(), ClientError> {
+        self.ini.close(Instant::now());
+        loop {
+            match self.next_core_event(None)? {
+                Event::Closed => break,
+                Event::ConnectionLost { reason } => return Err(reason.into()),
+                _ => {}
+            }
+        }
+        self.flush()?;
+        Ok(())
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        let _ = self.command.shutdown(std::net::Shutdown::Both);
+        if let Some(e) = &self.event {
+            let _ = e.shutdown(std::net::Shutdown::Both);
+        }
+        // Readers end on the shutdown; nothing waits for them.
+        self.readers.clear();
+    }
+}
+
+/// Whether `event` belongs to transaction `tid` (or ends everything).
+fn concerns(event: &Event, tid: TransactionId) -> bool {
+    match event {
+        Event::DataStarted { transaction, .. }
+        | Event::DataChunk { transaction, .. }
+        | Event::DataFinished { transaction, .. }
+        | Event::SendWindowAvailable { transaction }
+        | Event::OperationFailed { transaction, .. } => *transaction == tid,
+        Event::OperationComplete(c) => c.transaction == tid,
+        Event::ConnectionLost { .. } | Event::Closed => true,
+        _ => false,
+    }
+}

@@ -1,0 +1,388 @@
+//! The camera server: [`Responder`]s on a `TcpListener`, one per initiator, several at once.
+//!
+//! Every accepted connection is classified by its first packet
+//! ([`classify_connection`](ptpip_protocol::responder::classify_connection)): an
+//! Init_Command_Request starts a session on its own thread; an Init_Event_Request joins the
+//! session with that connection number. For the Fujifilm dialect the event connection comes to a
+//! separate listener and carries no init packet; it joins the newest session still waiting for one.
+
+use std::collections::HashMap;
+use std::io::{self, Read};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use bytes::BytesMut;
+use ptpip_protocol::responder::{
+    ConnectionKind, Device, Responder, ResponderConfig, ResponderEvent, classify_connection,
+};
+use ptpip_protocol::{Channel, ConnectionNumber, Dialect};
+
+use crate::link::{self, Input, Inputs};
+
+/// How often an idle session looks at its device for events to send.
+const DEVICE_POLL: Duration = Duration::from_millis(20);
+
+/// An event socket on its way to its session, with the bytes already read from it.
+type EventSocket = (TcpStream, BytesMut);
+
+#[derive(Default)]
+struct Registry {
+    /// Sessions waiting for their event connection, by connection number.
+    waiting: HashMap<u32, Sender<EventSocket>>,
+    /// Fujifilm: the newest session waiting for its event connection.
+    fuji_waiting: Option<Sender<EventSocket>>,
+}
+
+/// A running server; dropping it (or calling [`stop`](Self::stop)) stops accepting.
+pub struct ServerHandle {
+    addr: SocketAddr,
+    event_addr: Option<SocketAddr>,
+    stop: Arc<AtomicBool>,
+    threads: Vec<JoinHandle<()>>,
+    sessions: Arc<AtomicU32>,
+}
+
+impl std::fmt::Debug for ServerHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerHandle")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServerHandle {
+    /// Where the command (and, for the generic dialect, event) connections go.
+    #[must_use]
+    pub const fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Fujifilm: where the event connection goes.
+    #[must_use]
+    pub const fn event_addr(&self) -> Option<SocketAddr> {
+        self.event_addr
+    }
+
+    /// Sessions served so far (finished or not).
+    #[must_use]
+    pub fn sessions(&self) -> u32 {
+        self.sessions.load(Ordering::SeqCst)
+    }
+
+    /// Stops accepting new connections; sessions in progress run to their end.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the accept loops.
+        let _ = TcpStream::connect(self.addr);
+        if let Some(a) = self.event_addr {
+            let _ = TcpStream::connect(a);
+        }
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Serves `make_device()` cameras on `listener` (and, for the Fujifilm dialect, event connections
+/// on `event_listener`) until the handle is dropped.
+pub fn serve<D, F>(
+    listener: TcpListener,
+    event_listener: Option<TcpListener>,
+    config: ResponderConfig,
+    make_device: F,
+) -> io::Result<ServerHandle>
+where
+    D: Device + Send + 'static,
+    F: Fn() -> D + Send + Sync + 'static,
+{
+    let addr = listener.local_addr()?;
+    let event_addr = event_listener
+        .as_ref()
+        .map(TcpListener::local_addr)
+        .transpose()?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let registry = Arc::new(Mutex::new(Registry::default()));
+    let sessions = Arc::new(AtomicU32::new(0));
+    let shared = Arc::new(Shared {
+        config,
+        make_device: Box::new(move || Box::new(make_device()) as Box<dyn DeviceBox>),
+        registry,
+        next_connection: AtomicU32::new(1),
+        sessions: sessions.clone(),
+    });
+    let mut threads = Vec::new();
+    {
+        let (shared, stop) = (shared.clone(), stop.clone());
+        threads.push(
+            thread::Builder::new()
+                .name("ptpip-accept".into())
+                .spawn(move || {
+                    accept_loop(&listener, &stop, |s| {
+                        let shared = shared.clone();
+                        let _ = thread::Builder::new()
+                            .name("ptpip-conn".into())
+                            .spawn(move || route(&shared, s));
+                    });
+                })?,
+        );
+    }
+    if let Some(el) = event_listener {
+        let (shared, stop) = (shared, stop.clone());
+        threads.push(
+            thread::Builder::new()
+                .name("ptpip-accept-event".into())
+                .spawn(move || {
+                    accept_loop(&el, &stop, |s| {
+                        let waiting = shared
+                            .registry
+                            .lock()
+                            .ok()
+                            .and_then(|mut r| r.fuji_waiting.take());
+                        if let Some(tx) = waiting {
+                            let _ = tx.send((s, BytesMut::new()));
+                        }
+                    });
+                })?,
+        );
+    }
+    Ok(ServerHandle {
+        addr,
+        event_addr,
+        stop,
+        threads,
+        sessions,
+    })
+}
+
+/// A device behind a box, so one server type serves any device.
+trait DeviceBox: Device + Send {}
+impl<T: Device + Send> DeviceBox for T {}
+
+struct Shared {
+    config: ResponderConfig,
+    make_device: Box<dyn Fn() -> Box<dyn DeviceBox> + Send + Sync>,
+    registry: Arc<Mutex<Registry>>,
+    next_connection: AtomicU32,
+    sessions: Arc<AtomicU32>,
+}
+
+fn accept_loop(listener: &TcpListener, stop: &AtomicBool, mut on: impl FnMut(TcpStream)) {
+    for s in listener.incoming() {
+        if stop.load(Ordering::SeqCst) {
+            return;
+        }
+        if let Ok(s) = s
+            && link::tune(&s).is_ok()
+        {
+            on(s);
+        }
+    }
+}
+
+/// Reads a connection's first packet header and sends it where it belongs.
+fn route(shared: &Shared, mut stream: TcpStream) {
+    let mut prefix = BytesMut::new();
+    let mut buf = [0u8; 12];
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let kind = loop {
+        match classify_connection(&prefix) {
+            Ok(Some(kind)) => break kind,
+            Ok(None) => {}
+            Err(_) => return,
+        }
+        match stream.read(&mut buf[..12 - prefix.len().min(12)]) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => prefix.extend_from_slice(&buf[..n]),
+        }
+    };
+    let _ = stream.set_read_timeout(None);
+    match kind {
+        ConnectionKind::Command => run_session(shared, stream, prefix),
+        ConnectionKind::Event(n) => {
+            let waiting = shared
+                .registry
+                .lock()
+                .ok()
+                .and_then(|mut r| r.waiting.remove(&n.0));
+            match waiting {
+                Some(tx) => {
+                    let _ = tx.send((stream, prefix));
+                }
+                None => {
+                    // No such session: refuse with Init_Fail, as a camera would.
+                    let fail =
+                        ptpip_protocol::Packet::InitFail(ptpip_protocol::packet::InitFail::new(
+                            ptpip_protocol::packet::InitFailReason::UNSPECIFIED,
+                        ));
+                    let _ = link::write_all(&mut stream, &fail.to_bytes());
+                }
+            }
+        }
+    }
+}
+
+/// Serves one initiator until it leaves.
+fn run_session(shared: &Shared, command: TcpStream, prefix: BytesMut) {
+    shared.sessions.fetch_add(1, Ordering::SeqCst);
+    let number = shared.next_connection.fetch_add(1, Ordering::SeqCst);
+    let mut config = shared.config.clone();
+    config.connection_number = ConnectionNumber(number);
+    let fuji = config.dialect == Dialect::Fuji;
+    let (event_tx, event_rx) = mpsc::channel();
+    if let Ok(mut r) = shared.registry.lock() {
+        if fuji {
+            r.fuji_waiting = Some(event_tx);
+        } else {
+            r.waiting.insert(number, event_tx);
+        }
+    }
+    let mut session = Session {
+        responder: Responder::new(config, (shared.make_device)()),
+        command,
+        event: None,
+        inputs: Inputs::new(),
+        event_rx,
+    };
+    let _ = session.run(prefix);
+    let _ = session.command.shutdown(Shutdown::Both);
+    if let Some(e) = &session.event {
+        let _ = e.shutdown(Shutdown::Both);
+    }
+    if let Ok(mut r) = shared.registry.lock() {
+        r.waiting.remove(&number);
+    }
+}
+
+struct Session {
+    responder: Responder<Box<dyn DeviceBox>>,
+    command: TcpStream,
+    event: Option<TcpStream>,
+    inputs: Inputs,
+    event_rx: Receiver<EventSocket>,
+}
+
+impl Device for Box<dyn DeviceBox> {
+    fn accept(
+        &mut self,
+        guid: ptpip_protocol::Guid,
+        name: &ptpip_protocol::FriendlyName,
+    ) -> Result<(), ptpip_protocol::packet::InitFailReason> {
+        (**self).accept(guid, name)
+    }
+    fn operation(
+        &mut self,
+        r: &ptpip_protocol::responder::Request,
+    ) -> ptpip_protocol::responder::Reply {
+        (**self).operation(r)
+    }
+    fn data_out(&mut self, r: &ptpip_protocol::responder::Request, piece: &[u8]) {
+        (**self).data_out(r, piece);
+    }
+    fn data_out_done(
+        &mut self,
+        r: &ptpip_protocol::responder::Request,
+        len: u64,
+    ) -> ptpip_protocol::responder::Response {
+        (**self).data_out_done(r, len)
+    }
+    fn poll_event(&mut self) -> Option<ptpip_protocol::DeviceEvent> {
+        (**self).poll_event()
+    }
+    fn cancelled(&mut self, r: &ptpip_protocol::responder::Request) {
+        (**self).cancelled(r);
+    }
+}
+
+impl Session {
+    fn run(&mut self, prefix: BytesMut) -> io::Result<()> {
+        link::spawn_reader(
+            Channel::Command,
+            self.command.try_clone()?,
+            self.inputs.tx.clone(),
+        )?;
+        let _ = self.responder.handle_input(Channel::Command, prefix);
+        loop {
+            self.attach_event()?;
+            self.flush()?;
+            while let Some(e) = self.responder.poll_event() {
+                if matches!(
+                    e,
+                    ResponderEvent::Closed | ResponderEvent::ConnectionLost { .. }
+                ) {
+                    self.flush()?;
+                    return Ok(());
+                }
+            }
+            if self.responder.is_closed() {
+                self.flush()?;
+                return Ok(());
+            }
+            match self.inputs.rx.recv_timeout(DEVICE_POLL) {
+                Ok(input) => self.feed(input),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return Ok(()),
+            }
+        }
+    }
+
+    fn feed(&mut self, input: Input) {
+        match input {
+            Input::Data(ch, b) => {
+                let _ = self.responder.handle_input(ch, b);
+            }
+            Input::Eof(ch) => self.responder.handle_eof(ch),
+        }
+    }
+
+    fn attach_event(&mut self) -> io::Result<()> {
+        if self.event.is_some() {
+            return Ok(());
+        }
+        if let Ok((stream, prefix)) = self.event_rx.try_recv() {
+            link::spawn_reader(Channel::Event, stream.try_clone()?, self.inputs.tx.clone())?;
+            self.event = Some(stream);
+            self.responder.handle_connected(Channel::Event);
+            if !prefix.is_empty() {
+                let _ = self.responder.handle_input(Channel::Event, prefix);
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes what the responder has, taking input between writes so that a Cancel reaches a
+    /// responder busy sending a large object.
+    fn flush(&mut self) -> io::Result<()> {
+        while let Some(t) = self.responder.poll_transmit() {
+            let stream = match t.channel {
+                Channel::Command => &mut self.command,
+                Channel::Event => match self.event.as_mut() {
+                    Some(s) => s,
+                    // Not attached yet: nothing can be sent there.
+                    None => continue,
+                },
+            };
+            if link::write_all(stream, &t.payload).is_err() {
+                self.responder.handle_eof(t.channel);
+                return Ok(());
+            }
+            while let Ok(input) = self.inputs.rx.try_recv() {
+                self.feed(input);
+            }
+        }
+        Ok(())
+    }
+}
