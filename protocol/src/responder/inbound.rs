@@ -163,7 +163,15 @@ impl<D: Device> Responder<D> {
                 transaction_id,
                 params,
             } if channel == Channel::Command => {
-                self.on_request(channel, code, transaction_id, params, false)
+                // Fujifilm commands carry no data-phase flag: the operations that send data are
+                // known, so a device that refuses one at once still gets its data phase drained.
+                let data_out = matches!(
+                    code,
+                    OperationCode::SET_DEVICE_PROP_VALUE
+                        | OperationCode::SEND_OBJECT_INFO
+                        | OperationCode::SEND_OBJECT
+                );
+                self.on_request(channel, code, transaction_id, params, data_out)
             }
             Container::Terminate => {
                 self.state = State::Closed;
