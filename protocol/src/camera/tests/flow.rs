@@ -273,7 +273,6 @@ impl Device for RefusesSets {
 /// immediate response at once, and the data container that follows fails the connection (and
 /// the queued response is dropped with it).
 #[test]
-#[ignore = "bug: Fuji responder fails on the data container after a Reply::Respond to a data-out operation"]
 fn fuji_immediate_refusal_of_a_data_out_operation() {
     let mut p = Pair::connected(Dialect::Fuji, RefusesSets(FujiCamera::new()), Split::Whole);
     let set = op(Op::SET_DEVICE_PROP_VALUE, &[0xD001]).send(Bytes::from_static(&[1, 0]));
