@@ -5,7 +5,6 @@ use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::RecvTimeoutError;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -17,7 +16,10 @@ use ptpip_protocol::{
     TransactionId, Transmit,
 };
 
-use crate::link::{self, Input, Inputs};
+use crate::link::{self, DirectReader, Input, Inputs, ReadOutcome};
+
+/// How often a call waiting on the command connection looks at the event connection's queue.
+const EVENT_POLL: Duration = Duration::from_millis(10);
 
 /// The ports a camera listens on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -143,6 +145,8 @@ pub enum ClientError {
 pub struct Client {
     ini: Initiator,
     command: TcpStream,
+    /// The command connection is read on the caller's thread.
+    command_reader: DirectReader,
     event: Option<TcpStream>,
     event_addr: SocketAddr,
     inputs: Inputs,
@@ -216,14 +220,14 @@ impl Client {
             cancel.is_cancelled()
         })?;
         let inputs = Inputs::new();
-        let reader = link::spawn_reader(Channel::Command, command.try_clone()?, inputs.tx.clone())?;
         let mut client = Self {
             ini: Initiator::new(config.initiator, Instant::now()),
+            command_reader: DirectReader::new(command.try_clone()?)?,
             command,
             event: None,
             event_addr,
             inputs,
-            readers: vec![reader],
+            readers: Vec::new(),
             device_events: VecDeque::new(),
             pending: VecDeque::new(),
             connect_timeout: config.connect_timeout,
@@ -304,26 +308,39 @@ impl Client {
             if deadline.is_some_and(|d| d <= now) {
                 return Err(io::Error::new(io::ErrorKind::TimedOut, "no event in time").into());
             }
-            let input = match wake {
-                Some(t) => match self
-                    .inputs
-                    .rx
-                    .recv_timeout(t.saturating_duration_since(now))
-                {
-                    Ok(i) => Some(i),
-                    Err(RecvTimeoutError::Timeout) => None,
-                    Err(RecvTimeoutError::Disconnected) => unreachable!("we hold a sender"),
-                },
-                None => Some(self.inputs.rx.recv().expect("we hold a sender")),
-            };
-            let now = Instant::now();
-            match input {
-                Some(Input::Data(ch, bytes)) => {
-                    let _ = self.ini.handle_input(now, ch, bytes);
-                }
-                Some(Input::Eof(ch)) => self.ini.handle_eof(now, ch),
-                None => self.ini.handle_timeout(now),
+            // What the event connection's reader has queued comes first.
+            if let Ok(input) = self.inputs.rx.try_recv() {
+                self.feed(input);
+                continue;
             }
+            let mut wait = wake.map(|t| t.saturating_duration_since(now));
+            if self.event.is_some() {
+                wait = Some(wait.map_or(EVENT_POLL, |w| w.min(EVENT_POLL)));
+            }
+            if !self.ini.wants_read(Channel::Command) {
+                // Only reachable while events are pending, which the loop above returns first.
+                self.ini.handle_timeout(Instant::now());
+                continue;
+            }
+            let outcome = self.command_reader.read(wait)?;
+            let now = Instant::now();
+            match outcome {
+                ReadOutcome::Data(bytes) => {
+                    let _ = self.ini.handle_input(now, Channel::Command, bytes);
+                }
+                ReadOutcome::Eof => self.ini.handle_eof(now, Channel::Command),
+                ReadOutcome::Idle => self.ini.handle_timeout(now),
+            }
+        }
+    }
+
+    fn feed(&mut self, input: Input) {
+        let now = Instant::now();
+        match input {
+            Input::Data(ch, bytes) => {
+                let _ = self.ini.handle_input(now, ch, bytes);
+            }
+            Input::Eof(ch) => self.ini.handle_eof(now, ch),
         }
     }
 

@@ -13,8 +13,30 @@ use std::time::{Duration, Instant};
 use bytes::BytesMut;
 use ptpip_protocol::Channel;
 
-/// Bytes per read.
+/// The most bytes per read.
 pub(crate) const READ_SIZE: usize = 256 << 10;
+/// The fewest bytes per read.
+const MIN_READ: usize = 8 << 10;
+
+/// Safe Rust cannot read into uninitialised memory, so every read first zeroes the bytes it
+/// offers. The offer adapts: it doubles while reads fill it (bulk data) and halves while they use
+/// little of it (requests and responses), so small round trips do not pay for zeroing 256 KiB.
+#[derive(Debug)]
+struct ReadSize(usize);
+
+impl ReadSize {
+    const fn new() -> Self {
+        Self(MIN_READ)
+    }
+
+    fn update(&mut self, n: usize) {
+        if n == self.0 {
+            self.0 = (self.0 * 2).min(READ_SIZE);
+        } else if n < self.0 / 4 {
+            self.0 = (self.0 / 2).max(MIN_READ);
+        }
+    }
+}
 /// Reads that may wait between a reader thread and the owner.
 const QUEUE: usize = 8;
 
@@ -92,13 +114,11 @@ pub(crate) fn spawn_reader(
         .name(format!("ptpip-read-{channel:?}").to_lowercase())
         .spawn(move || {
             let mut buf = BytesMut::new();
+            let mut size = ReadSize::new();
             loop {
-                if buf.capacity() < READ_SIZE {
-                    // A fresh block; pieces already split off keep the old one alive until used.
-                    buf = BytesMut::with_capacity(READ_SIZE * 4);
-                }
-                // Safe Rust cannot read into uninitialised memory: zero what the read may fill.
-                buf.resize(READ_SIZE, 0);
+                // Reclaims the block once earlier pieces are dropped; allocates only while they live.
+                buf.reserve(size.0);
+                buf.resize(size.0, 0);
                 let n = match stream.read(&mut buf) {
                     Ok(0) | Err(_) => {
                         let _ = tx.send(Input::Eof(channel));
@@ -106,6 +126,7 @@ pub(crate) fn spawn_reader(
                     }
                     Ok(n) => n,
                 };
+                size.update(n);
                 let piece = buf.split_to(n);
                 buf.clear();
                 if tx.send(Input::Data(channel, piece)).is_err() {
@@ -113,6 +134,69 @@ pub(crate) fn spawn_reader(
                 }
             }
         })
+}
+
+/// Reads a socket on the owner's thread (no hand-off to another thread, which would add a
+/// wake-up to every round trip), into `BytesMut` pieces.
+#[derive(Debug)]
+pub(crate) struct DirectReader {
+    stream: TcpStream,
+    buf: BytesMut,
+    size: ReadSize,
+    timeout: Option<Duration>,
+}
+
+/// What a [`DirectReader`] read.
+pub(crate) enum ReadOutcome {
+    Data(BytesMut),
+    /// Nothing before the timeout.
+    Idle,
+    Eof,
+}
+
+impl DirectReader {
+    pub(crate) fn new(stream: TcpStream) -> io::Result<Self> {
+        stream.set_read_timeout(None)?;
+        Ok(Self {
+            stream,
+            buf: BytesMut::new(),
+            size: ReadSize::new(),
+            timeout: None,
+        })
+    }
+
+    /// Reads what is there, waiting at most `wait` (`None`: as long as it takes).
+    pub(crate) fn read(&mut self, wait: Option<Duration>) -> io::Result<ReadOutcome> {
+        // A zero timeout means "forever" to the OS; wait a microsecond instead.
+        let wait = wait.map(|w| w.max(Duration::from_micros(1)));
+        if wait != self.timeout {
+            self.stream.set_read_timeout(wait)?;
+            self.timeout = wait;
+        }
+        // Reuses the allocation once the pieces handed out earlier are dropped (they normally are
+        // by the next read), so steady-state reads allocate nothing.
+        self.buf.reserve(self.size.0);
+        self.buf.resize(self.size.0, 0);
+        let r = match self.stream.read(&mut self.buf) {
+            Ok(0) => ReadOutcome::Eof,
+            Ok(n) => {
+                self.size.update(n);
+                ReadOutcome::Data(self.buf.split_to(n))
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                ReadOutcome::Idle
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => ReadOutcome::Idle,
+            Err(_) => ReadOutcome::Eof,
+        };
+        self.buf.clear();
+        Ok(r)
+    }
 }
 
 /// Writes all of `bytes` in one call where the OS allows (one packet, one write).

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::io::{self, Read};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
@@ -21,7 +21,7 @@ use ptpip_protocol::responder::{
 };
 use ptpip_protocol::{Channel, ConnectionNumber, Dialect};
 
-use crate::link::{self, Input, Inputs};
+use crate::link::{self, DirectReader, Input, Inputs, ReadOutcome};
 
 /// How often an idle session looks at its device for events to send.
 const DEVICE_POLL: Duration = Duration::from_millis(20);
@@ -250,8 +250,12 @@ fn run_session(shared: &Shared, command: TcpStream, prefix: BytesMut) {
             r.waiting.insert(number, event_tx);
         }
     }
+    let Ok(reader) = command.try_clone().and_then(DirectReader::new) else {
+        return;
+    };
     let mut session = Session {
         responder: Responder::new(config, (shared.make_device)()),
+        command_reader: reader,
         command,
         event: None,
         inputs: Inputs::new(),
@@ -270,6 +274,8 @@ fn run_session(shared: &Shared, command: TcpStream, prefix: BytesMut) {
 struct Session {
     responder: Responder<Box<dyn DeviceBox>>,
     command: TcpStream,
+    /// The command connection is read on the session's thread: no hand-off per request.
+    command_reader: DirectReader,
     event: Option<TcpStream>,
     inputs: Inputs,
     event_rx: Receiver<EventSocket>,
@@ -309,14 +315,12 @@ impl Device for Box<dyn DeviceBox> {
 
 impl Session {
     fn run(&mut self, prefix: BytesMut) -> io::Result<()> {
-        link::spawn_reader(
-            Channel::Command,
-            self.command.try_clone()?,
-            self.inputs.tx.clone(),
-        )?;
         let _ = self.responder.handle_input(Channel::Command, prefix);
         loop {
             self.attach_event()?;
+            while let Ok(input) = self.inputs.rx.try_recv() {
+                self.feed(input);
+            }
             self.flush()?;
             while let Some(e) = self.responder.poll_event() {
                 if matches!(
@@ -331,10 +335,13 @@ impl Session {
                 self.flush()?;
                 return Ok(());
             }
-            match self.inputs.rx.recv_timeout(DEVICE_POLL) {
-                Ok(input) => self.feed(input),
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => return Ok(()),
+            // Wait for a request; wake up now and then for device events and the event connection.
+            match self.command_reader.read(Some(DEVICE_POLL))? {
+                ReadOutcome::Data(b) => {
+                    let _ = self.responder.handle_input(Channel::Command, b);
+                }
+                ReadOutcome::Eof => self.responder.handle_eof(Channel::Command),
+                ReadOutcome::Idle => {}
             }
         }
     }
