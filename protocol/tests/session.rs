@@ -15,8 +15,8 @@ use ptpip_protocol::responder::{
     DataInFraming, DataSource, Device, PatternSource, Reply, Request, ResponderEvent, Response,
 };
 use ptpip_protocol::{
-    Channel, DeviceEvent, Dialect, Error, EventCode, FriendlyName, Guid, OperationCode, Params,
-    ResponseCode, Timer, TransactionId,
+    Channel, DeviceEvent, Dialect, Error, EventCode, FriendlyName, Guid, OperationCode, Packet,
+    Params, ResponseCode, Timer, TransactionId,
 };
 
 /// A vendor operation of the test device that answers with an event naming its transaction.
@@ -536,4 +536,71 @@ fn misuse_changes_nothing() {
     // A data source shorter than it announced would desynchronise the stream.
     let short = Bytes::from_static(b"abc");
     assert_eq!(DataSource::len(&short), Some(3));
+}
+
+#[test]
+fn tap_reports_every_packet_as_received() {
+    for dialect in [Dialect::Generic, Dialect::Fuji] {
+        let mut p = Pair::new(dialect, TestDevice::default(), 13);
+        let mut cfg = p.ini.config().clone();
+        cfg.tap = Some(600);
+        p.ini = ptpip_protocol::Initiator::new(cfg, p.now);
+        p.split(3);
+        p.connect();
+        p.events.clear();
+        let tid = p
+            .ini
+            .execute(p.now, op(OperationCode::GET_OBJECT, &[1000]).collect(4096))
+            .unwrap();
+        p.drive_until(10_000, |p| finished(p, tid));
+        let packets: Vec<(u64, Bytes)> = p
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                Event::PacketReceived {
+                    total_len, bytes, ..
+                } => Some((*total_len, bytes.clone())),
+                _ => None,
+            })
+            .collect();
+        let last = packets.last().unwrap();
+        match dialect {
+            Dialect::Generic => {
+                // Start_Data, End_Data with the whole 1000 bytes (cut to 600 by the tap), response.
+                assert_eq!(packets.len(), 3, "{packets:?}");
+                assert_eq!(packets[0].1[4], 9);
+                assert_eq!(
+                    (packets[1].0, packets[1].1.len(), packets[1].1[4]),
+                    (1012, 600, 12)
+                );
+                assert_eq!(&packets[1].1[12..20], &[0, 1, 2, 3, 4, 5, 6, 7]);
+                let resp = Packet::decode(&last.1, Dialect::Generic).unwrap();
+                assert!(matches!(resp, Packet::OperationResponse(r) if r.transaction_id == tid));
+            }
+            Dialect::Fuji => {
+                // One data container (type 2, code GetObject), then the response container.
+                assert_eq!(packets.len(), 2, "{packets:?}");
+                assert_eq!(
+                    (packets[0].0, &packets[0].1[..8]),
+                    (1012, &[0xF4, 3, 0, 0, 2, 0, 9, 0x10][..])
+                );
+                let resp = ptpip_protocol::fuji::Container::decode(&last.1).unwrap();
+                assert!(
+                    matches!(resp, ptpip_protocol::fuji::Container::Response { transaction_id, .. } if transaction_id == tid)
+                );
+            }
+        }
+        // The tap comes before what the packet causes.
+        let tap_pos = p
+            .events
+            .iter()
+            .rposition(|e| matches!(e, Event::PacketReceived { .. }))
+            .unwrap();
+        let done_pos = p
+            .events
+            .iter()
+            .position(|e| matches!(e, Event::OperationComplete(_)))
+            .unwrap();
+        assert!(tap_pos < done_pos);
+    }
 }

@@ -21,6 +21,7 @@ type Step = Result<(), Error>;
 
 impl Initiator {
     pub(super) fn on_inbound(&mut self, now: Instant, channel: Channel, item: Inbound) -> Step {
+        self.tap(channel, &item);
         match item {
             Inbound::Packet(p) => self.on_packet(now, channel, p),
             Inbound::Container(c) => self.on_container(now, channel, c),

@@ -46,6 +46,7 @@
 //! ```
 
 mod inbound;
+mod tap;
 mod types;
 
 use std::collections::VecDeque;
@@ -161,6 +162,8 @@ pub struct Initiator {
     next_tid: TransactionId,
     /// Fujifilm: the AppVersion read during set-up.
     fuji_app_version: u32,
+    /// The data packet the tap is gathering.
+    tapping: Option<tap::Tapping>,
 }
 
 impl Initiator {
@@ -187,6 +190,7 @@ impl Initiator {
             queue: VecDeque::new(),
             next_tid: TransactionId::FIRST,
             fuji_app_version: 0,
+            tapping: None,
             state: State::AwaitCommandAck,
             config,
         };

@@ -54,6 +54,9 @@ pub struct InitiatorConfig {
     pub max_queued_operations: usize,
     /// The largest control packet accepted from the responder.
     pub max_control_len: u32,
+    /// Report every packet received as [`Event::PacketReceived`], keeping at most this many bytes
+    /// of each (`None`: off). For tools that show the traffic.
+    pub tap: Option<usize>,
 }
 
 impl InitiatorConfig {
@@ -78,6 +81,7 @@ impl InitiatorConfig {
             max_data_packet: 256 << 10,
             max_queued_operations: 64,
             max_control_len: crate::DeframerConfig::DEFAULT_MAX_CONTROL_LEN,
+            tap: None,
         }
     }
 }
@@ -274,6 +278,15 @@ pub enum Event {
     DeviceEvent(DeviceEvent),
     /// The responder answered a keep-alive probe.
     ProbeAnswered,
+    /// A packet arrived (only with [`InitiatorConfig::tap`]); reported before what it causes.
+    PacketReceived {
+        /// Where it came from.
+        channel: crate::Channel,
+        /// Its whole length.
+        total_len: u64,
+        /// Its bytes, header included, cut to the tap's limit.
+        bytes: Bytes,
+    },
     /// A graceful close finished: the driver may close the sockets.
     Closed,
     /// The connection failed; reported once. The driver may close the sockets.
