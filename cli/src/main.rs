@@ -1,7 +1,7 @@
 //! The `ptpip` command-line tool.
-//!
-//! Only `--help` and `--version` exist so far; the commands, config file, server mode and built-in
-//! camera come with the CLI issue.
+
+mod camera;
+mod relay;
 
 use clap::Parser;
 

@@ -1,0 +1,1 @@
+//! Server mode: the text relay (`-s`).
