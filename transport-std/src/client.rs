@@ -251,7 +251,11 @@ impl Client {
     fn keep(&mut self, event: Event) {
         match event {
             Event::DeviceEvent(e) => self.device_events.push_back(e),
-            Event::Connected { .. } | Event::ProbeAnswered | Event::Ready => {}
+            // Packets are reported to the call that runs (see `raw_tapped`), never queued.
+            Event::Connected { .. }
+            | Event::ProbeAnswered
+            | Event::Ready
+            | Event::PacketReceived { .. } => {}
             other => self.pending.push_back(other),
         }
     }
@@ -347,7 +351,7 @@ impl Client {
     /// Runs `op` to its end, streaming any data into `sink`.
     fn run(&mut self, op: Operation, sink: &mut dyn DataSink) -> Result<Completion, ClientError> {
         let tid = self.ini.execute(Instant::now(), op)?;
-        self.wait(tid, sink, &mut |_| Ok(()))
+        self.wait(tid, sink, &mut |_| Ok(()), &mut |_, _| {})
     }
 
     /// Waits for `tid` to end; `on_window` is called when a data-out phase may take more data.
@@ -356,6 +360,7 @@ impl Client {
         tid: TransactionId,
         sink: &mut dyn DataSink,
         on_window: &mut dyn FnMut(&mut Self) -> Result<(), ClientError>,
+        on_packet: &mut dyn FnMut(&Bytes, u64),
     ) -> Result<Completion, ClientError> {
         let mut total = None;
         loop {
@@ -381,6 +386,9 @@ impl Client {
                     }
                 }
                 Event::DataFinished { transaction, .. } if transaction == tid => {}
+                Event::PacketReceived {
+                    bytes, total_len, ..
+                } => on_packet(&bytes, total_len),
                 Event::SendWindowAvailable { transaction } if transaction == tid => {
                     on_window(self)?
                 }
@@ -428,6 +436,28 @@ impl Client {
             None => op.stream(),
         };
         self.run(op, sink)
+    }
+
+    /// Like [`raw`](Self::raw), and reports every packet received while it runs to `on_packet`
+    /// (its bytes, cut to the tap limit, and its whole length) — what `opreq` prints. Needs
+    /// [`InitiatorConfig::tap`](ptpip_protocol::initiator::InitiatorConfig::tap) set when
+    /// connecting; without it no packet is reported.
+    pub fn raw_tapped(
+        &mut self,
+        code: ptpip_protocol::OperationCode,
+        params: &[u32],
+        data_out: Option<Bytes>,
+        sink: &mut dyn DataSink,
+        on_packet: &mut dyn FnMut(&Bytes, u64),
+    ) -> Result<Completion, ClientError> {
+        let op = Operation::new(code, params)
+            .ok_or(OperationError::Invalid("at most five parameters"))?;
+        let op = match data_out {
+            Some(d) => op.send(d),
+            None => op.stream(),
+        };
+        let tid = self.ini.execute(Instant::now(), op)?;
+        self.wait(tid, sink, &mut |_| Ok(()), on_packet)
     }
 
     /// Streams a data-in operation into `sink`; fails unless the response is OK.
@@ -488,7 +518,7 @@ impl Client {
             }
             Ok(())
         };
-        let c = self.wait(tid, &mut NoSink, &mut on_window)?;
+        let c = self.wait(tid, &mut NoSink, &mut on_window, &mut |_, _| {})?;
         if c.response.is_ok() {
             Ok(c)
         } else {
