@@ -15,11 +15,12 @@ pub mod tools {
     use std::env;
     use std::ffi::OsStr;
     use std::fs;
-    use std::io::{self, Write};
+    use std::io::{self, Read, Write};
     use std::path::{Path, PathBuf};
-    use std::process::Command;
+    use std::process::{Command, Output, Stdio};
     use std::sync::atomic::{AtomicU32, Ordering};
-    use std::time::{SystemTime, UNIX_EPOCH};
+    use std::thread;
+    use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
     /// With this variable set to `1`, a missing tool fails the test instead of skipping it.
     pub const REQUIRE_TOOLS_ENV: &str = "PTPIP_REQUIRE_TOOLS";
@@ -130,6 +131,51 @@ pub mod tools {
         }
     }
 
+    /// Runs `cmd` with stdin closed and its output captured, killing it if it is still running
+    /// after `limit`: an outside tool that hangs fails its test instead of the whole suite.
+    /// Any exit status is returned (judging it is the caller's business); failing to start, or
+    /// hitting the limit, is an error that names the command.
+    pub fn output_within(cmd: &mut Command, limit: Duration) -> Result<Output, String> {
+        let mut child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+        // Drain both pipes on their own threads, so a chatty child never blocks on a full pipe.
+        let stdout = drain(child.stdout.take());
+        let stderr = drain(child.stderr.take());
+        let deadline = Instant::now() + limit;
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break status,
+                Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(10)),
+                Ok(None) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Err(format!("{cmd:?} still running after {limit:?}: killed"));
+                }
+                Err(e) => return Err(format!("waiting for {cmd:?}: {e}")),
+            }
+        };
+        Ok(Output {
+            status,
+            stdout: stdout.join().unwrap_or_default(),
+            stderr: stderr.join().unwrap_or_default(),
+        })
+    }
+
+    /// Reads `pipe` to its end on a new thread.
+    fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> thread::JoinHandle<Vec<u8>> {
+        thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut buf);
+            }
+            buf
+        })
+    }
+
     /// A fresh directory under [`env::temp_dir`], removed on drop unless the thread is panicking
     /// (then it is kept, and its path printed, so a failed test's files can be looked at).
     #[derive(Debug)]
@@ -165,7 +211,7 @@ pub mod tools {
 
     impl Drop for ScratchDir {
         fn drop(&mut self) {
-            if std::thread::panicking() {
+            if thread::panicking() {
                 eprintln!("kept {} for inspection", self.path.display());
             } else {
                 let _ = fs::remove_dir_all(&self.path);
@@ -470,6 +516,37 @@ mod tests {
         assert_eq!(find_in(dirs(), "both"), Some(a.join("both")));
         assert_eq!(find_in(dirs(), "dir"), None);
         assert_eq!(find_in(dirs(), "absent"), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn output_within_returns_the_output_or_kills_at_the_limit() {
+        use super::tools::output_within;
+        use std::process::Command;
+        use std::time::{Duration, Instant};
+        let limit = Duration::from_secs(20);
+        let out = output_within(
+            Command::new("sh").args(["-c", "echo out; echo err >&2; exit 3"]),
+            limit,
+        )
+        .unwrap();
+        assert_eq!(out.status.code(), Some(3));
+        assert_eq!(out.stdout, b"out\n");
+        assert_eq!(out.stderr, b"err\n");
+
+        let start = Instant::now();
+        let err =
+            output_within(Command::new("sleep").arg("30"), Duration::from_millis(200)).unwrap_err();
+        assert!(err.contains("still running after 200ms"), "{err}");
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            start.elapsed()
+        );
+
+        let err =
+            output_within(&mut Command::new("/nonexistent/ptpip-no-such-tool"), limit).unwrap_err();
+        assert!(err.starts_with("cannot run"), "{err}");
     }
 
     #[test]
