@@ -1,0 +1,8 @@
+//! Fuzz target `decode_packet`: the body is `ptpip_protocol::fuzzing::decode_packet`, shared with the corpus replay tests.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    ptpip_protocol::fuzzing::decode_packet(data);
+});
