@@ -1,4 +1,62 @@
-//! Sans-IO PTP/IP: the codec (this module tree) and, later, the Initiator and Responder state machines.
+//! Sans-IO PTP/IP (ISO 15740 + CIPA DC-X005), with the Fujifilm dialect.
+//!
+//! Everything that understands PTP/IP lives here, and nothing that does I/O: no sockets, threads
+//! or clocks. The pieces:
+//! - the **codec**: [`Packet`] (the 14 DC-X005 packet types), [`fuji::Container`] and
+//!   [`fuji::LiveViewFrame`] (the Fujifilm framing), the PTP datasets in [`ptp::dataset`] and the
+//!   Fujifilm lists in [`fuji::lists`]; nom parses, byteorder emits, and every [`DecodeError`] names
+//!   the packet or dataset, the field and the reason;
+//! - the [`Deframer`]: bytes split anywhere in, frames out, data payloads streamed piece by piece;
+//! - the state machines: [`Initiator`] (the client) and [`Responder`] (the camera, driven by a
+//!   [`Device`] model such as the built-in [`camera::VirtualCamera`]).
+//!
+//! A state machine takes bytes (`handle_input`), connection ends (`handle_eof`) and time
+//! (`handle_timeout`), and gives back [`Transmit`]s, events and its next deadline through its
+//! `poll_*` methods — the shape of quinn-proto and str0m. The drivers in `ptpip-transport-std` and
+//! `ptpip-transport-mio` only move bytes between those calls and sockets. Here is the whole loop
+//! with the "network" in memory: an initiator asks a virtual camera for its DeviceInfo.
+//!
+//! ```
+//! use std::time::Instant;
+//! use bytes::BytesMut;
+//! use ptpip_protocol::camera::VirtualCamera;
+//! use ptpip_protocol::initiator::{Event, InitiatorConfig, Operation};
+//! use ptpip_protocol::ptp::dataset::DeviceInfo;
+//! use ptpip_protocol::responder::ResponderConfig;
+//! use ptpip_protocol::{Dialect, FriendlyName, Guid, Initiator, OperationCode, Responder};
+//!
+//! let now = Instant::now();
+//! let name = |s: &str| FriendlyName::new(s).unwrap();
+//! let mut ini = Initiator::new(InitiatorConfig::new(Guid([1; 16]), name("me"), Dialect::Generic), now);
+//! let rc = ResponderConfig::new(Guid([2; 16]), name("cam"), Dialect::Generic);
+//! let mut cam = Responder::new(rc, VirtualCamera::sample());
+//!
+//! let mut info = None;
+//! for _ in 0..100 {
+//!     // Each transmit goes to the same channel on the other side.
+//!     while let Some(t) = ini.poll_transmit() {
+//!         cam.handle_input(t.channel, BytesMut::from(&t.payload[..])).unwrap();
+//!     }
+//!     while let Some(t) = cam.poll_transmit() {
+//!         ini.handle_input(now, t.channel, BytesMut::from(&t.payload[..])).unwrap();
+//!     }
+//!     while let Some(event) = ini.poll_event() {
+//!         match event {
+//!             Event::Ready => {
+//!                 let op = Operation::new(OperationCode::GET_DEVICE_INFO, &[]).unwrap();
+//!                 ini.execute(now, op.collect(64 * 1024)).unwrap();
+//!             }
+//!             Event::OperationComplete(done) => info = done.data,
+//!             _ => {}
+//!         }
+//!     }
+//!     if info.is_some() {
+//!         break;
+//!     }
+//! }
+//! let info = DeviceInfo::decode(&info.unwrap()).unwrap();
+//! assert_eq!(info.model.as_str(), "ptpip virtual camera");
+//! ```
 #![forbid(unsafe_code)]
 #![cfg_attr(not(fuzzing), warn(missing_docs))]
 
