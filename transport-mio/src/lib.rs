@@ -1,8 +1,33 @@
 //! A [`mio`] event-loop driver for the [`ptpip_protocol`] state machines.
 //!
-//! Not written yet: this crate will register the sockets in a caller's `mio::Poll` and move bytes and
-//! time between them and the sans-IO core.
+//! This crate only moves bytes and time between sockets and the sans-IO
+//! [`Initiator`](ptpip_protocol::Initiator): no packet is parsed here, no PTP code interpreted,
+//! no timer kept (every deadline comes from the state machine's `poll_timeout`). It offers:
+//! - [`MioClient`]: a PTP/IP session as a component of *your* `mio::Poll`, next to your other
+//!   sources. It registers its two sockets under tokens you choose, tells you how long you may
+//!   sleep ([`MioClient::timeout`]), and is driven by [`MioClient::handle_event`] and
+//!   [`MioClient::handle_timeout`]; commands are non-blocking ([`MioClient::execute`] returns
+//!   the transaction id at once) and outcomes come out of [`MioClient::poll_event`], which a
+//!   [`Tracker`] can follow per transaction;
+//! - [`Runner`]: a `MioClient` with a `Poll` of its own and blocking typed calls (device info,
+//!   objects streamed into any `Write`, uploads from any `Read`, raw operations, device events),
+//!   with the names of the blocking `ptpip-transport-std` client.
+//!
+//! Every socket gets `TCP_NODELAY` and keep-alive. Partial writes are kept (one transmit per
+//! connection at most) and finished when the socket is writable again, so a packet's bytes always
+//! leave in order and whole.
 #![forbid(unsafe_code)]
 
+mod client;
+mod config;
+mod link;
+mod runner;
+mod tracker;
+mod typed;
+
+pub use client::MioClient;
+pub use config::{ClientConfig, ClientError, DataSink, NoSink, Ports, WriteSink};
 pub use mio;
 pub use ptpip_protocol as protocol;
+pub use runner::Runner;
+pub use tracker::{Step, Tracker};

@@ -1,0 +1,270 @@
+//! One TCP connection of a session in a mio registry: its state, the readiness it has seen, and
+//! the one transmit it may be part-way through writing. The only socket I/O of the crate.
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr};
+
+use bytes::{Bytes, BytesMut};
+use mio::event::Event as MioEvent;
+use mio::net::TcpStream;
+use mio::{Interest, Registry, Token};
+
+/// Bytes per read.
+pub(crate) const READ_SIZE: usize = 256 << 10;
+
+/// Where a connection is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum State {
+    /// Nothing addressed to it yet.
+    Unopened,
+    /// Non-blocking connect in progress; finishes on the first writable (or error) readiness.
+    Connecting,
+    /// Connected.
+    Open,
+    /// Ended: closed by us, failed, or never opened.
+    Closed,
+}
+
+/// What one read gave.
+#[derive(Debug)]
+pub(crate) enum ReadOutcome {
+    /// Bytes.
+    Data(BytesMut),
+    /// Nothing more for now.
+    WouldBlock,
+    /// The peer ended its side.
+    Eof,
+    /// The socket failed.
+    Failed(io::Error),
+}
+
+/// One connection.
+pub(crate) struct Link {
+    token: Token,
+    pub(crate) state: State,
+    stream: Option<TcpStream>,
+    /// The interest registered now, if registered.
+    registered: Option<Interest>,
+    /// Readable readiness seen and not yet used up by a read that would block.
+    pub(crate) readable: bool,
+    /// Writable readiness seen and not yet used up by a write that would block.
+    pub(crate) writable: bool,
+    /// The peer ended its side: read no more.
+    pub(crate) eof: bool,
+    /// The transmit being written, and how much of it is written.
+    pending: Option<(Bytes, usize)>,
+    /// Read buffer; `split_to` hands out what a read filled, the rest stays initialised.
+    buf: BytesMut,
+    /// Why the connection failed, if it did.
+    pub(crate) error: Option<io::Error>,
+}
+
+impl std::fmt::Debug for Link {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Link")
+            .field("token", &self.token)
+            .field("state", &self.state)
+            .field("registered", &self.registered)
+            .field(
+                "pending",
+                &self.pending.as_ref().map(|(b, at)| b.len() - at),
+            )
+            .field("error", &self.error)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Sets the options every PTP/IP socket gets: no Nagle delay (small requests must leave at once)
+/// and TCP keep-alive (a camera that walks out of Wi-Fi range is noticed).
+pub(crate) fn tune(stream: &TcpStream) -> io::Result<()> {
+    stream.set_nodelay(true)?;
+    socket2::SockRef::from(stream).set_keepalive(true)
+}
+
+impl Link {
+    pub(crate) fn new(token: Token) -> Self {
+        Self {
+            token,
+            state: State::Unopened,
+            stream: None,
+            registered: None,
+            readable: false,
+            writable: false,
+            eof: false,
+            pending: None,
+            buf: BytesMut::new(),
+            error: None,
+        }
+    }
+
+    pub(crate) const fn token(&self) -> Token {
+        self.token
+    }
+
+    /// The interest registered now (`None`: not registered).
+    pub(crate) const fn registered(&self) -> Option<Interest> {
+        self.registered
+    }
+
+    /// Starts a non-blocking connect to `addr` and registers the socket.
+    pub(crate) fn open(&mut self, addr: SocketAddr, registry: &Registry) -> io::Result<()> {
+        let mut stream = TcpStream::connect(addr)?;
+        let interest = Interest::READABLE | Interest::WRITABLE;
+        registry.register(&mut stream, self.token, interest)?;
+        self.registered = Some(interest);
+        self.stream = Some(stream);
+        self.state = State::Connecting;
+        Ok(())
+    }
+
+    /// Notes the readiness mio reported. Errors and hang-ups count as both: the next read or
+    /// write tells what happened.
+    pub(crate) fn on_event(&mut self, event: &MioEvent) {
+        if event.is_readable() || event.is_read_closed() || event.is_error() {
+            self.readable = true;
+        }
+        if event.is_writable() || event.is_write_closed() || event.is_error() {
+            self.writable = true;
+        }
+    }
+
+    /// While connecting: `Some(Ok)` once connected, `Some(Err)` if the connect failed, `None`
+    /// while it is still in progress.
+    pub(crate) fn finish_connect(&mut self) -> Option<io::Result<()>> {
+        if self.state != State::Connecting || !(self.writable || self.readable) {
+            return None;
+        }
+        let stream = self.stream.as_ref()?;
+        let result = match stream.take_error() {
+            Ok(Some(e)) | Err(e) => Err(e),
+            Ok(None) => match stream.peer_addr() {
+                Ok(_) => tune(stream),
+                Err(e) if e.kind() == io::ErrorKind::NotConnected => {
+                    // Spurious readiness: wait for the next event.
+                    self.readable = false;
+                    self.writable = false;
+                    return None;
+                }
+                Err(e) => Err(e),
+            },
+        };
+        if result.is_ok() {
+            self.state = State::Open;
+            self.writable = true;
+        }
+        Some(result)
+    }
+
+    /// Reads once.
+    pub(crate) fn read(&mut self) -> ReadOutcome {
+        let Some(stream) = self.stream.as_mut() else {
+            return ReadOutcome::Eof;
+        };
+        if self.buf.len() < READ_SIZE {
+            if self.buf.capacity() < READ_SIZE {
+                // A fresh block; pieces already handed out keep the old one alive until used.
+                self.buf = BytesMut::with_capacity(READ_SIZE * 4);
+            }
+            // Safe Rust cannot read into uninitialised memory: zero only what the last read used.
+            self.buf.resize(READ_SIZE, 0);
+        }
+        loop {
+            match stream.read(&mut self.buf[..READ_SIZE]) {
+                Ok(0) => return ReadOutcome::Eof,
+                Ok(n) => return ReadOutcome::Data(self.buf.split_to(n)),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.readable = false;
+                    return ReadOutcome::WouldBlock;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return ReadOutcome::Failed(e),
+            }
+        }
+    }
+
+    /// Whether a transmit is part-way written (or waits for the connect).
+    pub(crate) const fn has_pending(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// Takes `payload` as the transmit to write. The driver only calls this with the slot free;
+    /// should it not be, the bytes are appended so that nothing is lost or reordered.
+    pub(crate) fn set_pending(&mut self, payload: Bytes) {
+        self.pending = Some(match self.pending.take() {
+            None => (payload, 0),
+            Some((old, at)) => {
+                let mut joined = Vec::with_capacity(old.len() - at + payload.len());
+                joined.extend_from_slice(&old[at..]);
+                joined.extend_from_slice(&payload);
+                (Bytes::from(joined), 0)
+            }
+        });
+    }
+
+    /// Writes the pending transmit until it is done (`Ok(true)`) or the socket is full
+    /// (`Ok(false)`).
+    pub(crate) fn write_pending(&mut self) -> io::Result<bool> {
+        let Some(stream) = self.stream.as_mut() else {
+            return Err(io::ErrorKind::NotConnected.into());
+        };
+        let Some((bytes, at)) = self.pending.as_mut() else {
+            return Ok(true);
+        };
+        while *at < bytes.len() {
+            match stream.write(&bytes[*at..]) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => *at += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.writable = false;
+                    return Ok(false);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.pending = None;
+        Ok(true)
+    }
+
+    /// Registers `want` (or deregisters, for `None`) if it differs from what is registered.
+    pub(crate) fn set_interest(
+        &mut self,
+        registry: &Registry,
+        want: Option<Interest>,
+    ) -> io::Result<()> {
+        if want == self.registered {
+            return Ok(());
+        }
+        let Some(stream) = self.stream.as_mut() else {
+            return Ok(());
+        };
+        match (self.registered, want) {
+            (Some(_), Some(w)) => registry.reregister(stream, self.token, w)?,
+            (Some(_), None) => registry.deregister(stream)?,
+            (None, Some(w)) => registry.register(stream, self.token, w)?,
+            (None, None) => {}
+        }
+        self.registered = want;
+        Ok(())
+    }
+
+    /// Ends the connection: deregisters, shuts the socket down, drops what was pending. `error`
+    /// is kept as the reason if there is one.
+    pub(crate) fn close(&mut self, registry: &Registry, error: Option<io::Error>) {
+        if let Some(mut stream) = self.stream.take() {
+            if self.registered.is_some() {
+                let _ = registry.deregister(&mut stream);
+            }
+            let _ = stream.shutdown(Shutdown::Both);
+        }
+        if self.error.is_none() {
+            self.error = error;
+        }
+        self.registered = None;
+        self.state = State::Closed;
+        self.pending = None;
+        self.readable = false;
+        self.writable = false;
+        self.buf = BytesMut::new();
+    }
+}
