@@ -156,8 +156,9 @@ pub trait Device {
         Ok(())
     }
 
-    /// Answers an operation (OpenSession and CloseSession included: the responder has already
-    /// checked the session state and tells the device).
+    /// Answers an operation. The responder answers OpenSession and CloseSession itself (it keeps
+    /// the session state) and SessionNotOpen for anything but GetDeviceInfo outside a session, so
+    /// the device sees every other operation, and GetDeviceInfo at any time.
     fn operation(&mut self, request: &Request) -> Reply;
 
     /// A piece of the initiator's data for the request the device answered with
