@@ -191,3 +191,82 @@ impl Reader {
         }))
     }
 }
+
+/// A receive buffer for drivers: hands out a zeroed slice to read into, then the bytes read as a
+/// `BytesMut` to pass to `handle_input`, reusing its allocation once earlier pieces are dropped.
+///
+/// Safe Rust cannot read into uninitialised memory, so each read first zeroes what it offers.
+/// The offer adapts: it doubles while reads fill it (bulk data) and halves while they use little
+/// of it (requests and responses), so a small round trip does not pay for zeroing a large buffer
+/// and a large transfer reads in large pieces.
+#[derive(Debug)]
+pub struct ReadBuffer {
+    buf: BytesMut,
+    size: usize,
+}
+
+impl ReadBuffer {
+    /// The fewest bytes offered to a read.
+    pub const MIN: usize = 8 << 10;
+    /// The most bytes offered to a read.
+    pub const MAX: usize = 256 << 10;
+
+    /// An empty buffer; nothing is allocated until the first read.
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            buf: BytesMut::new(),
+            size: Self::MIN,
+        }
+    }
+
+    /// The zeroed space the next read may fill.
+    pub fn spare(&mut self) -> &mut [u8] {
+        self.buf.clear();
+        // Reclaims the allocation when the pieces handed out earlier have been dropped.
+        self.buf.reserve(self.size);
+        self.buf.resize(self.size, 0);
+        &mut self.buf[..]
+    }
+
+    /// Takes the `n` bytes the read put at the front of [`spare`](Self::spare).
+    pub fn filled(&mut self, n: usize) -> BytesMut {
+        let n = n.min(self.buf.len());
+        if n == self.size {
+            self.size = (self.size * 2).min(Self::MAX);
+        } else if n < self.size / 4 {
+            self.size = (self.size / 2).max(Self::MIN);
+        }
+        let piece = self.buf.split_to(n);
+        self.buf.clear();
+        piece
+    }
+}
+
+impl Default for ReadBuffer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ReadBuffer;
+
+    #[test]
+    fn read_buffer_adapts_and_hands_out_what_was_read() {
+        let mut b = ReadBuffer::new();
+        assert_eq!(b.spare().len(), ReadBuffer::MIN);
+        b.spare()[..3].copy_from_slice(b"abc");
+        assert_eq!(&b.filled(3)[..], b"abc");
+        // Full reads double the offer up to the maximum; small ones halve it again.
+        for _ in 0..10 {
+            let n = b.spare().len();
+            assert!(b.spare().iter().all(|&x| x == 0));
+            let _ = b.filled(n);
+        }
+        assert_eq!(b.spare().len(), ReadBuffer::MAX);
+        let _ = b.filled(10);
+        assert_eq!(b.spare().len(), ReadBuffer::MAX / 2);
+    }
+}

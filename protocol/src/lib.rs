@@ -79,7 +79,7 @@ pub mod timer;
 pub mod types;
 mod wire;
 
-pub use channel::{Channel, Transmit};
+pub use channel::{Channel, ReadBuffer, Transmit};
 pub use deframer::{DataHeader, DataKind, Deframer, DeframerConfig, Frame, Framing};
 pub use error::{DecodeError, DecodeReason, DecodeResult, Error, OperationError};
 pub use initiator::{DeviceEvent, Initiator};

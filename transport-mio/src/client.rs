@@ -17,7 +17,11 @@ use crate::link::{Link, ReadOutcome, State};
 /// command), so that a fast camera cannot starve the other sources of the poll, nor a busy command
 /// connection the event connection. What is left is read on the next call;
 /// [`MioClient::timeout`] returns zero meanwhile.
-const READ_BUDGET: usize = 4 << 20;
+///
+/// One full read: the caller then drains the events before the next, which hands the data on and
+/// lets the read buffer reuse its memory instead of allocating a fresh block per read (measured:
+/// a 4 MiB budget spent a third of the time in page faults of new blocks).
+const READ_BUDGET: usize = ptpip_protocol::ReadBuffer::MAX;
 
 /// A PTP/IP session as a component of a caller's `mio` event loop.
 ///

@@ -8,9 +8,10 @@ use bytes::{Bytes, BytesMut};
 use mio::event::Event as MioEvent;
 use mio::net::TcpStream;
 use mio::{Interest, Registry, Token};
+use ptpip_protocol::ReadBuffer;
 
 /// Bytes per read.
-pub(crate) const READ_SIZE: usize = 256 << 10;
+pub(crate) const READ_SIZE: usize = ReadBuffer::MAX;
 
 /// Where a connection is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,7 +55,7 @@ pub(crate) struct Link {
     /// The transmit being written, and how much of it is written.
     pending: Option<(Bytes, usize)>,
     /// Read buffer; `split_to` hands out what a read filled, the rest stays initialised.
-    buf: BytesMut,
+    buf: ReadBuffer,
     /// Why the connection failed, if it did.
     pub(crate) error: Option<io::Error>,
 }
@@ -92,7 +93,7 @@ impl Link {
             writable: false,
             eof: false,
             pending: None,
-            buf: BytesMut::new(),
+            buf: ReadBuffer::new(),
             error: None,
         }
     }
@@ -160,18 +161,10 @@ impl Link {
         let Some(stream) = self.stream.as_mut() else {
             return ReadOutcome::Eof;
         };
-        if self.buf.len() < READ_SIZE {
-            if self.buf.capacity() < READ_SIZE {
-                // A fresh block; pieces already handed out keep the old one alive until used.
-                self.buf = BytesMut::with_capacity(READ_SIZE * 4);
-            }
-            // Safe Rust cannot read into uninitialised memory: zero only what the last read used.
-            self.buf.resize(READ_SIZE, 0);
-        }
         loop {
-            match stream.read(&mut self.buf[..READ_SIZE]) {
+            match stream.read(self.buf.spare()) {
                 Ok(0) => return ReadOutcome::Eof,
-                Ok(n) => return ReadOutcome::Data(self.buf.split_to(n)),
+                Ok(n) => return ReadOutcome::Data(self.buf.filled(n)),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     self.readable = false;
                     return ReadOutcome::WouldBlock;
@@ -265,6 +258,6 @@ impl Link {
         self.pending = None;
         self.readable = false;
         self.writable = false;
-        self.buf = BytesMut::new();
+        self.buf = ReadBuffer::new();
     }
 }

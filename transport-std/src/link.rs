@@ -11,35 +11,12 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
-use ptpip_protocol::Channel;
+use ptpip_protocol::{Channel, ReadBuffer};
 
-/// The most bytes per read.
-pub(crate) const READ_SIZE: usize = 256 << 10;
-/// The fewest bytes per read.
-const MIN_READ: usize = 8 << 10;
-
-/// Safe Rust cannot read into uninitialised memory, so every read first zeroes the bytes it
-/// offers. The offer adapts: it doubles while reads fill it (bulk data) and halves while they use
-/// little of it (requests and responses), so small round trips do not pay for zeroing 256 KiB.
-#[derive(Debug)]
-struct ReadSize(usize);
-
-impl ReadSize {
-    const fn new() -> Self {
-        Self(MIN_READ)
-    }
-
-    fn update(&mut self, n: usize) {
-        if n == self.0 {
-            self.0 = (self.0 * 2).min(READ_SIZE);
-        } else if n < self.0 / 4 {
-            self.0 = (self.0 / 2).max(MIN_READ);
-        }
-    }
-}
+/// The most bytes per read (and the piece size of uploads).
+pub(crate) const READ_SIZE: usize = ReadBuffer::MAX;
 /// Reads that may wait between a reader thread and the owner.
 const QUEUE: usize = 8;
-
 /// What a reader thread reports.
 #[derive(Debug)]
 pub(crate) enum Input {
@@ -113,22 +90,16 @@ pub(crate) fn spawn_reader(
     thread::Builder::new()
         .name(format!("ptpip-read-{channel:?}").to_lowercase())
         .spawn(move || {
-            let mut buf = BytesMut::new();
-            let mut size = ReadSize::new();
+            let mut buf = ReadBuffer::new();
             loop {
-                // Reclaims the block once earlier pieces are dropped; allocates only while they live.
-                buf.reserve(size.0);
-                buf.resize(size.0, 0);
-                let n = match stream.read(&mut buf) {
+                let n = match stream.read(buf.spare()) {
                     Ok(0) | Err(_) => {
                         let _ = tx.send(Input::Eof(channel));
                         return;
                     }
                     Ok(n) => n,
                 };
-                size.update(n);
-                let piece = buf.split_to(n);
-                buf.clear();
+                let piece = buf.filled(n);
                 if tx.send(Input::Data(channel, piece)).is_err() {
                     return;
                 }
@@ -141,8 +112,7 @@ pub(crate) fn spawn_reader(
 #[derive(Debug)]
 pub(crate) struct DirectReader {
     stream: TcpStream,
-    buf: BytesMut,
-    size: ReadSize,
+    buf: ReadBuffer,
     timeout: Option<Duration>,
 }
 
@@ -159,8 +129,7 @@ impl DirectReader {
         stream.set_read_timeout(None)?;
         Ok(Self {
             stream,
-            buf: BytesMut::new(),
-            size: ReadSize::new(),
+            buf: ReadBuffer::new(),
             timeout: None,
         })
     }
@@ -173,16 +142,9 @@ impl DirectReader {
             self.stream.set_read_timeout(wait)?;
             self.timeout = wait;
         }
-        // Reuses the allocation once the pieces handed out earlier are dropped (they normally are
-        // by the next read), so steady-state reads allocate nothing.
-        self.buf.reserve(self.size.0);
-        self.buf.resize(self.size.0, 0);
-        let r = match self.stream.read(&mut self.buf) {
+        let r = match self.stream.read(self.buf.spare()) {
             Ok(0) => ReadOutcome::Eof,
-            Ok(n) => {
-                self.size.update(n);
-                ReadOutcome::Data(self.buf.split_to(n))
-            }
+            Ok(n) => ReadOutcome::Data(self.buf.filled(n)),
             Err(e)
                 if matches!(
                     e.kind(),
@@ -194,7 +156,6 @@ impl DirectReader {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => ReadOutcome::Idle,
             Err(_) => ReadOutcome::Eof,
         };
-        self.buf.clear();
         Ok(r)
     }
 }

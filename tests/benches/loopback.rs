@@ -1,9 +1,11 @@
-//! Loopback benchmark of the blocking transport against raw TCP, measured in the same run.
+//! Loopback benchmark of both transports against raw TCP, measured in the same run.
 //!
-//! Run: `cargo bench -p ptpip-transport-std --bench loopback` (optionally `-- SIZE_MIB ROUNDS`).
+//! Run: `cargo bench -p ptpip-tests --bench loopback` (optionally `-- SIZE_MIB ROUNDS`).
 //!
-//! The bench starts itself a second time as the server process (so the client's peak RSS is its
-//! own), serving both a ptpip camera and a raw TCP service that sends the same bytes. It prints:
+//! The bench starts itself again as the server process, serving both a ptpip camera (the std
+//! server) and a raw TCP service that sends the same bytes, and once more per transport as the
+//! client process (so each client's peak RSS is its own). For the std client and the mio client
+//! it prints:
 //! - GetObject of SIZE_MIB (default 1024) streamed to a counting sink, against a raw TCP copy of the
 //!   same bytes from the same process: the throughput ratio (target ≥ 0.8);
 //! - small-operation round trips per second (GetNumObjects) against a 32-byte TCP ping-pong with
@@ -21,6 +23,7 @@ use bytes::Bytes;
 use ptpip_protocol::initiator::Operation;
 use ptpip_protocol::responder::{DataSource, Device, Reply, Request, ResponderConfig, Response};
 use ptpip_protocol::{Dialect, FriendlyName, Guid, OperationCode, ResponseCode};
+use ptpip_transport_mio::Runner;
 use ptpip_transport_std::{Client, ClientConfig, DataSink, Ports, serve};
 
 const BLOCK: usize = 1 << 20;
@@ -140,36 +143,70 @@ fn gbps(bytes: u64, d: Duration) -> f64 {
     bytes as f64 / d.as_secs_f64() / 1e9
 }
 
-fn main() -> io::Result<()> {
-    if std::env::var_os("PTPIP_BENCH_SERVER").is_some() {
-        return server();
-    }
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
-    let mib: u32 = args.first().and_then(|a| a.parse().ok()).unwrap_or(1024);
-    let rounds: u32 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(3);
-    let mut child = Command::new(std::env::current_exe()?)
-        .env("PTPIP_BENCH_SERVER", "1")
-        .stdout(Stdio::piped())
-        .spawn()?;
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("piped")).read_line(&mut line)?;
-    let ports: Vec<u16> = line
-        .split_whitespace()
-        .filter_map(|p| p.parse().ok())
-        .collect();
-    let (ptp_port, raw_port) = (ports[0], ports[1]);
-    let total = u64::from(mib) << 20;
+/// The operations a client process measures, whichever transport carries them.
+trait Bench {
+    fn get(&mut self, mib: u32) -> io::Result<u64>;
+    fn small(&mut self) -> io::Result<()>;
+}
 
-    let mut cfg = ClientConfig::new("127.0.0.1", Dialect::Generic);
-    cfg.ports = Ports {
+impl Bench for Client {
+    fn get(&mut self, mib: u32) -> io::Result<u64> {
+        let mut sink = Count(0);
+        let op = Operation::new(OperationCode::GET_OBJECT, &[mib]).expect("one parameter");
+        self.download(op, &mut sink).map_err(io::Error::other)?;
+        Ok(sink.0)
+    }
+
+    fn small(&mut self) -> io::Result<()> {
+        let op = Operation::new(OperationCode::GET_NUM_OBJECTS, &[]).expect("no parameters");
+        self.execute(op).map(drop).map_err(io::Error::other)
+    }
+}
+
+impl Bench for Runner {
+    fn get(&mut self, mib: u32) -> io::Result<u64> {
+        let mut sink = MioCount(0);
+        let op = Operation::new(OperationCode::GET_OBJECT, &[mib]).expect("one parameter");
+        self.download(op, &mut sink).map_err(io::Error::other)?;
+        Ok(sink.0)
+    }
+
+    fn small(&mut self) -> io::Result<()> {
+        let op = Operation::new(OperationCode::GET_NUM_OBJECTS, &[]).expect("no parameters");
+        self.execute(op).map(drop).map_err(io::Error::other)
+    }
+}
+
+struct MioCount(u64);
+
+impl ptpip_transport_mio::DataSink for MioCount {
+    fn piece(&mut self, _: u64, _: Option<u64>, data: &[u8]) -> io::Result<()> {
+        self.0 += data.len() as u64;
+        Ok(())
+    }
+}
+
+/// A client process: measures raw TCP and `transport` in alternating rounds, prints one report.
+fn client(transport: &str, ptp_port: u16, raw_port: u16, mib: u32, rounds: u32) -> io::Result<()> {
+    let total = u64::from(mib) << 20;
+    let ports = Ports {
         command: ptp_port,
         event: ptp_port,
         stream: 0,
     };
-    let mut client = Client::connect(cfg).map_err(io::Error::other)?;
+    let mut session: Box<dyn Bench> = if transport == "mio" {
+        let mut cfg = ptpip_transport_mio::ClientConfig::new("127.0.0.1", Dialect::Generic);
+        cfg.ports = ptpip_transport_mio::Ports {
+            command: ptp_port,
+            event: ptp_port,
+            stream: 0,
+        };
+        Box::new(Runner::connect(cfg).map_err(io::Error::other)?)
+    } else {
+        let mut cfg = ClientConfig::new("127.0.0.1", Dialect::Generic);
+        cfg.ports = ports;
+        Box::new(Client::connect(cfg).map_err(io::Error::other)?)
+    };
 
     let mut best_raw = Duration::MAX;
     let mut best_ptp = Duration::MAX;
@@ -194,24 +231,10 @@ fn main() -> io::Result<()> {
         assert_eq!(got, total);
 
         let t = Instant::now();
-        let mut sink = Count(0);
-        client
-            .download(
-                Operation::new(OperationCode::GET_OBJECT, &[mib]).expect("one parameter"),
-                &mut sink,
-            )
-            .map_err(io::Error::other)?;
+        assert_eq!(session.get(mib)?, total);
         best_ptp = best_ptp.min(t.elapsed());
-        assert_eq!(sink.0, total);
     }
-    println!(
-        "GetObject {mib} MiB: ptpip {:.2} GB/s, raw TCP {:.2} GB/s, ratio {:.2} (best of {rounds})",
-        gbps(total, best_ptp),
-        gbps(total, best_raw),
-        best_raw.as_secs_f64() / best_ptp.as_secs_f64()
-    );
 
-    // Round trips.
     const N: u32 = 5000;
     let mut s = TcpStream::connect(("127.0.0.1", raw_port))?;
     s.set_nodelay(true)?;
@@ -226,17 +249,64 @@ fn main() -> io::Result<()> {
     let raw_rate = f64::from(N) / t.elapsed().as_secs_f64();
     let t = Instant::now();
     for _ in 0..N {
-        client
-            .execute(Operation::new(OperationCode::GET_NUM_OBJECTS, &[]).expect("no parameters"))
-            .map_err(io::Error::other)?;
+        session.small()?;
     }
     let ptp_rate = f64::from(N) / t.elapsed().as_secs_f64();
+    drop(session);
     println!(
-        "Round trips: ptpip {ptp_rate:.0}/s, raw 32-byte ping-pong {raw_rate:.0}/s, ratio {:.2}",
+        "[{transport}] GetObject {mib} MiB: {:.2} GB/s, raw TCP {:.2} GB/s, ratio {:.2} (best of {rounds})",
+        gbps(total, best_ptp),
+        gbps(total, best_raw),
+        best_raw.as_secs_f64() / best_ptp.as_secs_f64()
+    );
+    println!(
+        "[{transport}] round trips: {ptp_rate:.0}/s, raw 32-byte ping-pong {raw_rate:.0}/s, ratio {:.2}",
         ptp_rate / raw_rate
     );
-    client.close().map_err(io::Error::other)?;
-    println!("Client peak RSS: {:.1} MiB", peak_rss_kib() as f64 / 1024.0);
-    let _ = child.kill();
+    println!(
+        "[{transport}] client peak RSS: {:.1} MiB",
+        peak_rss_kib() as f64 / 1024.0
+    );
+    Ok(())
+}
+
+fn main() -> io::Result<()> {
+    if std::env::var_os("PTPIP_BENCH_SERVER").is_some() {
+        return server();
+    }
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let mib: u32 = args.first().and_then(|a| a.parse().ok()).unwrap_or(1024);
+    let rounds: u32 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(3);
+    if let Ok(spec) = std::env::var("PTPIP_BENCH_CLIENT") {
+        let parts: Vec<&str> = spec.split(',').collect();
+        let port = |i: usize| parts.get(i).and_then(|p| p.parse().ok()).unwrap_or(0);
+        return client(parts[0], port(1), port(2), mib, rounds);
+    }
+    let mut server = Command::new(std::env::current_exe()?)
+        .env("PTPIP_BENCH_SERVER", "1")
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().expect("piped")).read_line(&mut line)?;
+    let ports: Vec<u16> = line
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect();
+    for transport in ["std", "mio"] {
+        let status = Command::new(std::env::current_exe()?)
+            .args(std::env::args().skip(1))
+            .env(
+                "PTPIP_BENCH_CLIENT",
+                format!("{transport},{},{}", ports[0], ports[1]),
+            )
+            .status()?;
+        if !status.success() {
+            eprintln!("{transport} client failed: {status}");
+        }
+    }
+    let _ = server.kill();
     Ok(())
 }
