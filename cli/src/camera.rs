@@ -325,7 +325,7 @@ mod tests {
     use ptpip_protocol::fuji::LiveViewFrame;
     use ptpip_protocol::ptp::codes::{AssociationType, DevicePropCode, ObjectFormatCode};
     use ptpip_protocol::ptp::dataset::{ObjectHandle, ObjectInfo, StorageId};
-    use ptpip_transport_std::{Client, ClientConfig, Ports};
+    use ptpip_transport_std::{Calls, Client, ClientConfig, Ports};
 
     use super::folder::ptp_date;
     use super::folder::tests::TempDir;

@@ -64,6 +64,7 @@
 #[macro_use]
 mod macros;
 
+pub mod calls;
 pub mod camera;
 pub mod channel;
 pub mod deframer;

@@ -24,7 +24,7 @@ use ptpip_protocol::initiator::Operation;
 use ptpip_protocol::responder::{DataSource, Device, Reply, Request, ResponderConfig, Response};
 use ptpip_protocol::{Dialect, FriendlyName, Guid, OperationCode, ResponseCode};
 use ptpip_transport_mio::Runner;
-use ptpip_transport_std::{Client, ClientConfig, DataSink, Ports, serve};
+use ptpip_transport_std::{Calls, Client, ClientConfig, DataSink, Ports, serve};
 
 const BLOCK: usize = 1 << 20;
 
@@ -143,47 +143,16 @@ fn gbps(bytes: u64, d: Duration) -> f64 {
     bytes as f64 / d.as_secs_f64() / 1e9
 }
 
-/// The operations a client process measures, whichever transport carries them.
-trait Bench {
-    fn get(&mut self, mib: u32) -> io::Result<u64>;
-    fn small(&mut self) -> io::Result<()>;
+fn get(session: &mut dyn Calls, mib: u32) -> io::Result<u64> {
+    let mut sink = Count(0);
+    let op = Operation::new(OperationCode::GET_OBJECT, &[mib]).expect("one parameter");
+    session.download(op, &mut sink).map_err(io::Error::other)?;
+    Ok(sink.0)
 }
 
-impl Bench for Client {
-    fn get(&mut self, mib: u32) -> io::Result<u64> {
-        let mut sink = Count(0);
-        let op = Operation::new(OperationCode::GET_OBJECT, &[mib]).expect("one parameter");
-        self.download(op, &mut sink).map_err(io::Error::other)?;
-        Ok(sink.0)
-    }
-
-    fn small(&mut self) -> io::Result<()> {
-        let op = Operation::new(OperationCode::GET_NUM_OBJECTS, &[]).expect("no parameters");
-        self.execute(op).map(drop).map_err(io::Error::other)
-    }
-}
-
-impl Bench for Runner {
-    fn get(&mut self, mib: u32) -> io::Result<u64> {
-        let mut sink = MioCount(0);
-        let op = Operation::new(OperationCode::GET_OBJECT, &[mib]).expect("one parameter");
-        self.download(op, &mut sink).map_err(io::Error::other)?;
-        Ok(sink.0)
-    }
-
-    fn small(&mut self) -> io::Result<()> {
-        let op = Operation::new(OperationCode::GET_NUM_OBJECTS, &[]).expect("no parameters");
-        self.execute(op).map(drop).map_err(io::Error::other)
-    }
-}
-
-struct MioCount(u64);
-
-impl ptpip_transport_mio::DataSink for MioCount {
-    fn piece(&mut self, _: u64, _: Option<u64>, data: &[u8]) -> io::Result<()> {
-        self.0 += data.len() as u64;
-        Ok(())
-    }
+fn small(session: &mut dyn Calls) -> io::Result<()> {
+    let op = Operation::new(OperationCode::GET_NUM_OBJECTS, &[]).expect("no parameters");
+    session.execute(op).map(drop).map_err(io::Error::other)
 }
 
 /// A client process: measures raw TCP and `transport` in alternating rounds, prints one report.
@@ -194,13 +163,9 @@ fn client(transport: &str, ptp_port: u16, raw_port: u16, mib: u32, rounds: u32) 
         event: ptp_port,
         stream: 0,
     };
-    let mut session: Box<dyn Bench> = if transport == "mio" {
+    let mut session: Box<dyn Calls> = if transport == "mio" {
         let mut cfg = ptpip_transport_mio::ClientConfig::new("127.0.0.1", Dialect::Generic);
-        cfg.ports = ptpip_transport_mio::Ports {
-            command: ptp_port,
-            event: ptp_port,
-            stream: 0,
-        };
+        cfg.ports = ports;
         Box::new(Runner::connect(cfg).map_err(io::Error::other)?)
     } else {
         let mut cfg = ClientConfig::new("127.0.0.1", Dialect::Generic);
@@ -231,7 +196,7 @@ fn client(transport: &str, ptp_port: u16, raw_port: u16, mib: u32, rounds: u32) 
         assert_eq!(got, total);
 
         let t = Instant::now();
-        assert_eq!(session.get(mib)?, total);
+        assert_eq!(get(session.as_mut(), mib)?, total);
         best_ptp = best_ptp.min(t.elapsed());
     }
 
@@ -249,7 +214,7 @@ fn client(transport: &str, ptp_port: u16, raw_port: u16, mib: u32, rounds: u32) 
     let raw_rate = f64::from(N) / t.elapsed().as_secs_f64();
     let t = Instant::now();
     for _ in 0..N {
-        session.small()?;
+        small(session.as_mut())?;
     }
     let ptp_rate = f64::from(N) / t.elapsed().as_secs_f64();
     drop(session);

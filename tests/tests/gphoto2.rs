@@ -32,7 +32,7 @@ use ptpip_protocol::ptp::dataset::{ObjectHandle, StorageId};
 use ptpip_protocol::responder::{Reply, Request, ResponderConfig, Response};
 use ptpip_protocol::{Device, DeviceEvent, Dialect, FriendlyName, Guid, OperationCode};
 use ptpip_tests::tools::{self, ScratchDir};
-use ptpip_transport_std::{Client, ClientConfig, Ports, ServerHandle, serve};
+use ptpip_transport_std::{Calls, Client, ClientConfig, Ports, ServerHandle, serve};
 
 /// What to install when gphoto2 is missing.
 const INSTALL_HINT: &str = "apt-get install --no-install-recommends gphoto2";

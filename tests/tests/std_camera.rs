@@ -11,7 +11,7 @@ use ptpip_protocol::ptp::dataset::{ObjectHandle, StorageId};
 use ptpip_protocol::ptp::string::PtpString;
 use ptpip_protocol::responder::ResponderConfig;
 use ptpip_protocol::{Dialect, EventCode, FriendlyName, Guid, OperationCode};
-use ptpip_transport_std::{Client, ClientConfig, ClientError, Ports, ServerHandle, serve};
+use ptpip_transport_std::{Calls, Client, ClientConfig, ClientError, Ports, ServerHandle, serve};
 
 fn start_generic() -> (ServerHandle, Ports) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -125,7 +125,7 @@ fn every_standard_operation_against_the_virtual_camera() {
     assert!(c.set_prop_value(wb, &PropValue::UInt16(0x7777)).is_err());
 
     // Capture: ObjectAdded then CaptureComplete; the new object is listed.
-    let added = c.capture().unwrap();
+    let added = c.capture(Duration::from_secs(30)).unwrap();
     assert_eq!(added.len(), 1);
     assert_eq!(added[0].code, EventCode::OBJECT_ADDED);
     let images_after = c.object_handles(storages[0], 0, folder).unwrap();

@@ -10,7 +10,9 @@ use mio::{Interest, Registry, Token};
 use ptpip_protocol::initiator::{Event, Initiator, Operation};
 use ptpip_protocol::{Channel, Error as ProtocolError, OperationError, TransactionId, Transmit};
 
-use crate::config::{ClientConfig, ClientError};
+use ptpip_protocol::calls::ClientError;
+
+use crate::config::ClientConfig;
 use crate::link::{Link, ReadOutcome, State};
 
 /// The most bytes read from one connection in one call (`handle_event`, `handle_timeout`, a

@@ -23,11 +23,11 @@ mod config;
 mod link;
 mod runner;
 mod tracker;
-mod typed;
 
 pub use client::MioClient;
-pub use config::{ClientConfig, ClientError, DataSink, NoSink, Ports, WriteSink};
+pub use config::ClientConfig;
 pub use mio;
 pub use ptpip_protocol as protocol;
+pub use ptpip_protocol::calls::{Calls, ClientError, DataSink, NoSink, Ports, WriteSink};
 pub use runner::Runner;
 pub use tracker::{Step, Tracker};

@@ -4,13 +4,14 @@ use std::collections::VecDeque;
 use std::io::{self, Read};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use mio::{Events, Poll, Token};
 use ptpip_protocol::initiator::{Completion, Event, Operation};
-use ptpip_protocol::{DeviceEvent, OperationCode, OperationError, TransactionId};
+use ptpip_protocol::{DeviceEvent, OperationError, TransactionId};
 
 use crate::client::MioClient;
-use crate::config::{ClientConfig, ClientError, DataSink, NoSink};
+use ptpip_protocol::calls::{Calls, ClientError, DataSink, NoSink};
+
+use crate::config::ClientConfig;
 use crate::link::READ_SIZE;
 use crate::tracker::{Step, Tracker};
 
@@ -33,18 +34,6 @@ impl std::fmt::Debug for Runner {
         f.debug_struct("Runner")
             .field("client", &self.client)
             .finish_non_exhaustive()
-    }
-}
-
-/// Fails unless `c` carries an OK response.
-fn ok(code: OperationCode, c: Completion) -> Result<Completion, ClientError> {
-    if c.response.is_ok() {
-        Ok(c)
-    } else {
-        Err(ClientError::Response {
-            operation: code,
-            response: c.response,
-        })
     }
 }
 
@@ -186,58 +175,31 @@ impl Runner {
         }
     }
 
-    /// Runs `op` to its end, streaming any data into `sink`, whatever the response code.
+    /// Closes gracefully: CloseSession (and the Fujifilm goodbye), then the sockets.
+    pub fn close(mut self) -> Result<(), ClientError> {
+        self.client.close();
+        loop {
+            match self.next_core_event(None)? {
+                Some(Event::Closed) => return Ok(()),
+                Some(Event::ConnectionLost { reason }) => return Err(reason.into()),
+                _ => {}
+            }
+        }
+    }
+}
+
+impl Calls for Runner {
     fn run(&mut self, op: Operation, sink: &mut dyn DataSink) -> Result<Completion, ClientError> {
         let tid = self.client.execute(op)?;
         self.wait(tid, sink, &mut |_| Ok(()))
     }
 
-    /// Runs an operation and checks its response is OK; returns the completion (with the data
-    /// gathered if `op` collects).
-    pub fn execute(&mut self, op: Operation) -> Result<Completion, ClientError> {
-        let code = op.code;
-        let c = self.run(op, &mut NoSink)?;
-        ok(code, c)
-    }
-
-    /// Runs an operation whatever its response, streaming data to `sink` and, with `data_out`,
-    /// sending that data phase.
-    pub fn raw(
-        &mut self,
-        code: OperationCode,
-        params: &[u32],
-        data_out: Option<Bytes>,
-        sink: &mut dyn DataSink,
-    ) -> Result<Completion, ClientError> {
-        let op = Operation::new(code, params)
-            .ok_or(OperationError::Invalid("at most five parameters"))?;
-        let op = match data_out {
-            Some(d) => op.send(d),
-            None => op.stream(),
-        };
-        self.run(op, sink)
-    }
-
-    /// Streams a data-in operation into `sink`; fails unless the response is OK.
-    pub fn download(
-        &mut self,
-        op: Operation,
-        sink: &mut dyn DataSink,
-    ) -> Result<Completion, ClientError> {
-        let code = op.code;
-        let c = self.run(op.stream(), sink)?;
-        ok(code, c)
-    }
-
-    /// Sends `len` bytes read from `reader` as the data phase of `op`; fails unless the response
-    /// is OK.
-    pub fn upload(
+    fn run_upload(
         &mut self,
         op: Operation,
         reader: &mut dyn Read,
         len: u64,
     ) -> Result<Completion, ClientError> {
-        let code = op.code;
         let tid = self.client.execute(op.send_len(len))?;
         let mut buf = vec![0; READ_SIZE];
         // The bytes of `buf` read but not yet taken by the state machine.
@@ -268,12 +230,10 @@ impl Runner {
             }
             Ok(())
         };
-        let c = self.wait(tid, &mut NoSink, &mut on_window)?;
-        ok(code, c)
+        self.wait(tid, &mut NoSink, &mut on_window)
     }
 
-    /// The next device event, waiting up to `timeout` (`None`: as long as it takes).
-    pub fn next_event(
+    fn next_event(
         &mut self,
         timeout: Option<Duration>,
     ) -> Result<Option<DeviceEvent>, ClientError> {
@@ -287,18 +247,6 @@ impl Runner {
                 Some(Event::ConnectionLost { reason }) => return Err(reason.into()),
                 Some(Event::Closed) => return Err(OperationError::Closed.into()),
                 Some(other) => self.keep(other),
-            }
-        }
-    }
-
-    /// Closes gracefully: CloseSession (and the Fujifilm goodbye), then the sockets.
-    pub fn close(mut self) -> Result<(), ClientError> {
-        self.client.close();
-        loop {
-            match self.next_core_event(None)? {
-                Some(Event::Closed) => return Ok(()),
-                Some(Event::ConnectionLost { reason }) => return Err(reason.into()),
-                _ => {}
             }
         }
     }

@@ -4,7 +4,7 @@ use ptpip_protocol::initiator::{Completion, Event};
 use ptpip_protocol::{OperationError, TransactionId};
 
 use crate::client::MioClient;
-use crate::config::{ClientError, DataSink};
+use ptpip_protocol::calls::{ClientError, DataSink};
 
 /// What an event meant for the tracked transaction.
 #[derive(Debug)]

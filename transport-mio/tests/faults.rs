@@ -14,7 +14,7 @@ use ptpip_protocol::initiator::Operation;
 use ptpip_protocol::packet::{DataPacket, InitFailReason, StartData};
 use ptpip_protocol::responder::PatternSource;
 use ptpip_protocol::{Channel, Dialect, Error, OperationCode, Packet, Timer};
-use ptpip_transport_mio::{ClientError, Runner};
+use ptpip_transport_mio::{Calls, ClientError, Runner};
 
 /// Slack for scheduling on a busy 2-core machine.
 const SLACK: Duration = Duration::from_secs(2);

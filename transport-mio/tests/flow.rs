@@ -13,7 +13,7 @@ use common::{
 use mio::{Events, Poll, Token};
 use ptpip_protocol::initiator::{Event, Operation};
 use ptpip_protocol::{Dialect, OperationCode, Packet, ResponseCode};
-use ptpip_transport_mio::{MioClient, Runner};
+use ptpip_transport_mio::{Calls, MioClient, Runner};
 
 #[test]
 fn slow_application_bounds_buffering_and_reading_resumes() {

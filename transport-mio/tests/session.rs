@@ -15,7 +15,7 @@ use ptpip_protocol::initiator::{Event, Operation, OperationFailure};
 use ptpip_protocol::ptp::dataset::{ObjectHandle, ObjectInfo, StorageId};
 use ptpip_protocol::ptp::string::PtpString;
 use ptpip_protocol::{Dialect, EventCode, OperationCode, ResponseCode, TransactionId};
-use ptpip_transport_mio::{ClientError, MioClient, Runner};
+use ptpip_transport_mio::{Calls, ClientError, MioClient, Runner};
 
 fn op(code: OperationCode, params: &[u32]) -> Operation {
     Operation::new(code, params).unwrap()

@@ -1,7 +1,7 @@
 //! The blocking client: an [`Initiator`] on `std::net` sockets.
 
 use std::collections::VecDeque;
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,49 +12,15 @@ use bytes::Bytes;
 use ptpip_protocol::initiator::{Completion, Event, Initiator, InitiatorConfig, Operation};
 use ptpip_protocol::packet::Dialect;
 use ptpip_protocol::{
-    Channel, DeviceEvent, Error as ProtocolError, FriendlyName, Guid, OperationError, ResponseCode,
-    TransactionId, Transmit,
+    Channel, DeviceEvent, FriendlyName, Guid, OperationError, TransactionId, Transmit,
 };
+
+use ptpip_protocol::calls::{Calls, ClientError, DataSink, NoSink, Ports};
 
 use crate::link::{self, DirectReader, Input, Inputs, ReadOutcome};
 
 /// How often a call waiting on the command connection looks at the event connection's queue.
 const EVENT_POLL: Duration = Duration::from_millis(10);
-
-/// The ports a camera listens on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Ports {
-    /// Command/data connection.
-    pub command: u16,
-    /// Event connection.
-    pub event: u16,
-    /// Fujifilm live-view stream.
-    pub stream: u16,
-}
-
-impl Ports {
-    /// Standard PTP/IP: both connections on 15740.
-    pub const STANDARD: Self = Self {
-        command: 15740,
-        event: 15740,
-        stream: 15742,
-    };
-    /// Fujifilm X bodies: 55740, 55741 and 55742.
-    pub const FUJI: Self = Self {
-        command: ptpip_protocol::fuji::COMMAND_PORT,
-        event: ptpip_protocol::fuji::EVENT_PORT,
-        stream: ptpip_protocol::fuji::STREAM_PORT,
-    };
-
-    /// The defaults for `dialect`.
-    #[must_use]
-    pub const fn for_dialect(dialect: Dialect) -> Self {
-        match dialect {
-            Dialect::Generic => Self::STANDARD,
-            Dialect::Fuji => Self::FUJI,
-        }
-    }
-}
 
 /// A token that stops a [`Client::connect`] in progress from another thread.
 #[derive(Clone, Debug, Default)]
@@ -109,35 +75,6 @@ impl ClientConfig {
     }
 }
 
-/// What went wrong in a client call.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ClientError {
-    /// A socket failed, or the camera could not be reached.
-    #[error("{0}")]
-    Io(#[from] io::Error),
-    /// The session failed (decode error, timeout, refused init…); the client is unusable.
-    #[error("connection lost: {0}")]
-    Protocol(#[from] ProtocolError),
-    /// The call was refused before anything was sent.
-    #[error("{0}")]
-    Operation(#[from] OperationError),
-    /// The camera answered with a response code other than OK.
-    #[error("{operation} failed: {response}")]
-    Response {
-        /// The operation.
-        operation: ptpip_protocol::OperationCode,
-        /// The response code.
-        response: ResponseCode,
-    },
-    /// The operation ended without a response (cancelled, data over its limit, session closed).
-    #[error("{0}")]
-    Failed(#[from] ptpip_protocol::initiator::OperationFailure),
-    /// A dataset in the reply did not decode.
-    #[error("bad reply: {0}")]
-    Decode(#[from] ptpip_protocol::DecodeError),
-}
-
 /// A connected PTP/IP session, driven on the calling thread.
 ///
 /// Device events that arrive while a call runs are kept; read them with
@@ -163,42 +100,6 @@ impl std::fmt::Debug for Client {
             .field("peer", &self.command.peer_addr().ok())
             .field("ready", &self.ini.is_ready())
             .finish_non_exhaustive()
-    }
-}
-
-/// Where the data of a data-in phase goes.
-pub trait DataSink {
-    /// A piece at `offset`; `total` is the announced length, if any.
-    fn piece(&mut self, offset: u64, total: Option<u64>, data: &[u8]) -> io::Result<()>;
-}
-
-/// Streams into a `Write`, calling `progress(received, total)` after each piece.
-pub struct WriteSink<W, F> {
-    writer: W,
-    progress: F,
-}
-
-impl<W: Write, F: FnMut(u64, Option<u64>)> WriteSink<W, F> {
-    /// Writes to `writer`, reporting progress.
-    pub fn new(writer: W, progress: F) -> Self {
-        Self { writer, progress }
-    }
-}
-
-impl<W: Write, F: FnMut(u64, Option<u64>)> DataSink for WriteSink<W, F> {
-    fn piece(&mut self, offset: u64, total: Option<u64>, data: &[u8]) -> io::Result<()> {
-        self.writer.write_all(data)?;
-        (self.progress)(offset + data.len() as u64, total);
-        Ok(())
-    }
-}
-
-/// Discards data (for operations whose data is not wanted).
-struct NoSink;
-
-impl DataSink for NoSink {
-    fn piece(&mut self, _: u64, _: Option<u64>, _: &[u8]) -> io::Result<()> {
-        Ok(())
     }
 }
 
@@ -348,12 +249,6 @@ impl Client {
         }
     }
 
-    /// Runs `op` to its end, streaming any data into `sink`.
-    fn run(&mut self, op: Operation, sink: &mut dyn DataSink) -> Result<Completion, ClientError> {
-        let tid = self.ini.execute(Instant::now(), op)?;
-        self.wait(tid, sink, &mut |_| Ok(()), &mut |_, _| {})
-    }
-
     /// Waits for `tid` to end; `on_window` is called when a data-out phase may take more data.
     fn wait(
         &mut self,
@@ -405,39 +300,6 @@ impl Client {
         }
     }
 
-    /// Runs an operation and checks its response is OK; returns the completion (with the data
-    /// gathered if `op` collects).
-    pub fn execute(&mut self, op: Operation) -> Result<Completion, ClientError> {
-        let code = op.code;
-        let c = self.run(op, &mut NoSink)?;
-        if c.response.is_ok() {
-            Ok(c)
-        } else {
-            Err(ClientError::Response {
-                operation: code,
-                response: c.response,
-            })
-        }
-    }
-
-    /// Runs an operation whatever its response (what `opreq` needs), streaming data to `sink`
-    /// and, with `data_out`, sending that data phase.
-    pub fn raw(
-        &mut self,
-        code: ptpip_protocol::OperationCode,
-        params: &[u32],
-        data_out: Option<Bytes>,
-        sink: &mut dyn DataSink,
-    ) -> Result<Completion, ClientError> {
-        let op = Operation::new(code, params)
-            .ok_or(OperationError::Invalid("at most five parameters"))?;
-        let op = match data_out {
-            Some(d) => op.send(d),
-            None => op.stream(),
-        };
-        self.run(op, sink)
-    }
-
     /// Like [`raw`](Self::raw), and reports every packet received while it runs to `on_packet`
     /// (its bytes, cut to the tap limit, and its whole length) — what `opreq` prints. Needs
     /// [`InitiatorConfig::tap`](ptpip_protocol::initiator::InitiatorConfig::tap) set when
@@ -460,32 +322,33 @@ impl Client {
         self.wait(tid, sink, &mut |_| Ok(()), on_packet)
     }
 
-    /// Streams a data-in operation into `sink`; fails unless the response is OK.
-    pub fn download(
-        &mut self,
-        op: Operation,
-        sink: &mut dyn DataSink,
-    ) -> Result<Completion, ClientError> {
-        let code = op.code;
-        let c = self.run(op.stream(), sink)?;
-        if c.response.is_ok() {
-            Ok(c)
-        } else {
-            Err(ClientError::Response {
-                operation: code,
-                response: c.response,
-            })
+    /// Closes gracefully: CloseSession (and the Fujifilm goodbye), then the sockets.
+    pub fn close(mut self) -> Result<(), ClientError> {
+        self.ini.close(Instant::now());
+        loop {
+            match self.next_core_event(None)? {
+                Event::Closed => break,
+                Event::ConnectionLost { reason } => return Err(reason.into()),
+                _ => {}
+            }
         }
+        self.flush()?;
+        Ok(())
+    }
+}
+
+impl Calls for Client {
+    fn run(&mut self, op: Operation, sink: &mut dyn DataSink) -> Result<Completion, ClientError> {
+        let tid = self.ini.execute(Instant::now(), op)?;
+        self.wait(tid, sink, &mut |_| Ok(()), &mut |_, _| {})
     }
 
-    /// Sends `len` bytes read from `reader` as the data phase of `op`.
-    pub fn upload(
+    fn run_upload(
         &mut self,
         op: Operation,
         reader: &mut dyn Read,
         len: u64,
     ) -> Result<Completion, ClientError> {
-        let code = op.code;
         let tid = self.ini.execute(Instant::now(), op.send_len(len))?;
         let mut buf = vec![0; link::READ_SIZE];
         let mut held: (usize, usize) = (0, 0);
@@ -518,19 +381,10 @@ impl Client {
             }
             Ok(())
         };
-        let c = self.wait(tid, &mut NoSink, &mut on_window, &mut |_, _| {})?;
-        if c.response.is_ok() {
-            Ok(c)
-        } else {
-            Err(ClientError::Response {
-                operation: code,
-                response: c.response,
-            })
-        }
+        self.wait(tid, &mut NoSink, &mut on_window, &mut |_, _| {})
     }
 
-    /// The next device event, waiting up to `timeout` (`None`: wait as long as it takes).
-    pub fn next_event(
+    fn next_event(
         &mut self,
         timeout: Option<Duration>,
     ) -> Result<Option<DeviceEvent>, ClientError> {
@@ -548,20 +402,6 @@ impl Client {
                 return Err(reason.into());
             }
         }
-    }
-
-    /// Closes gracefully: CloseSession (and the Fujifilm goodbye), then the sockets.
-    pub fn close(mut self) -> Result<(), ClientError> {
-        self.ini.close(Instant::now());
-        loop {
-            match self.next_core_event(None)? {
-                Event::Closed => break,
-                Event::ConnectionLost { reason } => return Err(reason.into()),
-                _ => {}
-            }
-        }
-        self.flush()?;
-        Ok(())
     }
 }
 

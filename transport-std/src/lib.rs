@@ -17,8 +17,8 @@
 mod client;
 mod link;
 mod server;
-mod typed;
 
-pub use client::{CancelToken, Client, ClientConfig, ClientError, DataSink, Ports, WriteSink};
+pub use client::{CancelToken, Client, ClientConfig};
 pub use ptpip_protocol as protocol;
+pub use ptpip_protocol::calls::{Calls, ClientError, DataSink, NoSink, Ports, WriteSink};
 pub use server::{ServerHandle, serve};

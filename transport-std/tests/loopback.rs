@@ -18,7 +18,7 @@ use ptpip_protocol::{
     Channel, ConnectionNumber, DeviceEvent, Dialect, Error, EventCode, FriendlyName, Guid,
     OperationCode, Packet, Params, ProtocolVersion, ResponseCode, Timer, TransactionId,
 };
-use ptpip_transport_std::{Client, ClientConfig, ClientError, DataSink, Ports, serve};
+use ptpip_transport_std::{Calls, Client, ClientConfig, ClientError, DataSink, Ports, serve};
 
 /// GetObject serves the pattern (size in parameter 1); SendObject checks it; a vendor op raises
 /// a device event.

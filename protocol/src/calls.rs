@@ -1,0 +1,385 @@
+//! Typed PTP calls, written once for every driver.
+//!
+//! A driver that can run an operation to its end (streaming its data into a [`DataSink`]), run one
+//! with a data-out phase read from a `Read`, and wait for a device event implements the three
+//! required methods of [`Calls`]; every typed call (device info, storages, objects, properties,
+//! capture…) then comes with it. Both `ptpip-transport-std`'s `Client` and
+//! `ptpip-transport-mio`'s `Runner` do, so the two feel the same. Nothing here does I/O itself:
+//! the driver moves the bytes, these methods only build operations and decode replies.
+
+use std::io::{self, Read, Write};
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::error::{DecodeError, Error, OperationError};
+use crate::initiator::{Completion, DeviceEvent, Operation, OperationFailure};
+use crate::packet::Dialect;
+use crate::ptp::codes::{DevicePropCode, EventCode, OperationCode, ResponseCode};
+use crate::ptp::dataset::{
+    DeviceInfo, DevicePropDesc, ObjectHandle, ObjectInfo, StorageId, StorageInfo,
+};
+use crate::ptp::{DataTypeCode, PropValue};
+
+/// The ports a camera listens on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ports {
+    /// Command/data connection.
+    pub command: u16,
+    /// Event connection.
+    pub event: u16,
+    /// Fujifilm live-view stream.
+    pub stream: u16,
+}
+
+impl Ports {
+    /// Standard PTP/IP: both connections on 15740.
+    pub const STANDARD: Self = Self {
+        command: 15740,
+        event: 15740,
+        stream: 15742,
+    };
+    /// Fujifilm X bodies: 55740, 55741 and 55742.
+    pub const FUJI: Self = Self {
+        command: crate::fuji::COMMAND_PORT,
+        event: crate::fuji::EVENT_PORT,
+        stream: crate::fuji::STREAM_PORT,
+    };
+
+    /// The defaults for `dialect`.
+    #[must_use]
+    pub const fn for_dialect(dialect: Dialect) -> Self {
+        match dialect {
+            Dialect::Generic => Self::STANDARD,
+            Dialect::Fuji => Self::FUJI,
+        }
+    }
+}
+
+/// What went wrong in a call.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// A socket failed, or the camera could not be reached.
+    #[error("{0}")]
+    Io(#[from] io::Error),
+    /// The session failed (decode error, timeout, refused init…); the client is unusable.
+    #[error("connection lost: {0}")]
+    Protocol(#[from] Error),
+    /// The call was refused before anything was sent.
+    #[error("{0}")]
+    Operation(#[from] OperationError),
+    /// The camera answered with a response code other than OK.
+    #[error("{operation} failed: {response}")]
+    Response {
+        /// The operation.
+        operation: OperationCode,
+        /// The response code.
+        response: ResponseCode,
+    },
+    /// The operation ended without a response (cancelled, data over its limit, session closed).
+    #[error("{0}")]
+    Failed(#[from] OperationFailure),
+    /// A dataset in the reply did not decode.
+    #[error("bad reply: {0}")]
+    Decode(#[from] DecodeError),
+}
+
+/// Where the data of a data-in phase goes.
+pub trait DataSink {
+    /// A piece at `offset`; `total` is the announced length, if any.
+    fn piece(&mut self, offset: u64, total: Option<u64>, data: &[u8]) -> io::Result<()>;
+}
+
+/// Streams into a `Write`, calling `progress(received, total)` after each piece.
+#[derive(Debug)]
+pub struct WriteSink<W, F> {
+    writer: W,
+    progress: F,
+}
+
+impl<W: Write, F: FnMut(u64, Option<u64>)> WriteSink<W, F> {
+    /// Writes to `writer`, reporting progress.
+    pub const fn new(writer: W, progress: F) -> Self {
+        Self { writer, progress }
+    }
+}
+
+impl<W: Write, F: FnMut(u64, Option<u64>)> DataSink for WriteSink<W, F> {
+    fn piece(&mut self, offset: u64, total: Option<u64>, data: &[u8]) -> io::Result<()> {
+        self.writer.write_all(data)?;
+        (self.progress)(offset + data.len() as u64, total);
+        Ok(())
+    }
+}
+
+/// Discards data (for operations whose data is not wanted).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoSink;
+
+impl DataSink for NoSink {
+    fn piece(&mut self, _: u64, _: Option<u64>, _: &[u8]) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The most bytes a dataset reply may have (a DeviceInfo is a few hundred bytes; the handles of
+/// 100 000 objects are 400 KB).
+const DATASET_MAX: usize = 16 << 20;
+
+fn op(code: OperationCode, params: &[u32]) -> Result<Operation, ClientError> {
+    Operation::new(code, params)
+        .ok_or_else(|| OperationError::Invalid("at most five parameters").into())
+}
+
+fn data(c: &Completion) -> &[u8] {
+    c.data.as_deref().unwrap_or_default()
+}
+
+/// Fails unless `c` carries an OK response.
+fn ok(operation: OperationCode, c: Completion) -> Result<Completion, ClientError> {
+    if c.response.is_ok() {
+        Ok(c)
+    } else {
+        Err(ClientError::Response {
+            operation,
+            response: c.response,
+        })
+    }
+}
+
+/// Typed PTP calls over a driver that implements the three required methods.
+pub trait Calls {
+    /// Runs `op` to its end, streaming any data into `sink`, whatever the response code.
+    fn run(&mut self, op: Operation, sink: &mut dyn DataSink) -> Result<Completion, ClientError>;
+
+    /// Runs `op` with `len` bytes read from `reader` as its data-out phase, whatever the response
+    /// code.
+    fn run_upload(
+        &mut self,
+        op: Operation,
+        reader: &mut dyn Read,
+        len: u64,
+    ) -> Result<Completion, ClientError>;
+
+    /// The next device event, waiting up to `timeout` (`None`: as long as it takes); `Ok(None)`
+    /// when the time ran out.
+    fn next_event(&mut self, timeout: Option<Duration>)
+    -> Result<Option<DeviceEvent>, ClientError>;
+
+    /// Runs an operation and checks its response is OK; returns the completion (with the data
+    /// gathered if `op` collects).
+    fn execute(&mut self, op: Operation) -> Result<Completion, ClientError> {
+        let code = op.code;
+        let c = self.run(op, &mut NoSink)?;
+        ok(code, c)
+    }
+
+    /// Runs an operation whatever its response (what `opreq` needs), streaming data to `sink`
+    /// and, with `data_out`, sending that data phase.
+    fn raw(
+        &mut self,
+        code: OperationCode,
+        params: &[u32],
+        data_out: Option<Bytes>,
+        sink: &mut dyn DataSink,
+    ) -> Result<Completion, ClientError> {
+        let o = op(code, params)?;
+        let o = match data_out {
+            Some(d) => o.send(d),
+            None => o.stream(),
+        };
+        self.run(o, sink)
+    }
+
+    /// Streams a data-in operation into `sink`; fails unless the response is OK.
+    fn download(
+        &mut self,
+        op: Operation,
+        sink: &mut dyn DataSink,
+    ) -> Result<Completion, ClientError> {
+        let code = op.code;
+        let c = self.run(op.stream(), sink)?;
+        ok(code, c)
+    }
+
+    /// Sends `len` bytes read from `reader` as the data phase of `op`; fails unless the response
+    /// is OK.
+    fn upload(
+        &mut self,
+        op: Operation,
+        reader: &mut dyn Read,
+        len: u64,
+    ) -> Result<Completion, ClientError> {
+        let code = op.code;
+        let c = self.run_upload(op, reader, len)?;
+        ok(code, c)
+    }
+
+    /// Runs an operation that returns a dataset, gathering it.
+    fn dataset(&mut self, code: OperationCode, params: &[u32]) -> Result<Completion, ClientError> {
+        self.execute(op(code, params)?.collect(DATASET_MAX))
+    }
+
+    /// GetDeviceInfo.
+    fn device_info(&mut self) -> Result<DeviceInfo, ClientError> {
+        let c = self.dataset(OperationCode::GET_DEVICE_INFO, &[])?;
+        Ok(DeviceInfo::decode(data(&c))?)
+    }
+
+    /// GetStorageIDs.
+    fn storage_ids(&mut self) -> Result<Vec<StorageId>, ClientError> {
+        let c = self.dataset(OperationCode::GET_STORAGE_IDS, &[])?;
+        Ok(StorageId::decode_array(data(&c))?)
+    }
+
+    /// GetStorageInfo.
+    fn storage_info(&mut self, storage: StorageId) -> Result<StorageInfo, ClientError> {
+        let c = self.dataset(OperationCode::GET_STORAGE_INFO, &[storage.0])?;
+        Ok(StorageInfo::decode(data(&c))?)
+    }
+
+    /// GetObjectHandles: objects in `storage` (0xFFFFFFFF: all), of `format` (0: any), under
+    /// `parent` (0xFFFFFFFF: the root, 0: anywhere).
+    fn object_handles(
+        &mut self,
+        storage: StorageId,
+        format: u16,
+        parent: ObjectHandle,
+    ) -> Result<Vec<ObjectHandle>, ClientError> {
+        let params = [storage.0, u32::from(format), parent.0];
+        let c = self.dataset(OperationCode::GET_OBJECT_HANDLES, &params)?;
+        Ok(ObjectHandle::decode_array(data(&c))?)
+    }
+
+    /// GetObjectInfo.
+    fn object_info(&mut self, handle: ObjectHandle) -> Result<ObjectInfo, ClientError> {
+        let c = self.dataset(OperationCode::GET_OBJECT_INFO, &[handle.0])?;
+        Ok(ObjectInfo::decode(data(&c))?)
+    }
+
+    /// GetObject, streamed into `out`; `progress(received, total)` after each piece. Returns the
+    /// bytes received.
+    fn get_object(
+        &mut self,
+        handle: ObjectHandle,
+        out: &mut dyn Write,
+        progress: &mut dyn FnMut(u64, Option<u64>),
+    ) -> Result<u64, ClientError> {
+        let mut received = 0;
+        let mut sink = WriteSink::new(out, |n, total| {
+            received = n;
+            progress(n, total);
+        });
+        self.download(op(OperationCode::GET_OBJECT, &[handle.0])?, &mut sink)?;
+        Ok(received)
+    }
+
+    /// GetPartialObject: up to `max` bytes from `offset`, into `out`. Returns the bytes sent, as
+    /// the camera reports them.
+    fn get_partial_object(
+        &mut self,
+        handle: ObjectHandle,
+        offset: u32,
+        max: u32,
+        out: &mut dyn Write,
+    ) -> Result<u32, ClientError> {
+        let mut sink = WriteSink::new(out, |_, _| {});
+        let params = [handle.0, offset, max];
+        let c = self.download(op(OperationCode::GET_PARTIAL_OBJECT, &params)?, &mut sink)?;
+        Ok(c.params.get(1).unwrap_or(0))
+    }
+
+    /// GetThumb.
+    fn get_thumb(&mut self, handle: ObjectHandle) -> Result<Bytes, ClientError> {
+        let c = self.dataset(OperationCode::GET_THUMB, &[handle.0])?;
+        Ok(c.data.unwrap_or_default())
+    }
+
+    /// SendObjectInfo then SendObject: stores `len` bytes from `reader` as a new object described
+    /// by `info` in `storage` under `parent` (0 and 0: wherever the camera likes). Returns the new
+    /// object's handle.
+    fn send_object(
+        &mut self,
+        storage: StorageId,
+        parent: ObjectHandle,
+        info: &ObjectInfo,
+        reader: &mut dyn Read,
+        len: u64,
+    ) -> Result<ObjectHandle, ClientError> {
+        let o = op(OperationCode::SEND_OBJECT_INFO, &[storage.0, parent.0])?;
+        let c = self.execute(o.send(Bytes::from(info.to_bytes())))?;
+        let handle = ObjectHandle(c.params.get(3).unwrap_or(0));
+        self.upload(op(OperationCode::SEND_OBJECT, &[])?, reader, len)?;
+        Ok(handle)
+    }
+
+    /// DeleteObject.
+    fn delete_object(&mut self, handle: ObjectHandle) -> Result<(), ClientError> {
+        self.execute(op(OperationCode::DELETE_OBJECT, &[handle.0, 0])?)?;
+        Ok(())
+    }
+
+    /// GetDevicePropDesc.
+    fn prop_desc(&mut self, code: DevicePropCode) -> Result<DevicePropDesc, ClientError> {
+        let c = self.dataset(OperationCode::GET_DEVICE_PROP_DESC, &[u32::from(code.0)])?;
+        Ok(DevicePropDesc::decode(data(&c))?)
+    }
+
+    /// GetDevicePropValue, read as `data_type` (from the property's description).
+    fn prop_value(
+        &mut self,
+        code: DevicePropCode,
+        data_type: DataTypeCode,
+    ) -> Result<PropValue, ClientError> {
+        let raw = self.prop_value_raw(code)?;
+        Ok(PropValue::parse_whole(&raw, data_type)?)
+    }
+
+    /// GetDevicePropValue, raw bytes.
+    fn prop_value_raw(&mut self, code: DevicePropCode) -> Result<Bytes, ClientError> {
+        let c = self.dataset(OperationCode::GET_DEVICE_PROP_VALUE, &[u32::from(code.0)])?;
+        Ok(c.data.unwrap_or_default())
+    }
+
+    /// SetDevicePropValue.
+    fn set_prop_value(
+        &mut self,
+        code: DevicePropCode,
+        value: &PropValue,
+    ) -> Result<(), ClientError> {
+        self.set_prop_value_raw(code, Bytes::from(value.to_bytes()))
+    }
+
+    /// SetDevicePropValue with the value's bytes as they go on the wire.
+    fn set_prop_value_raw(
+        &mut self,
+        code: DevicePropCode,
+        value: Bytes,
+    ) -> Result<(), ClientError> {
+        let o = op(OperationCode::SET_DEVICE_PROP_VALUE, &[u32::from(code.0)])?;
+        self.execute(o.send(value))?;
+        Ok(())
+    }
+
+    /// InitiateCapture, then waits (up to `timeout`) for the camera's CaptureComplete; returns the
+    /// objects it reported as added on the way.
+    fn capture(&mut self, timeout: Duration) -> Result<Vec<DeviceEvent>, ClientError> {
+        self.execute(op(OperationCode::INITIATE_CAPTURE, &[0, 0])?)?;
+        let mut added = Vec::new();
+        loop {
+            let Some(e) = self.next_event(Some(timeout))? else {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("no CaptureComplete within {timeout:?}"),
+                )
+                .into());
+            };
+            match e.code {
+                EventCode::CAPTURE_COMPLETE => return Ok(added),
+                EventCode::OBJECT_ADDED | EventCode::FUJI_OBJECT_ADDED => added.push(e),
+                _ => {}
+            }
+        }
+    }
+}
