@@ -1,17 +1,408 @@
-//! The `ptpip` command-line tool.
+//! The `ptpip` command-line tool: talks to a PTP/IP camera (one command, an interactive shell, or
+//! a text relay on a local socket), or serves a built-in camera.
+//!
+//! Exit codes: 0 ok, 1 a command failed (or anything else), 2 usage errors, 102 the config file
+//! cannot be opened, 104 the client cannot be created (bad GUID or name), 105 the responder
+//! cannot be reached.
 
+mod args;
 mod camera;
+mod commands;
+mod config;
+mod output;
+mod props;
 mod relay;
 
-use clap::Parser;
+use std::io::{self, BufRead, IsTerminal, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
-/// PTP/IP for Wi-Fi cameras.
-#[derive(Parser, Debug)]
-#[command(version, about)]
-struct Cli {}
+use clap::{CommandFactory, Parser};
+use ptpip_protocol::{Dialect, FriendlyName, Guid};
+use ptpip_transport_std::{Client, ClientConfig};
+
+use crate::args::{CameraArgs, Cli, Sub};
+use crate::commands::{CmdError, Command, Executor};
+use crate::config::{ConfigError, FileConfig, Settings};
+use crate::output::Format;
+
+/// Exit code: a command failed, or anything not listed below.
+const EXIT_FAILED: i32 = 1;
+/// Exit code: the command line is wrong.
+const EXIT_USAGE: i32 = 2;
+/// Exit code: the config file cannot be opened.
+const EXIT_CONFIG: i32 = 102;
+/// Exit code: the client cannot be created (bad GUID, bad name).
+const EXIT_CLIENT: i32 = 104;
+/// Exit code: the responder cannot be reached.
+const EXIT_CONNECT: i32 = 105;
 
 fn main() {
-    let _cli = Cli::parse();
-    eprintln!("ptpip: no commands are implemented yet; see README.md");
-    std::process::exit(1);
+    std::process::exit(run());
+}
+
+/// What the run does with the camera.
+enum Mode {
+    /// One command (`-c` or a subcommand).
+    One(Command),
+    /// Commands from stdin (`-i`).
+    Interactive,
+    /// The text relay (`-s`).
+    Server,
+}
+
+fn run() -> i32 {
+    let cli = match Cli::try_parse_from(args::rewrite(std::env::args_os())) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return e.exit_code();
+        }
+    };
+    match &cli.sub {
+        Some(Sub::Completions { shell }) => {
+            clap_complete::generate(*shell, &mut Cli::command(), "ptpip", &mut io::stdout());
+            return 0;
+        }
+        Some(Sub::Camera(a)) => return run_camera(&cli, a),
+        _ => {}
+    }
+    let words = cli.sub.as_ref().and_then(Sub::words);
+    let chosen = [
+        cli.command.is_some(),
+        words.is_some(),
+        cli.interactive,
+        cli.server,
+    ];
+    if chosen.iter().filter(|&&c| c).count() > 1 {
+        eprintln!("Too many arguments: use only one of -c, -i, -s or a command");
+        return EXIT_USAGE;
+    }
+    if cli.port.is_some() && (cli.cmd_port.is_some() || cli.event_port.is_some()) {
+        eprintln!(
+            "ambiguous port specification: use a single port (-p) OR define multiple ports \
+             (-pc and -pe)"
+        );
+        return EXIT_USAGE;
+    }
+    let file = match load_config(cli.config.as_ref()) {
+        Ok(f) => f,
+        Err(e @ ConfigError::Open(..)) => {
+            eprintln!("{e}");
+            return EXIT_CONFIG;
+        }
+        Err(e) => {
+            eprintln!("Error in config file - {e}");
+            return EXIT_FAILED;
+        }
+    };
+    let other_mode = chosen[..3].iter().any(|&c| c);
+    let settings = Settings::merge(&cli, file, other_mode);
+    if cli.dry_run {
+        print!("{}", settings.describe());
+        return 0;
+    }
+    let parsed = match (&cli.command, &words) {
+        (Some(line), _) => Some(commands::parse_line(line)),
+        (None, Some(w)) => Some(commands::parse(w)),
+        _ => None,
+    };
+    let label = match (&cli.command, &words) {
+        (Some(line), _) => first_word(line),
+        (None, Some(w)) => w.first().cloned().unwrap_or_default(),
+        _ => String::new(),
+    };
+    let mode = match parsed {
+        Some(Ok(mut cmd)) => {
+            if cli.json {
+                set_json(&mut cmd);
+            }
+            Mode::One(cmd)
+        }
+        Some(Err(e)) => return report(&label, &e),
+        None if cli.interactive => Mode::Interactive,
+        None if settings.server => Mode::Server,
+        None => {
+            eprintln!("No command given.\n\n{}", Cli::command().render_usage());
+            eprintln!("Run `ptpip --help` for the options and `ptpip help` for the commands.");
+            return EXIT_USAGE;
+        }
+    };
+    if let Mode::One(cmd) = &mode {
+        // Help needs no camera; what the dialect cannot do fails before connecting.
+        if let Command::Help(topic) = cmd {
+            return match commands::help_text(topic.as_deref()) {
+                Ok(text) => {
+                    print!("{text}");
+                    0
+                }
+                Err(e) => report("help", &e),
+            };
+        }
+        if let Err(e) = commands::check_dialect(cmd, settings.dialect) {
+            return report(&label, &e);
+        }
+    }
+    let interrupt = match mode {
+        Mode::One(ref c) if !is_long(c) => None,
+        _ => match relay::interrupt_flag() {
+            Ok(flag) => {
+                commands::watch_interrupts(flag.clone());
+                Some(flag)
+            }
+            Err(e) => {
+                eprintln!("warning: {e}");
+                None
+            }
+        },
+    };
+    let client = match connect(&settings, cli.verbose, interrupt.as_ref(), &mode) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let relay_mode = matches!(mode, Mode::Server);
+    let exec = Executor::new(
+        client,
+        settings.dialect,
+        settings.host.clone(),
+        settings.ports.stream,
+        relay_mode,
+    );
+    match mode {
+        Mode::One(cmd) => run_one(exec, &cmd, &label),
+        Mode::Interactive => run_interactive(exec),
+        Mode::Server => {
+            relay::set_verbose(cli.verbose > 0);
+            let addr = SocketAddr::new(settings.server_address, settings.server_port);
+            match relay::serve(addr, Runner(Some(exec))) {
+                Ok(()) => {
+                    eprintln!("Bye bye!");
+                    0
+                }
+                Err(e) => {
+                    eprintln!("[Local server] cannot serve on {addr}: {e}");
+                    EXIT_FAILED
+                }
+            }
+        }
+    }
+}
+
+/// Loads `-f FILE`, or the default file if there is one; warnings go to stderr.
+fn load_config(path: Option<&PathBuf>) -> Result<Option<(PathBuf, FileConfig)>, ConfigError> {
+    let Some(path) = path.cloned().or_else(config::default_path) else {
+        return Ok(None);
+    };
+    let file = FileConfig::load(&path)?;
+    for w in &file.warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(Some((path, file)))
+}
+
+/// The first word of a command line, for error messages.
+fn first_word(line: &str) -> String {
+    line.split_whitespace().next().unwrap_or("").to_owned()
+}
+
+/// Prints a command's error as `<cmd> error: <msg>` and returns its exit code.
+fn report(label: &str, e: &CmdError) -> i32 {
+    let label = if label.is_empty() { "ptpip" } else { label };
+    eprintln!("{label} error: {e}");
+    match e {
+        CmdError::Usage(_) => EXIT_USAGE,
+        CmdError::Failed(_) => EXIT_FAILED,
+    }
+}
+
+/// `--json` before a subcommand.
+fn set_json(cmd: &mut Command) {
+    match cmd {
+        Command::Info(f) | Command::State(f) | Command::Ls(f) | Command::Describe(_, f)
+            if *f == Format::Text =>
+        {
+            *f = Format::Json;
+        }
+        _ => {}
+    }
+}
+
+/// Commands that may run long enough to want Ctrl-C handled.
+fn is_long(cmd: &Command) -> bool {
+    matches!(
+        cmd,
+        Command::Events { .. }
+            | Command::LiveView { .. }
+            | Command::Download(..)
+            | Command::Capture(..)
+            | Command::Ls(_)
+    )
+}
+
+/// The client configuration, or the reason it cannot be made (exit code 104).
+fn client_config(s: &Settings) -> Result<ClientConfig, String> {
+    let mut c = ClientConfig::new(s.host.clone(), s.dialect);
+    c.ports = s.ports;
+    c.connect_timeout = s.connect_timeout;
+    if let Some(g) = &s.guid {
+        c.initiator.guid = g
+            .value
+            .parse::<Guid>()
+            .map_err(|e| format!("{}: invalid GUID '{}': {e}", g.origin("guid"), g.value))?;
+    }
+    c.initiator.friendly_name = FriendlyName::new(s.name.value.clone()).map_err(|e| {
+        format!(
+            "{}: invalid friendly name '{}': {e}",
+            s.name.origin("friendly name"),
+            s.name.value
+        )
+    })?;
+    Ok(c)
+}
+
+/// Creates the client and connects; Ctrl-C (when watched) cancels the connect loop.
+fn connect(
+    s: &Settings,
+    verbose: u8,
+    interrupt: Option<&Arc<AtomicBool>>,
+    mode: &Mode,
+) -> Result<Client, i32> {
+    let config = client_config(s).map_err(|e| {
+        eprintln!("Error creating PTP/IP client - {e}");
+        EXIT_CLIENT
+    })?;
+    if verbose > 0 || matches!(mode, Mode::Server) {
+        eprintln!(
+            "Created new client with name '{}' and GUID '{}'.",
+            config.initiator.friendly_name, config.initiator.guid
+        );
+        eprintln!("Attempting to connect to {}:{}", s.host, s.ports.command);
+    }
+    let done = Arc::new(AtomicBool::new(false));
+    if let Some(flag) = interrupt {
+        let (flag, done, cancel) = (flag.clone(), done.clone(), config.cancel.clone());
+        std::thread::spawn(move || {
+            while !done.load(Ordering::SeqCst) {
+                if flag.load(Ordering::SeqCst) {
+                    cancel.cancel();
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        });
+    }
+    let result = Client::connect(config);
+    done.store(true, Ordering::SeqCst);
+    match result {
+        Ok(c) => {
+            if verbose > 0 {
+                let vendor = match s.dialect {
+                    Dialect::Generic => "generic",
+                    Dialect::Fuji => "fuji",
+                };
+                eprintln!("Connected ({vendor}).");
+            }
+            Ok(c)
+        }
+        Err(e) => {
+            eprintln!(
+                "Error connecting to responder - {}:{}: {e}",
+                s.host, s.ports.command
+            );
+            Err(EXIT_CONNECT)
+        }
+    }
+}
+
+/// Runs one command and closes the session.
+fn run_one(mut exec: Executor, cmd: &Command, label: &str) -> i32 {
+    let mut out = io::stdout();
+    let result = exec.execute(cmd, &mut out);
+    let _ = out.flush();
+    let _ = exec.close();
+    match result {
+        Ok(()) => 0,
+        Err(e) => report(label, &e),
+    }
+}
+
+/// The interactive shell: one command per line from stdin, until EOF, `quit` or `exit`.
+/// Returns 1 if any command failed.
+fn run_interactive(mut exec: Executor) -> i32 {
+    let stdin = io::stdin();
+    let prompt = stdin.is_terminal();
+    let mut out = io::stdout();
+    let mut failed = false;
+    let mut line = String::new();
+    loop {
+        if prompt {
+            let _ = write!(out, "> ");
+            let _ = out.flush();
+        }
+        line.clear();
+        match stdin.lock().read_line(&mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        let text = line.trim();
+        match text {
+            "" => continue,
+            "quit" | "exit" => break,
+            _ => {}
+        }
+        if let Err(e) = commands::parse_line(text).and_then(|c| exec.execute(&c, &mut out)) {
+            let _ = out.flush();
+            report(&first_word(text), &e);
+            failed = true;
+        }
+    }
+    let _ = exec.close();
+    i32::from(failed)
+}
+
+/// `ptpip camera`.
+fn run_camera(cli: &Cli, a: &CameraArgs) -> i32 {
+    let vendor = a.vendor.or(cli.vendor).unwrap_or_default();
+    let port = a.port.unwrap_or(match vendor {
+        Dialect::Generic => 15740,
+        Dialect::Fuji => ptpip_protocol::fuji::COMMAND_PORT,
+    });
+    let opts = camera::CameraOptions {
+        address: a.address.clone(),
+        port,
+        event_port: a.event_port,
+        vendor,
+        dir: a.dir.clone(),
+        name: a.name.clone(),
+    };
+    match camera::run(opts) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("camera error: {e}");
+            EXIT_FAILED
+        }
+    }
+}
+
+/// The relay's view of the camera: one command line at a time.
+struct Runner(Option<Executor>);
+
+impl relay::CommandRunner for Runner {
+    fn run(&mut self, line: &str, out: &mut dyn Write) -> Result<(), String> {
+        let exec = self.0.as_mut().ok_or("the camera session is closed")?;
+        let cmd = commands::parse_line(line).map_err(|e| e.to_string())?;
+        exec.execute(&cmd, out).map_err(|e| e.to_string())
+    }
+}
+
+impl Drop for Runner {
+    /// Closes the camera session gracefully when the relay stops.
+    fn drop(&mut self) {
+        if let Some(exec) = self.0.take() {
+            let _ = exec.close();
+        }
+    }
 }

@@ -1,0 +1,444 @@
+//! The command line: the Go tool's flags (`-h HOST`, `-sa ADDR`, `-pc PORT`…) with long forms,
+//! the camera commands as subcommands, `camera` and `completions`.
+//!
+//! Go's `flag` package accepts `-name` and `--name` alike, multi-letter names included; clap wants
+//! `--name` for those, so [`rewrite`] turns `-sa` into `--sa` (and `-v vv` into `-vv`) first.
+
+use std::ffi::OsString;
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Parser, Subcommand};
+use clap_complete::Shell;
+use ptpip_protocol::Dialect;
+
+use crate::config::{parse_port, parse_vendor};
+
+/// Multi-letter flags written with one dash in the Go tool, and whether they take a value.
+const GO_LONG: &[(&str, bool)] = &[
+    ("sa", true),
+    ("sp", true),
+    ("pc", true),
+    ("pe", true),
+    ("ps", true),
+    ("version", false),
+];
+
+/// One-letter flags that take a value.
+const SHORT_VALUE: &[char] = &['h', 'p', 't', 'g', 'n', 'c', 'f'];
+
+/// Long names (and aliases) that take a value.
+const LONG_VALUE: &[&str] = &[
+    "host",
+    "port",
+    "vendor",
+    "guid",
+    "name",
+    "command",
+    "config",
+    "command-port",
+    "event-port",
+    "stream-port",
+    "server-address",
+    "server-port",
+    "connect-timeout",
+    "sa",
+    "sp",
+    "pc",
+    "pe",
+    "ps",
+    "h",
+    "p",
+    "t",
+    "g",
+    "n",
+    "c",
+    "f",
+];
+
+/// `v`, `vv` or `vvv`: the Go tool's verbosity values.
+fn is_level(s: &str) -> bool {
+    (1..=3).contains(&s.len()) && s.bytes().all(|b| b == b'v')
+}
+
+/// Rewrites the Go spellings clap does not take, up to the first word that is not a flag (the
+/// subcommand; its arguments are left alone): `-sa X` → `--sa X`, `-version` → `--version`,
+/// `-v vv` / `-v=vv` / `--v=vv` → `-vv`.
+pub(crate) fn rewrite(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
+    let mut it = args.into_iter();
+    let mut out: Vec<OsString> = it.next().into_iter().collect();
+    let rest: Vec<OsString> = it.collect();
+    let mut i = 0;
+    while i < rest.len() {
+        let Some(tok) = rest[i].to_str().map(str::to_owned) else {
+            out.push(rest[i].clone());
+            i += 1;
+            continue;
+        };
+        i += 1;
+        if tok == "--" || !tok.starts_with('-') || tok == "-" {
+            // The subcommand (or the end of flags): copy the rest as it is.
+            out.push(tok.into());
+            out.extend(rest[i..].iter().cloned());
+            break;
+        }
+        let body = tok.trim_start_matches('-');
+        let dashes = tok.len() - body.len();
+        let (name, value) = match body.split_once('=') {
+            Some((n, v)) => (n, Some(v)),
+            None => (body, None),
+        };
+        // Verbosity as the Go tool spelt it.
+        if name == "v" && dashes <= 2 {
+            match value {
+                Some(v) if is_level(v) => out.push(format!("-{v}").into()),
+                Some(_) => out.push(tok.clone().into()),
+                None => match rest.get(i).and_then(|n| n.to_str()) {
+                    Some(next) if is_level(next) => {
+                        out.push(format!("-{next}").into());
+                        i += 1;
+                    }
+                    _ => out.push(tok.clone().into()),
+                },
+            }
+            continue;
+        }
+        let takes_value = if dashes == 1 {
+            match GO_LONG.iter().find(|(n, _)| *n == name) {
+                Some(&(n, v)) => {
+                    out.push(match value {
+                        Some(val) => format!("--{n}={val}").into(),
+                        None => format!("--{n}").into(),
+                    });
+                    v && value.is_none()
+                }
+                None => {
+                    out.push(tok.clone().into());
+                    let mut chars = name.chars();
+                    let first = chars.next();
+                    // `-h HOST` takes the next word; `-hHOST` and `-h=HOST` do not.
+                    value.is_none()
+                        && chars.next().is_none()
+                        && first.is_some_and(|c| SHORT_VALUE.contains(&c))
+                }
+            }
+        } else {
+            out.push(tok.clone().into());
+            value.is_none() && LONG_VALUE.contains(&name)
+        };
+        if takes_value && let Some(v) = rest.get(i) {
+            out.push(v.clone());
+            i += 1;
+        }
+    }
+    out
+}
+
+fn port(s: &str) -> Result<u16, String> {
+    parse_port(s)
+}
+
+/// A port for a server: 0 lets the OS pick.
+fn any_port(s: &str) -> Result<u16, String> {
+    match crate::props::parse_uint(s) {
+        Some(0) => Ok(0),
+        _ => parse_port(s),
+    }
+}
+
+fn vendor(s: &str) -> Result<Dialect, String> {
+    parse_vendor(s)
+}
+
+fn seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v < 1e6 => Ok(v),
+        _ => Err(format!("'{s}' is not a number of seconds")),
+    }
+}
+
+/// The commands and subcommands listed after the options in `--help`.
+const AFTER_HELP: &str = "\
+Commands can also be given with -c \"COMMAND\", typed in the shell (-i) or sent to the server (-s).
+Run `ptpip help` for the camera commands and `ptpip help COMMAND` for one command.
+
+Exit codes: 0 ok, 1 failure, 2 usage, 102 config file cannot be opened,
+104 client cannot be created (bad GUID or name), 105 cannot connect to the responder.";
+
+/// PTP/IP for Wi-Fi cameras: Fujifilm X bodies and standard PTP/IP cameras.
+#[derive(Parser, Debug, Default)]
+#[command(
+    name = "ptpip",
+    version,
+    about,
+    disable_help_flag = true,
+    disable_help_subcommand = true,
+    args_override_self = true,
+    after_help = AFTER_HELP
+)]
+pub(crate) struct Cli {
+    /// Print help
+    #[arg(short = '?', long = "help", action = ArgAction::Help)]
+    pub(crate) help: Option<bool>,
+    /// Responder (camera) host [default: 192.168.0.1]
+    #[arg(short = 'h', long = "host", alias = "h", value_name = "HOST")]
+    pub(crate) host: Option<String>,
+    /// One port for the command and event connections [default: 15740, Fujifilm 55740/55741]
+    #[arg(short = 'p', long = "port", alias = "p", value_parser = port, value_name = "PORT")]
+    pub(crate) port: Option<u16>,
+    /// Command/data port (-pc)
+    #[arg(long = "command-port", alias = "pc", value_parser = port, value_name = "PORT")]
+    pub(crate) cmd_port: Option<u16>,
+    /// Event port (-pe)
+    #[arg(long = "event-port", alias = "pe", value_parser = port, value_name = "PORT")]
+    pub(crate) event_port: Option<u16>,
+    /// Live-view stream port (-ps) [default: 15742, Fujifilm 55742]
+    #[arg(long = "stream-port", alias = "ps", value_parser = port, value_name = "PORT")]
+    pub(crate) stream_port: Option<u16>,
+    /// Vendor: generic or fuji (fuji picks ports 55740/55741/55742 unless ports are given)
+    #[arg(short = 't', long = "vendor", alias = "t", value_parser = vendor, value_name = "VENDOR")]
+    pub(crate) vendor: Option<Dialect>,
+    /// Initiator GUID [default: random]
+    #[arg(short = 'g', long = "guid", alias = "g", value_name = "GUID")]
+    pub(crate) guid: Option<String>,
+    /// Initiator friendly name [default: ptpip]
+    #[arg(short = 'n', long = "name", alias = "n", value_name = "NAME")]
+    pub(crate) name: Option<String>,
+    /// Verbosity: -v, -vv, -vvv (also -v vv as in the Go tool)
+    #[arg(short = 'v', long = "verbose", action = ArgAction::Count)]
+    pub(crate) verbose: u8,
+    /// Run one command, then exit (quote it: -c "describe iso")
+    #[arg(short = 'c', long = "command", alias = "c", value_name = "COMMAND")]
+    pub(crate) command: Option<String>,
+    /// INI config file [default: CONFIG_DIR/ptpip/config.ini if present]
+    #[arg(short = 'f', long = "config", alias = "f", value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// Interactive shell: commands from stdin
+    #[arg(short = 'i', long = "interactive", alias = "i")]
+    pub(crate) interactive: bool,
+    /// Server mode: relay text commands from a local TCP socket to the camera
+    #[arg(short = 's', long = "server", alias = "s")]
+    pub(crate) server: bool,
+    /// Server listen address (-sa) [default: 127.0.0.1]
+    #[arg(long = "server-address", alias = "sa", value_name = "ADDR")]
+    pub(crate) server_address: Option<IpAddr>,
+    /// Server listen port (-sp), 0 to let the OS pick [default: 15740]
+    #[arg(long = "server-port", alias = "sp", value_parser = any_port, value_name = "PORT")]
+    pub(crate) server_port: Option<u16>,
+    /// How long to keep trying to reach the camera, in seconds
+    #[arg(long = "connect-timeout", value_parser = seconds, default_value = "10", value_name = "SECS")]
+    pub(crate) connect_timeout: f64,
+    /// JSON output for info, state, describe and ls
+    #[arg(long = "json")]
+    pub(crate) json: bool,
+    /// Print the effective settings (command line over config file) and exit
+    #[arg(long = "dry-run")]
+    pub(crate) dry_run: bool,
+    /// A camera command, or `camera`, or `completions`
+    #[command(subcommand)]
+    pub(crate) sub: Option<Sub>,
+}
+
+/// A camera command's words, parsed by the text command parser.
+#[derive(Args, Debug, Clone, Default)]
+pub(crate) struct Words {
+    /// Arguments (see `ptpip help COMMAND`)
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
+    pub(crate) args: Vec<String>,
+}
+
+/// Subcommands.
+#[derive(Subcommand, Debug, Clone)]
+pub(crate) enum Sub {
+    /// Show what the camera is: DeviceInfo, or the Fujifilm property list
+    Info(Words),
+    /// Show the Fujifilm camera state (property 0xD212)
+    State(Words),
+    /// Describe a property: describe PROP [json [pretty]]
+    Describe(Words),
+    /// Show a property's value: get PROP
+    Get(Words),
+    /// Set a property: set PROP VALUE
+    Set(Words),
+    /// Run any operation and dump the packets received: opreq OPCODE [PARAM…]
+    Opreq(Words),
+    /// List storages, folders and objects
+    Ls(Words),
+    /// Download objects: download [HANDLE|all] [DIR]
+    Download(Words),
+    /// Take pictures: capture [N] [PATH]
+    #[command(visible_aliases = ["shoot", "shutter", "snap"])]
+    Capture(Words),
+    /// Print device events: events [--count N] [--timeout SECS]
+    Events(Words),
+    /// Fujifilm live view: liveview DIR|- [--frames N]
+    Liveview(Words),
+    /// The camera commands, or one command's help: help [COMMAND]
+    Help(Words),
+    /// Serve a built-in camera (generic or Fujifilm) on the network
+    Camera(CameraArgs),
+    /// Print a shell completion script: completions bash|zsh|fish|elvish|powershell
+    Completions {
+        /// The shell
+        shell: Shell,
+    },
+}
+
+impl Sub {
+    /// The words of a camera command (its name first), or `None` for `camera` and `completions`.
+    pub(crate) fn words(&self) -> Option<Vec<String>> {
+        let (name, w) = match self {
+            Self::Info(w) => ("info", w),
+            Self::State(w) => ("state", w),
+            Self::Describe(w) => ("describe", w),
+            Self::Get(w) => ("get", w),
+            Self::Set(w) => ("set", w),
+            Self::Opreq(w) => ("opreq", w),
+            Self::Ls(w) => ("ls", w),
+            Self::Download(w) => ("download", w),
+            Self::Capture(w) => ("capture", w),
+            Self::Events(w) => ("events", w),
+            Self::Liveview(w) => ("liveview", w),
+            Self::Help(w) => ("help", w),
+            Self::Camera(_) | Self::Completions { .. } => return None,
+        };
+        let mut v = vec![name.to_owned()];
+        v.extend(w.args.iter().cloned());
+        Some(v)
+    }
+}
+
+/// `ptpip camera`: the built-in camera.
+#[derive(Args, Debug, Clone, Default)]
+pub(crate) struct CameraArgs {
+    /// Address to listen on
+    #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
+    pub(crate) address: String,
+    /// Command port, 0 to let the OS pick [default: 15740, Fujifilm 55740]
+    #[arg(long, value_parser = any_port, value_name = "PORT")]
+    pub(crate) port: Option<u16>,
+    /// Fujifilm event port [default: the command port + 1]
+    #[arg(long = "event-port", value_parser = any_port, value_name = "PORT")]
+    pub(crate) event_port: Option<u16>,
+    /// Camera kind: generic or fuji [default: -t, else generic]
+    #[arg(long = "vendor", value_parser = vendor, value_name = "VENDOR")]
+    pub(crate) vendor: Option<Dialect>,
+    /// Serve the files in this directory as the card's contents
+    #[arg(long, value_name = "DIR")]
+    pub(crate) dir: Option<PathBuf>,
+    /// The camera's friendly name
+    #[arg(
+        long = "camera-name",
+        default_value = "ptpip camera",
+        value_name = "NAME"
+    )]
+    pub(crate) name: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rw(args: &[&str]) -> Vec<String> {
+        rewrite(
+            std::iter::once("ptpip")
+                .chain(args.iter().copied())
+                .map(OsString::from),
+        )
+        .into_iter()
+        .skip(1)
+        .map(|s| s.into_string().unwrap())
+        .collect()
+    }
+
+    #[test]
+    fn go_flags_are_rewritten() {
+        assert_eq!(
+            rw(&["-s", "-sa", "0.0.0.0", "-sp", "1234"]),
+            ["-s", "--sa", "0.0.0.0", "--sp", "1234"]
+        );
+        assert_eq!(
+            rw(&["-pc=1", "-pe", "2", "-ps", "3"]),
+            ["--pc=1", "--pe", "2", "--ps", "3"]
+        );
+        assert_eq!(rw(&["-version"]), ["--version"]);
+        assert_eq!(rw(&["-v", "vv", "info"]), ["-vv", "info"]);
+        assert_eq!(rw(&["-v=vvv", "--v=v"]), ["-vvv", "-v"]);
+        assert_eq!(rw(&["-v", "info"]), ["-v", "info"]);
+        // Values of one-letter flags are not taken for the subcommand or rewritten.
+        assert_eq!(rw(&["-c", "-sa", "-h", "-pc"]), ["-c", "-sa", "-h", "-pc"]);
+        // The subcommand's arguments are left alone.
+        assert_eq!(
+            rw(&["-h", "x", "set", "exp-bias", "-2", "-sa"]),
+            ["-h", "x", "set", "exp-bias", "-2", "-sa"]
+        );
+        assert_eq!(
+            rw(&["--host", "-x", "--", "-sa"]),
+            ["--host", "-x", "--", "-sa"]
+        );
+    }
+
+    fn cli(args: &[&str]) -> Result<Cli, clap::Error> {
+        let mut v = vec![OsString::from("ptpip")];
+        v.extend(rw(args).into_iter().map(OsString::from));
+        Cli::try_parse_from(v)
+    }
+
+    #[test]
+    fn seed_flags_parse() {
+        let c = cli(&[
+            "-s",
+            "-sa",
+            "127.0.0.2",
+            "-sp",
+            "25740",
+            "-h",
+            "10.0.0.1",
+            "-t",
+            "fuji",
+        ])
+        .unwrap();
+        assert!(c.server);
+        assert_eq!(c.server_address, Some(IpAddr::from([127, 0, 0, 2])));
+        assert_eq!(c.server_port, Some(25740));
+        assert_eq!(c.host.as_deref(), Some("10.0.0.1"));
+        assert_eq!(c.vendor, Some(Dialect::Fuji));
+        let c = cli(&["-pc", "55740", "-pe", "0xd9bd", "-vvv", "-c", "info"]).unwrap();
+        assert_eq!((c.cmd_port, c.event_port), (Some(55740), Some(55741)));
+        assert_eq!(c.verbose, 3);
+        assert_eq!(c.command.as_deref(), Some("info"));
+        let c = cli(&[
+            "--server-address",
+            "::1",
+            "--command-port",
+            "1",
+            "info",
+            "json",
+        ])
+        .unwrap();
+        assert_eq!(c.server_address, Some("::1".parse().unwrap()));
+        assert_eq!(c.sub.unwrap().words().unwrap(), ["info", "json"]);
+        let c = cli(&["set", "exp-bias", "-2", "1/3"]).unwrap();
+        assert_eq!(
+            c.sub.unwrap().words().unwrap(),
+            ["set", "exp-bias", "-2", "1/3"]
+        );
+        let c = cli(&["snap", "2"]).unwrap();
+        assert_eq!(c.sub.unwrap().words().unwrap(), ["capture", "2"]);
+    }
+
+    #[test]
+    fn bad_flags_are_usage_errors() {
+        for args in [
+            &["-p", "0"][..],
+            &["-p", "65536"],
+            &["-sa", "localhost"],
+            &["-t", "canon"],
+            &["--bogus"],
+            &["-x"],
+        ] {
+            let e = cli(args).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{args:?}: {e}");
+        }
+    }
+}

@@ -1,0 +1,423 @@
+//! Running commands on a connected camera.
+
+use std::borrow::Cow;
+use std::io::{self, Write};
+
+use bytes::Bytes;
+use ptpip_protocol::fuji::Container;
+use ptpip_protocol::fuji::lists::{CurrentStateList, DevicePropDescList};
+use ptpip_protocol::initiator::{Completion, Operation};
+use ptpip_protocol::packet::{DataPacket, OperationResponse, StartData};
+use ptpip_protocol::ptp::PropValue;
+use ptpip_protocol::ptp::codes::{DataTypeCode, DevicePropCode};
+use ptpip_protocol::{Dialect, OperationCode, Packet};
+use ptpip_transport_std::{Calls, Client, ClientError, DataSink};
+
+use super::{CmdError, Command, files, help_text, render, spec, stream, usage};
+use crate::output::hexdump;
+use crate::props;
+
+/// The most bytes of an `opreq` data phase kept for the dump; the rest is counted.
+const OPREQ_KEEP: usize = 1 << 20;
+
+/// The most bytes a 0x902B list or a property value may have.
+const LIST_MAX: usize = 1 << 20;
+
+/// In server mode, `events` stops after this long unless told otherwise.
+const RELAY_EVENTS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// In server mode, `liveview` stops after this many frames unless told otherwise.
+const RELAY_LIVEVIEW_FRAMES: u64 = 100;
+
+/// Refuses what the dialect cannot do, before connecting.
+pub(crate) fn check_dialect(cmd: &Command, dialect: Dialect) -> Result<(), CmdError> {
+    match cmd {
+        Command::State(_) if dialect != Dialect::Fuji => Err(CmdError::Failed(
+            "command not supported: the state list (0xD212) is Fujifilm-only \
+             (use -t fuji for a Fujifilm camera)"
+                .into(),
+        )),
+        Command::LiveView { .. } if dialect != Dialect::Fuji => Err(CmdError::Failed(
+            "live view is Fujifilm-only (use -t fuji for a Fujifilm camera)".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// A connected camera and what the commands need to know about it.
+pub(crate) struct Executor {
+    client: Client,
+    dialect: Dialect,
+    host: String,
+    stream_port: u16,
+    /// Commands come from the relay: no progress bars, bounded waits.
+    relay: bool,
+}
+
+impl std::fmt::Debug for Executor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Executor")
+            .field("dialect", &self.dialect)
+            .field("host", &self.host)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Keeps the first bytes of a data phase and counts the rest.
+#[derive(Default)]
+struct Keep {
+    data: Vec<u8>,
+    total: u64,
+}
+
+impl DataSink for Keep {
+    fn piece(&mut self, _offset: u64, _total: Option<u64>, data: &[u8]) -> io::Result<()> {
+        let room = OPREQ_KEEP.saturating_sub(self.data.len());
+        self.data.extend_from_slice(&data[..room.min(data.len())]);
+        self.total += data.len() as u64;
+        Ok(())
+    }
+}
+
+impl Executor {
+    /// Commands for `client`, a camera speaking `dialect` at `host`, live view on `stream_port`.
+    pub(crate) fn new(
+        client: Client,
+        dialect: Dialect,
+        host: String,
+        stream_port: u16,
+        relay: bool,
+    ) -> Self {
+        Self {
+            client,
+            dialect,
+            host,
+            stream_port,
+            relay,
+        }
+    }
+
+    /// Ends the session gracefully.
+    pub(crate) fn close(self) -> Result<(), ClientError> {
+        self.client.close()
+    }
+
+    /// Runs a command, writing its output to `out`.
+    pub(crate) fn execute(&mut self, cmd: &Command, out: &mut dyn Write) -> Result<(), CmdError> {
+        if !self.relay {
+            stream::clear_interrupt();
+        }
+        check_dialect(cmd, self.dialect)?;
+        self.dispatch(cmd, out)
+    }
+
+    fn dispatch(&mut self, cmd: &Command, out: &mut dyn Write) -> Result<(), CmdError> {
+        let dialect = self.dialect;
+        match cmd {
+            Command::Help(topic) => out.write_all(help_text(topic.as_deref())?.as_bytes())?,
+            Command::Info(format) => {
+                let text = if dialect == Dialect::Fuji {
+                    let c = self.client.execute(
+                        op(OperationCode::FUJI_GET_DEVICE_PROP_DESC_LIST, &[]).collect(LIST_MAX),
+                    )?;
+                    let list = DevicePropDescList::decode(data(&c))
+                        .map_err(|e| CmdError::Failed(format!("bad 0x902B reply: {e}")))?;
+                    render::desc_list(&list.descs, dialect, *format)
+                } else {
+                    render::device_info(&self.client.device_info()?, *format)
+                };
+                out.write_all(text.as_bytes())?;
+            }
+            Command::State(format) => {
+                let raw = self
+                    .client
+                    .prop_value_raw(DevicePropCode::FUJI_CURRENT_STATE)?;
+                let list = CurrentStateList::decode(&raw)
+                    .map_err(|e| CmdError::Failed(format!("bad 0xD212 value: {e}")))?;
+                let entries: Vec<(DevicePropCode, PropValue)> = list
+                    .entries
+                    .iter()
+                    .map(|e| (e.code, props::state_value(e.code, e.value)))
+                    .collect();
+                out.write_all(render::state(&entries, *format).as_bytes())?;
+            }
+            Command::Describe(prop, format) => {
+                let code = self.resolve(prop, "describe")?;
+                let d = self.client.prop_desc(code).map_err(|e| {
+                    CmdError::Failed(format!("cannot describe property {:#06x}: {e}", code.0))
+                })?;
+                out.write_all(render::describe(&d, dialect, *format).as_bytes())?;
+            }
+            Command::Get(prop) => {
+                let code = self.resolve(prop, "get")?;
+                let value = self.get(code)?;
+                writeln!(out, "{}", props::show(code, &value, dialect))?;
+            }
+            Command::Set(prop, text) => self.set(prop, text, out)?,
+            Command::OpReq { code, params, data } => self.opreq(*code, params, data, out)?,
+            Command::Ls(format) => files::ls(&mut self.client, *format, out)?,
+            Command::Download(target, dir) => {
+                files::download(&mut self.client, *target, dir.as_deref(), !self.relay, out)?;
+            }
+            Command::Capture(n, path) => {
+                files::capture(&mut self.client, dialect, *n, path.as_deref(), out)?;
+            }
+            Command::Events { count, timeout } => {
+                let timeout = match (timeout, count, self.relay) {
+                    (None, None, true) => Some(RELAY_EVENTS_TIMEOUT),
+                    (t, _, _) => *t,
+                };
+                stream::events(&mut self.client, *count, timeout, out)?;
+            }
+            Command::LiveView { sink, frames } => {
+                let frames = frames.or(self.relay.then_some(RELAY_LIVEVIEW_FRAMES));
+                stream::liveview(&self.host, self.stream_port, sink, frames, out)?;
+            }
+        }
+        out.flush()?;
+        Ok(())
+    }
+
+    fn resolve(&self, prop: &str, command: &str) -> Result<DevicePropCode, CmdError> {
+        props::resolve(prop, self.dialect).map_err(|e| {
+            let syntax = spec(command).map(usage).unwrap_or_default();
+            CmdError::Usage(format!("{e}\n{syntax}"))
+        })
+    }
+
+    /// The data type of `code`: known for the usual properties, else from its description.
+    fn data_type(&mut self, code: DevicePropCode) -> Result<DataTypeCode, ClientError> {
+        match props::known_type(code, self.dialect) {
+            Some(t) => Ok(t),
+            None => self.client.prop_desc(code).map(|d| d.data_type),
+        }
+    }
+
+    /// GetDevicePropValue, decoded with the property's type (raw bytes as AUINT8 when they do not
+    /// fit it).
+    fn get(&mut self, code: DevicePropCode) -> Result<PropValue, CmdError> {
+        let raw = self.client.prop_value_raw(code)?;
+        let data_type = match self.data_type(code) {
+            Ok(t) => t,
+            Err(_) => match raw.len() {
+                1 => DataTypeCode::UINT8,
+                2 => DataTypeCode::UINT16,
+                4 => DataTypeCode::UINT32,
+                8 => DataTypeCode::UINT64,
+                _ => return Ok(PropValue::ArrayUInt8(raw.to_vec())),
+            },
+        };
+        Ok(PropValue::parse_whole(&raw, data_type)
+            // A Fujifilm body may send a u32 for a u16 property: read the low bytes.
+            .or_else(|e| match data_type {
+                DataTypeCode::UINT16 | DataTypeCode::INT16 if raw.len() == 4 => {
+                    PropValue::parse_whole(&raw[..2], data_type)
+                }
+                _ => Err(e),
+            })
+            .unwrap_or_else(|_| PropValue::ArrayUInt8(raw.to_vec())))
+    }
+
+    fn set(&mut self, prop: &str, text: &str, out: &mut dyn Write) -> Result<(), CmdError> {
+        let code = self.resolve(prop, "set")?;
+        let (data_type, current) = match self.client.prop_desc(code) {
+            Ok(d) => (d.data_type, Some(d.current_value)),
+            Err(e) => match props::known_type(code, self.dialect) {
+                Some(t) => (t, None),
+                None => {
+                    return Err(CmdError::Failed(format!(
+                        "cannot find the type of property {:#06x}: {e}",
+                        code.0
+                    )));
+                }
+            },
+        };
+        let bad = |e: String| {
+            let syntax = spec("set").map(usage).unwrap_or_default();
+            CmdError::Usage(format!("{e}\n{syntax}"))
+        };
+        let value = if data_type == DataTypeCode::STR {
+            props::to_text_value(text).map_err(bad)?
+        } else {
+            let v = props::parse_value(code, text, self.dialect, current.as_ref()).map_err(bad)?;
+            props::to_value(v, data_type).map_err(bad)?
+        };
+        self.client.set_prop_value(code, &value)?;
+        writeln!(
+            out,
+            "property {} ({:#06x}) successfully set to {}",
+            props::prop_name(code),
+            code.0,
+            props::show(code, &value, self.dialect)
+        )?;
+        Ok(())
+    }
+
+    /// Runs the operation and prints the packets it received.
+    ///
+    /// The blocking client does not hand out the packets it reads (with the initiator's tap on it
+    /// would keep them all), so they are rebuilt from the completion: the data as one PTP/IP
+    /// Start_Data + End_Data pair or one Fujifilm data container, then the response. For the
+    /// Fujifilm dialect that is byte-exact for any camera sending its data in one container (the
+    /// X-T1 does); for PTP/IP a camera that splits the data into several Data packets is shown as
+    /// one End_Data.
+    fn opreq(
+        &mut self,
+        code: u16,
+        params: &[u32],
+        data_out: &Option<Vec<u8>>,
+        out: &mut dyn Write,
+    ) -> Result<(), CmdError> {
+        let mut keep = Keep::default();
+        let data_out = data_out.as_ref().map(|d| Bytes::from(d.clone()));
+        let c = self
+            .client
+            .raw(OperationCode(code), params, data_out, &mut keep)?;
+        for (total, bytes) in rebuild_packets(self.dialect, &c, &keep) {
+            write!(
+                out,
+                "\nReceived {total} bytes. HEX dump:\n{}",
+                hexdump(&bytes)
+            )?;
+            if (bytes.len() as u64) < total {
+                writeln!(
+                    out,
+                    "... {} more bytes not shown",
+                    total - bytes.len() as u64
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The packets of a finished operation as the camera sent them: (length on the wire, bytes
+/// kept).
+fn rebuild_packets(dialect: Dialect, c: &Completion, data: &Keep) -> Vec<(u64, Vec<u8>)> {
+    let tid = c.transaction;
+    let mut packets = Vec::new();
+    // A data packet's length on the wire, and its bytes with that length in the header even when
+    // only the first bytes were kept.
+    let whole = |mut bytes: Vec<u8>| {
+        let len = data.total - data.data.len() as u64 + bytes.len() as u64;
+        let field = u32::try_from(len).unwrap_or(u32::MAX).to_le_bytes();
+        bytes[..4].copy_from_slice(&field);
+        (len, bytes)
+    };
+    match dialect {
+        Dialect::Fuji => {
+            if data.total > 0 {
+                let bytes = Container::Data {
+                    code: c.operation,
+                    transaction_id: tid,
+                    payload: Cow::Borrowed(&data.data),
+                }
+                .to_bytes();
+                packets.push(whole(bytes));
+            }
+            let bytes = Container::Response {
+                code: c.response,
+                transaction_id: tid,
+                params: c.params,
+            }
+            .to_bytes();
+            packets.push((bytes.len() as u64, bytes));
+        }
+        Dialect::Generic => {
+            if data.total > 0 {
+                let start = Packet::StartData(StartData {
+                    transaction_id: tid,
+                    total_length: data.total,
+                })
+                .to_bytes();
+                packets.push((start.len() as u64, start));
+                let bytes = Packet::EndData(DataPacket {
+                    transaction_id: tid,
+                    payload: Cow::Borrowed(&data.data),
+                })
+                .to_bytes();
+                packets.push(whole(bytes));
+            }
+            let bytes = Packet::OperationResponse(OperationResponse {
+                code: c.response,
+                transaction_id: tid,
+                params: c.params,
+            })
+            .to_bytes();
+            packets.push((bytes.len() as u64, bytes));
+        }
+    }
+    packets
+}
+
+/// An operation with at most five parameters.
+pub(super) fn op(code: OperationCode, params: &[u32]) -> Operation {
+    Operation::new(code, params).unwrap_or_else(|| Operation {
+        code,
+        params: ptpip_protocol::Params::new(),
+        data: ptpip_protocol::initiator::DataPhase::None,
+    })
+}
+
+/// The data gathered by an operation.
+pub(super) fn data(c: &Completion) -> &[u8] {
+    c.data.as_deref().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ptpip_protocol::{Params, ResponseCode, TransactionId};
+
+    fn completion(response: u16, params: &[u32]) -> Completion {
+        Completion {
+            transaction: TransactionId(7),
+            operation: OperationCode(0x902B),
+            response: ResponseCode(response),
+            params: Params::from_slice(params).unwrap(),
+            data: None,
+        }
+    }
+
+    #[test]
+    fn fuji_packets_are_rebuilt_as_containers() {
+        let keep = Keep {
+            data: vec![0xAA, 0xBB],
+            total: 2,
+        };
+        let p = rebuild_packets(Dialect::Fuji, &completion(0x2001, &[]), &keep);
+        assert_eq!(p.len(), 2);
+        // Data container: length 14, type 2, code 0x902B, transaction 7, then the data.
+        assert_eq!(
+            p[0],
+            (
+                14,
+                vec![14, 0, 0, 0, 2, 0, 0x2B, 0x90, 7, 0, 0, 0, 0xAA, 0xBB]
+            )
+        );
+        // Response container: length 12, type 3, code 0x2001 (OK), transaction 7.
+        assert_eq!(p[1], (12, vec![12, 0, 0, 0, 3, 0, 0x01, 0x20, 7, 0, 0, 0]));
+    }
+
+    #[test]
+    fn generic_packets_are_rebuilt_as_ptpip() {
+        let keep = Keep {
+            data: vec![0xAA],
+            total: 3,
+        };
+        let p = rebuild_packets(Dialect::Generic, &completion(0x2019, &[5]), &keep);
+        assert_eq!(p.len(), 3);
+        // Start_Data: length 20, type 9, transaction 7, total length 3 (u64).
+        assert_eq!(
+            p[0].1,
+            [20, 0, 0, 0, 9, 0, 0, 0, 7, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0]
+        );
+        // End_Data: the kept byte only; the length (field and wire) counts the two not kept.
+        assert_eq!(p[1], (15, vec![15, 0, 0, 0, 12, 0, 0, 0, 7, 0, 0, 0, 0xAA]));
+        // Operation_Response: length 18, type 7, code 0x2019, transaction 7, parameter 5.
+        assert_eq!(
+            p[2].1,
+            [18, 0, 0, 0, 7, 0, 0, 0, 0x19, 0x20, 7, 0, 0, 0, 5, 0, 0, 0]
+        );
+    }
+}

@@ -1,0 +1,656 @@
+//! The camera commands: one text form (`describe iso json pretty`) shared by one-shot
+//! subcommands, `-c`, the interactive shell and relay lines, parsed here before anything runs.
+
+mod exec;
+mod files;
+mod render;
+mod stream;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub(crate) use exec::Executor;
+pub(crate) use exec::check_dialect;
+pub(crate) use stream::watch_interrupts;
+
+use crate::output::Format;
+
+/// Why a command did not succeed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum CmdError {
+    /// The command line was wrong: the message includes the command's syntax (exit code 2).
+    Usage(String),
+    /// The command ran and failed (exit code 1).
+    Failed(String),
+}
+
+impl std::fmt::Display for CmdError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Usage(m) | Self::Failed(m) => f.write_str(m),
+        }
+    }
+}
+
+impl From<ptpip_transport_std::ClientError> for CmdError {
+    fn from(e: ptpip_transport_std::ClientError) -> Self {
+        Self::Failed(e.to_string())
+    }
+}
+
+impl From<std::io::Error> for CmdError {
+    fn from(e: std::io::Error) -> Self {
+        Self::Failed(e.to_string())
+    }
+}
+
+/// What `download` fetches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// Every object that is not a folder.
+    All,
+    /// One object.
+    Handle(u32),
+}
+
+/// Where `liveview` puts frames.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum FrameSink {
+    /// `frame-000001.jpg`… in a directory.
+    Dir(PathBuf),
+    /// An MJPEG stream (the JPEGs one after another) on the output.
+    Stdout,
+}
+
+/// A parsed command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Command {
+    /// DeviceInfo (generic) or the 0x902B property list (Fujifilm).
+    Info(Format),
+    /// The Fujifilm 0xD212 state list.
+    State(Format),
+    /// GetDevicePropDesc.
+    Describe(String, Format),
+    /// GetDevicePropValue.
+    Get(String),
+    /// SetDevicePropValue: the property and the value as typed.
+    Set(String, String),
+    /// Any operation, printing every packet received.
+    OpReq {
+        /// The operation code.
+        code: u16,
+        /// Up to five parameters.
+        params: Vec<u32>,
+        /// A data-out phase.
+        data: Option<Vec<u8>>,
+    },
+    /// Storages, folders and objects as a tree.
+    Ls(Format),
+    /// Objects to files.
+    Download(Target, Option<PathBuf>),
+    /// Take pictures; save them (or the Fujifilm previews) under a path.
+    Capture(u32, Option<PathBuf>),
+    /// Print device events as they come.
+    Events {
+        /// Stop after this many.
+        count: Option<u64>,
+        /// Stop after this long.
+        timeout: Option<Duration>,
+    },
+    /// Fujifilm live view.
+    LiveView {
+        /// Where frames go.
+        sink: FrameSink,
+        /// Stop after this many frames.
+        frames: Option<u64>,
+    },
+    /// Help on commands.
+    Help(Option<String>),
+}
+
+/// One command's documentation.
+pub(crate) struct Spec {
+    /// The name.
+    pub(crate) name: &'static str,
+    /// Other names.
+    pub(crate) aliases: &'static [&'static str],
+    /// Arguments, as a usage line shows them.
+    pub(crate) args: &'static str,
+    /// One line on what it does.
+    pub(crate) about: &'static str,
+    /// More lines.
+    pub(crate) details: &'static str,
+}
+
+/// Every command, in help order.
+pub(crate) const SPECS: &[Spec] = &[
+    Spec {
+        name: "info",
+        aliases: &[],
+        args: "[json [pretty]]",
+        about: "Show what the camera is: DeviceInfo, or the Fujifilm property list",
+        details: "Generic cameras print their DeviceInfo; Fujifilm cameras the 0x902B list of\n\
+                  remote-shooting properties with their current values.",
+    },
+    Spec {
+        name: "state",
+        aliases: &[],
+        args: "[json [pretty]]",
+        about: "Show the Fujifilm camera state (property 0xD212)",
+        details: "Fujifilm only.",
+    },
+    Spec {
+        name: "describe",
+        aliases: &[],
+        args: "PROP [json [pretty]]",
+        about: "Describe a property: type, default, current and allowed values",
+        details: "PROP is a name (iso, effect, whitebalance, exp-bias, flashmode, focusmtr, delay,\n\
+                  recmode…), a hex code (0x5005) or a spec name (WhiteBalance).",
+    },
+    Spec {
+        name: "get",
+        aliases: &[],
+        args: "PROP",
+        about: "Show a property's current value",
+        details: "Prints the value's label and hex, e.g. `Velvia (0x2)`.",
+    },
+    Spec {
+        name: "set",
+        aliases: &[],
+        args: "PROP VALUE",
+        about: "Set a property",
+        details: "VALUE is hex (0x4), decimal (4, -1000) or a label: velvia, daylight, S3200,\n\
+                  \"-2 1/3\", 4x4, f/2.8…",
+    },
+    Spec {
+        name: "opreq",
+        aliases: &[],
+        args: "OPCODE [PARAM…] [--data HEX]",
+        about: "Run any operation and dump every packet received",
+        details: "OPCODE and PARAMs are hex, with or without 0x (at most five parameters).\n\
+                  --data sends HEX bytes as the data-out phase.",
+    },
+    Spec {
+        name: "ls",
+        aliases: &[],
+        args: "[json [pretty]]",
+        about: "List storages, folders and objects as a tree with sizes",
+        details: "Handles are shown in hex; give them to `download`.",
+    },
+    Spec {
+        name: "download",
+        aliases: &[],
+        args: "[HANDLE|all] [DIR]",
+        about: "Download objects to files (default: all, to the current directory)",
+        details: "Existing files are not overwritten: a number is added to the name.",
+    },
+    Spec {
+        name: "capture",
+        aliases: &["shoot", "shutter", "snap"],
+        args: "[N] [PATH]",
+        about: "Take N pictures (default 1); save them, or the Fujifilm previews, to PATH",
+        details: "PATH is a file (numbered name-1.jpg… when N > 1) or an existing directory.",
+    },
+    Spec {
+        name: "events",
+        aliases: &[],
+        args: "[--count N] [--timeout SECS]",
+        about: "Print device events as they come, until Ctrl-C, N events or SECS seconds",
+        details: "In server mode the default timeout is 10 seconds.",
+    },
+    Spec {
+        name: "liveview",
+        aliases: &[],
+        args: "DIR|- [--frames N]",
+        about: "Fujifilm live view: save frames to DIR, or write MJPEG to stdout with -",
+        details: "Reads the stream port (55742, -ps); stops at Ctrl-C or after N frames\n\
+                  (in server mode after 100 frames by default).",
+    },
+    Spec {
+        name: "help",
+        aliases: &[],
+        args: "[COMMAND]",
+        about: "Show the commands, or one command's help",
+        details: "",
+    },
+];
+
+/// The spec named `name` (or one of its aliases).
+pub(crate) fn spec(name: &str) -> Option<&'static Spec> {
+    let name = name.to_ascii_lowercase();
+    SPECS
+        .iter()
+        .find(|s| s.name == name || s.aliases.contains(&name.as_str()))
+}
+
+/// `usage: NAME ARGS`.
+pub(crate) fn usage(spec: &Spec) -> String {
+    format!("usage: {} {}", spec.name, spec.args)
+        .trim_end()
+        .to_owned()
+}
+
+/// The help text: every command, or one.
+pub(crate) fn help_text(topic: Option<&str>) -> Result<String, CmdError> {
+    match topic {
+        None => {
+            let mut out = String::from("\nSupported commands:\n\n");
+            for s in SPECS {
+                let head = format!("{} {}", s.name, s.args);
+                out.push_str(&format!("  {:<36} {}\n", head.trim_end(), s.about));
+            }
+            out.push_str("\nProperty names, values and more: help COMMAND\n");
+            Ok(out)
+        }
+        Some(t) => {
+            let s = spec(t).ok_or_else(|| CmdError::Failed(format!("Unknown command {t}!")))?;
+            let mut out = format!("{}\n\n{}\n", usage(s), s.about);
+            if !s.aliases.is_empty() {
+                out.push_str(&format!("Aliases: {}\n", s.aliases.join(", ")));
+            }
+            if !s.details.is_empty() {
+                out.push_str(&format!("\n{}\n", s.details));
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// Splits a line into words: whitespace separates, `"…"` and `'…'` group, `\` escapes inside
+/// double quotes and outside quotes.
+pub(crate) fn tokenize(line: &str) -> Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            c if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            '"' | '\'' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        None => return Err(format!("unterminated {c} quote")),
+                        Some(q) if q == c => break,
+                        Some('\\') if c == '"' => match chars.next() {
+                            Some(e) => cur.push(e),
+                            None => return Err("unterminated \" quote".into()),
+                        },
+                        Some(other) => cur.push(other),
+                    }
+                }
+            }
+            '\\' => {
+                in_word = true;
+                if let Some(e) = chars.next() {
+                    cur.push(e);
+                }
+            }
+            other => {
+                in_word = true;
+                cur.push(other);
+            }
+        }
+    }
+    if in_word {
+        words.push(cur);
+    }
+    Ok(words)
+}
+
+/// Parses a text line.
+pub(crate) fn parse_line(line: &str) -> Result<Command, CmdError> {
+    let words = tokenize(line).map_err(CmdError::Usage)?;
+    parse(&words)
+}
+
+/// The words of one command after its name, consumed left to right.
+struct Args<'a> {
+    spec: &'static Spec,
+    words: &'a [String],
+    pos: usize,
+}
+
+impl<'a> Args<'a> {
+    fn usage(&self, why: impl std::fmt::Display) -> CmdError {
+        CmdError::Usage(format!("{why}\n{}", usage(self.spec)))
+    }
+
+    fn next(&mut self) -> Option<&'a str> {
+        let w = self.words.get(self.pos)?;
+        self.pos += 1;
+        Some(w.as_str())
+    }
+
+    fn peek(&self) -> Option<&'a str> {
+        self.words.get(self.pos).map(String::as_str)
+    }
+
+    fn required(&mut self, what: &str) -> Result<&'a str, CmdError> {
+        self.next()
+            .ok_or_else(|| self.usage(format_args!("missing {what}")))
+    }
+
+    fn end(&self) -> Result<(), CmdError> {
+        match self.peek() {
+            Some(w) => Err(self.usage(format_args!("unexpected argument '{w}'"))),
+            None => Ok(()),
+        }
+    }
+
+    /// `[json [pretty]]`, also as `--json` and `--pretty`.
+    fn format(&mut self) -> Result<Format, CmdError> {
+        let mut format = Format::Text;
+        while let Some(w) = self.peek() {
+            match w.to_ascii_lowercase().as_str() {
+                "json" | "--json" if format == Format::Text => format = Format::Json,
+                "pretty" | "--pretty" if format != Format::Pretty => format = Format::Pretty,
+                _ => break,
+            }
+            self.pos += 1;
+        }
+        Ok(format)
+    }
+
+    fn number<T: TryFrom<u64>>(&self, w: &str, what: &str) -> Result<T, CmdError> {
+        crate::props::parse_uint(w)
+            .and_then(|v| T::try_from(v).ok())
+            .ok_or_else(|| self.usage(format_args!("{what} '{w}' is not a valid number")))
+    }
+
+    fn hex<T: TryFrom<u64>>(&self, w: &str, what: &str) -> Result<T, CmdError> {
+        crate::props::parse_hex(w)
+            .and_then(|v| T::try_from(v).ok())
+            .ok_or_else(|| self.usage(format_args!("{what} '{w}' is not a valid hex number")))
+    }
+}
+
+/// Parses a command from its words (the first is its name).
+pub(crate) fn parse(words: &[String]) -> Result<Command, CmdError> {
+    let Some(name) = words.first() else {
+        return Err(CmdError::Usage("no command given; try `help`".to_owned()));
+    };
+    let Some(spec) = spec(name) else {
+        return Err(CmdError::Usage(format!(
+            "unknown command '{name}'; try `help`"
+        )));
+    };
+    let mut a = Args {
+        spec,
+        words: &words[1..],
+        pos: 0,
+    };
+    if a.peek() == Some("--help") && spec.name != "help" {
+        return Ok(Command::Help(Some(spec.name.to_owned())));
+    }
+    let cmd = match spec.name {
+        "info" => Command::Info(a.format()?),
+        "state" => Command::State(a.format()?),
+        "ls" => Command::Ls(a.format()?),
+        "describe" => {
+            let prop = a.required("PROP")?.to_owned();
+            Command::Describe(prop, a.format()?)
+        }
+        "get" => Command::Get(a.required("PROP")?.to_owned()),
+        "set" => {
+            let prop = a.required("PROP")?.to_owned();
+            a.required("VALUE")?;
+            // The value is the rest of the line: `set exp-bias -2 1/3`.
+            let value = a.words[a.pos - 1..].join(" ");
+            a.pos = a.words.len();
+            Command::Set(prop, value)
+        }
+        "opreq" => parse_opreq(&mut a)?,
+        "download" => {
+            let target = match a.next() {
+                None => Target::All,
+                Some(w) if w.eq_ignore_ascii_case("all") => Target::All,
+                Some(w) => Target::Handle(a.number(w, "HANDLE")?),
+            };
+            Command::Download(target, a.next().map(PathBuf::from))
+        }
+        "capture" => {
+            let mut count = 1;
+            let mut path = None;
+            if let Some(w) = a.next() {
+                match crate::props::parse_uint(w) {
+                    Some(_) => count = a.number(w, "N")?,
+                    None => path = Some(w),
+                }
+                if path.is_none() {
+                    path = a.next();
+                }
+            }
+            if count == 0 {
+                return Err(a.usage("N must be at least 1"));
+            }
+            if path == Some("view") {
+                return Err(CmdError::Failed(
+                    "no preview window in this build; give a PATH to save to".into(),
+                ));
+            }
+            Command::Capture(count, path.map(PathBuf::from))
+        }
+        "events" => {
+            let (mut count, mut timeout) = (None, None);
+            while let Some(w) = a.next() {
+                match w {
+                    "--count" | "-n" => {
+                        let v = a.required("N after --count")?;
+                        count = Some(a.number(v, "N")?);
+                    }
+                    "--timeout" => {
+                        let v = a.required("SECS after --timeout")?;
+                        let secs: f64 = v
+                            .parse()
+                            .ok()
+                            .filter(|s: &f64| s.is_finite() && *s >= 0.0 && *s < 1e9)
+                            .ok_or_else(|| a.usage(format_args!("bad SECS '{v}'")))?;
+                        timeout = Some(Duration::from_secs_f64(secs));
+                    }
+                    other => return Err(a.usage(format_args!("unexpected argument '{other}'"))),
+                }
+            }
+            Command::Events { count, timeout }
+        }
+        "liveview" => {
+            let (mut sink, mut frames) = (None, None);
+            while let Some(w) = a.next() {
+                match w {
+                    "--frames" | "-n" => {
+                        let v = a.required("N after --frames")?;
+                        frames = Some(a.number(v, "N")?);
+                    }
+                    "-" | "--mjpeg" if sink.is_none() => sink = Some(FrameSink::Stdout),
+                    dir if sink.is_none() && !dir.starts_with("--") => {
+                        sink = Some(FrameSink::Dir(PathBuf::from(dir)));
+                    }
+                    other => return Err(a.usage(format_args!("unexpected argument '{other}'"))),
+                }
+            }
+            let sink = sink.ok_or_else(|| a.usage("missing DIR (or - for stdout)"))?;
+            Command::LiveView { sink, frames }
+        }
+        "help" => Command::Help(a.next().map(str::to_owned)),
+        _ => return Err(a.usage("not implemented")),
+    };
+    a.end()?;
+    Ok(cmd)
+}
+
+fn parse_opreq(a: &mut Args<'_>) -> Result<Command, CmdError> {
+    let w = a.required("OPCODE")?;
+    let code = a.hex(w, "OPCODE")?;
+    let mut params = Vec::new();
+    let mut data = None;
+    while let Some(w) = a.next() {
+        if w == "--data" {
+            let hex = a.required("HEX after --data")?;
+            data = Some(parse_hex_bytes(hex).ok_or_else(|| {
+                a.usage(format_args!(
+                    "--data '{hex}' is not an even number of hex digits"
+                ))
+            })?);
+            continue;
+        }
+        if params.len() == 5 {
+            return Err(a.usage("at most five parameters"));
+        }
+        params.push(a.hex(w, "PARAM")?);
+    }
+    Ok(Command::OpReq { code, params, data })
+}
+
+/// `0a0b0c` (or `0x0a0b0c`, spaces and colons allowed) as bytes.
+fn parse_hex_bytes(text: &str) -> Option<Vec<u8>> {
+    let t = text.strip_prefix("0x").unwrap_or(text);
+    let digits: Vec<u8> = t.bytes().filter(|b| !matches!(b, b' ' | b':')).collect();
+    if digits.len() % 2 != 0 {
+        return None;
+    }
+    digits
+        .chunks(2)
+        .map(|p| u8::from_str_radix(std::str::from_utf8(p).ok()?, 16).ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(line: &str) -> Result<Command, CmdError> {
+        parse_line(line)
+    }
+
+    #[test]
+    fn tokenizer_handles_quotes() {
+        assert_eq!(
+            tokenize(r#"set exp-bias "-2 1/3"  'a b' c\ d"#).unwrap(),
+            ["set", "exp-bias", "-2 1/3", "a b", "c d"]
+        );
+        assert_eq!(tokenize("  ").unwrap(), Vec::<String>::new());
+        assert_eq!(tokenize(r#"a "" b"#).unwrap(), ["a", "", "b"]);
+        assert!(tokenize("say \"hi").is_err());
+    }
+
+    #[test]
+    fn commands_parse() {
+        assert_eq!(p("info"), Ok(Command::Info(Format::Text)));
+        assert_eq!(p("info json"), Ok(Command::Info(Format::Json)));
+        assert_eq!(p("INFO json pretty"), Ok(Command::Info(Format::Pretty)));
+        assert_eq!(p("ls --json --pretty"), Ok(Command::Ls(Format::Pretty)));
+        assert_eq!(
+            p("describe iso json"),
+            Ok(Command::Describe("iso".into(), Format::Json))
+        );
+        assert_eq!(
+            p("set exp-bias -2 1/3"),
+            Ok(Command::Set("exp-bias".into(), "-2 1/3".into()))
+        );
+        assert_eq!(
+            p("opreq 0x1015 D212"),
+            Ok(Command::OpReq {
+                code: 0x1015,
+                params: vec![0xD212],
+                data: None
+            })
+        );
+        assert_eq!(
+            p("opreq 0x1016 0x5005 --data 0400"),
+            Ok(Command::OpReq {
+                code: 0x1016,
+                params: vec![0x5005],
+                data: Some(vec![4, 0])
+            })
+        );
+        assert_eq!(p("download"), Ok(Command::Download(Target::All, None)));
+        assert_eq!(
+            p("download 0x10 out"),
+            Ok(Command::Download(Target::Handle(16), Some("out".into())))
+        );
+        assert_eq!(
+            p("snap 3 /tmp/x.jpg"),
+            Ok(Command::Capture(3, Some("/tmp/x.jpg".into())))
+        );
+        assert_eq!(
+            p("capture /tmp/x.jpg"),
+            Ok(Command::Capture(1, Some("/tmp/x.jpg".into())))
+        );
+        assert_eq!(
+            p("events --count 2 --timeout 1.5"),
+            Ok(Command::Events {
+                count: Some(2),
+                timeout: Some(Duration::from_millis(1500))
+            })
+        );
+        assert_eq!(
+            p("liveview - --frames 3"),
+            Ok(Command::LiveView {
+                sink: FrameSink::Stdout,
+                frames: Some(3)
+            })
+        );
+        assert_eq!(p("help set"), Ok(Command::Help(Some("set".into()))));
+        assert_eq!(p("get --help"), Ok(Command::Help(Some("get".into()))));
+    }
+
+    #[test]
+    fn malformed_commands_are_usage_errors_with_the_syntax() {
+        for (line, syntax) in [
+            ("describe", "usage: describe PROP [json [pretty]]"),
+            ("get", "usage: get PROP"),
+            ("set iso", "usage: set PROP VALUE"),
+            ("opreq", "usage: opreq OPCODE"),
+            ("opreq xyz", "usage: opreq OPCODE"),
+            ("opreq 1 2 3 4 5 6 7", "at most five"),
+            ("opreq 1 --data abc", "even number"),
+            ("info bogus", "usage: info [json [pretty]]"),
+            ("capture 0", "usage: capture"),
+            ("events --count", "usage: events"),
+            ("events --count x", "usage: events"),
+            ("liveview", "usage: liveview"),
+            ("download 12x", "usage: download"),
+            ("get a b", "unexpected argument 'b'"),
+        ] {
+            match p(line) {
+                Err(CmdError::Usage(m)) => assert!(m.contains(syntax), "{line}: {m}"),
+                other => panic!("{line}: {other:?}"),
+            }
+        }
+        assert!(matches!(p(""), Err(CmdError::Usage(_))));
+        assert!(matches!(p("   "), Err(CmdError::Usage(_))));
+        assert!(
+            matches!(p("frobnicate"), Err(CmdError::Usage(m)) if m.contains("unknown command"))
+        );
+    }
+
+    #[test]
+    fn help_lists_every_command() {
+        let all = help_text(None).unwrap();
+        assert!(all.starts_with("\nSupported commands:\n\n"));
+        for s in SPECS {
+            assert!(all.contains(s.name), "{}", s.name);
+        }
+        assert!(
+            help_text(Some("shoot"))
+                .unwrap()
+                .starts_with("usage: capture [N] [PATH]")
+        );
+        assert_eq!(
+            help_text(Some("nope")),
+            Err(CmdError::Failed("Unknown command nope!".into()))
+        );
+    }
+
+    #[test]
+    fn hex_bytes() {
+        assert_eq!(parse_hex_bytes("0a:0B ff"), Some(vec![0x0a, 0x0b, 0xff]));
+        assert_eq!(parse_hex_bytes("0x"), Some(vec![]));
+        assert_eq!(parse_hex_bytes("zz"), None);
+    }
+}

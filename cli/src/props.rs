@@ -1,0 +1,667 @@
+//! Device properties for people: names (`iso`, `effect`…), value labels (`Velvia`, `S6400`,
+//! `-2 1/3`…) and the reverse, per dialect.
+//!
+//! Labels follow the Go tool's `fmt` package, with two fixes: generic cameras get the standard
+//! labels (the Go tool always used the Fujifilm ones), and every label can be typed back to `set`.
+
+use ptpip_protocol::Dialect;
+use ptpip_protocol::ptp::codes::{DataTypeCode, DevicePropCode};
+use ptpip_protocol::ptp::{PropValue, PtpString};
+
+/// Short names for properties, any dialect (the Go tool's unified names, plus a few).
+const NAMES: &[(&str, u16)] = &[
+    ("battery", 0x5001),
+    ("whitebalance", 0x5005),
+    ("fnumber", 0x5007),
+    ("focusmode", 0x500A),
+    ("metering", 0x500B),
+    ("flashmode", 0x500C),
+    ("exposure", 0x500D),
+    ("program", 0x500E),
+    ("iso", 0x500F),
+    ("exp-bias", 0x5010),
+    ("datetime", 0x5011),
+    ("delay", 0x5012),
+    ("capturemode", 0x5013),
+    ("effect", 0x5017),
+    ("focusmtr", 0x501C),
+];
+
+/// Fujifilm overrides of [`NAMES`] and Fujifilm-only names.
+const FUJI_NAMES: &[(&str, u16)] = &[
+    ("iso", 0xD02A),
+    ("effect", 0xD001),
+    ("focusmtr", 0xD17C),
+    ("recmode", 0xD019),
+    ("quality", 0xD018),
+    ("dialmode", 0xD028),
+    ("focuslock", 0xD209),
+    ("state", 0xD212),
+    ("aspect", 0xD241),
+];
+
+/// The short names known in `dialect`, for help texts.
+pub(crate) fn names(dialect: Dialect) -> Vec<&'static str> {
+    let mut v: Vec<&str> = NAMES.iter().map(|&(n, _)| n).collect();
+    if dialect == Dialect::Fuji {
+        for &(n, _) in FUJI_NAMES {
+            if !v.contains(&n) {
+                v.push(n);
+            }
+        }
+    }
+    v
+}
+
+/// Parses an unsigned number: `0x…` hex, `0o…` octal, `0b…` binary or decimal.
+pub(crate) fn parse_uint(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let (digits, radix) = match t.get(..2).map(str::to_ascii_lowercase).as_deref() {
+        Some("0x") => (&t[2..], 16),
+        Some("0o") => (&t[2..], 8),
+        Some("0b") => (&t[2..], 2),
+        _ => (t, 10),
+    };
+    if digits.is_empty() || digits.starts_with(['+', '-']) {
+        return None;
+    }
+    u64::from_str_radix(&digits.replace('_', ""), radix).ok()
+}
+
+/// Parses a hex number, with or without `0x` (the Go tool's `opreq` and property codes).
+pub(crate) fn parse_hex(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let digits = t
+        .strip_prefix("0x")
+        .or_else(|| t.strip_prefix("0X"))
+        .unwrap_or(t);
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    u64::from_str_radix(digits, 16).ok()
+}
+
+/// The property `text` names in `dialect`: a short name, a code (`0x5005`, or bare hex as the Go
+/// tool took it) or the spec name (`WhiteBalance`, `FujiFilmSimulation`).
+pub(crate) fn resolve(text: &str, dialect: Dialect) -> Result<DevicePropCode, String> {
+    let lower = text.trim().to_ascii_lowercase();
+    let fuji = || FUJI_NAMES.iter().find(|&&(n, _)| n == lower);
+    let found = (dialect == Dialect::Fuji)
+        .then(fuji)
+        .flatten()
+        .or_else(|| NAMES.iter().find(|&&(n, _)| n == lower));
+    if let Some(&(_, code)) = found {
+        return Ok(DevicePropCode(code));
+    }
+    if let Some(code) = DevicePropCode::from_name(text.trim()) {
+        return Ok(code);
+    }
+    match parse_hex(&lower).map(u16::try_from) {
+        Some(Ok(code)) => Ok(DevicePropCode(code)),
+        Some(Err(_)) => Err(format!("property code {text} does not fit 16 bits")),
+        None => Err(format!(
+            "unknown property '{text}': use a name ({}) or a hex code such as 0x5005",
+            names(dialect).join(", ")
+        )),
+    }
+}
+
+/// The name shown for `code`: the spec's name, or `Unknown`.
+pub(crate) fn prop_name(code: DevicePropCode) -> &'static str {
+    code.name().unwrap_or("Unknown")
+}
+
+/// The data type the value of `code` has where it is known without a description (the X-T1
+/// sends these sizes; 0xD212 state entries are `u32` and are reinterpreted with it).
+pub(crate) fn known_type(code: DevicePropCode, dialect: Dialect) -> Option<DataTypeCode> {
+    match (code.0, dialect) {
+        (0x5001, Dialect::Fuji) => Some(DataTypeCode::UINT8),
+        (0x5010, _) => Some(DataTypeCode::INT16),
+        (0x5005 | 0x5007 | 0x500A | 0x500C | 0x500E | 0x5012, _) => Some(DataTypeCode::UINT16),
+        (0xD001 | 0xD018 | 0xD019 | 0xD028 | 0xD209 | 0xD21B | 0xD241, Dialect::Fuji) => {
+            Some(DataTypeCode::UINT16)
+        }
+        (0xD02A | 0xD17C | 0xD229 | 0xD22A, Dialect::Fuji) => Some(DataTypeCode::UINT32),
+        _ => None,
+    }
+}
+
+/// A 0xD212 state entry's `u32` as a value of the property's type (an INT16 exposure bias comes
+/// as 0x0000FEB3).
+pub(crate) fn state_value(code: DevicePropCode, raw: u32) -> PropValue {
+    match known_type(code, Dialect::Fuji) {
+        Some(DataTypeCode::INT16) => PropValue::Int16(raw as u16 as i16),
+        Some(DataTypeCode::UINT8) if raw <= 0xFF => PropValue::UInt8(raw as u8),
+        Some(DataTypeCode::UINT16) if raw <= 0xFFFF => PropValue::UInt16(raw as u16),
+        _ => PropValue::UInt32(raw),
+    }
+}
+
+type Labels = &'static [(u32, &'static str)];
+
+const FILM_SIMULATION: Labels = &[
+    (1, "PROVIA"),
+    (2, "Velvia"),
+    (3, "ASTIA"),
+    (4, "Monochrome"),
+    (5, "Sepia"),
+    (6, "PRO Neg. Hi"),
+    (7, "PRO Neg. Std"),
+    (8, "Mono+Ye"),
+    (9, "Mono+R"),
+    (10, "Mono+G"),
+    (11, "Classic Chrome"),
+    (12, "ACROS"),
+    (13, "ACROS Ye"),
+    (14, "ACROS R"),
+    (15, "ACROS G"),
+    (16, "ETERNA"),
+];
+const WHITE_BALANCE: Labels = &[
+    (1, "Manual"),
+    (2, "Automatic"),
+    (3, "One-push automatic"),
+    (4, "Daylight"),
+    (5, "Fluorescent"),
+    (6, "Tungsten"),
+    (7, "Flash"),
+];
+const FUJI_WHITE_BALANCE: Labels = &[
+    (0x8001, "Fluorescent 1"),
+    (0x8002, "Fluorescent 2"),
+    (0x8003, "Fluorescent 3"),
+    (0x8006, "Shade"),
+    (0x800A, "Underwater"),
+    (0x800B, "Colour temperature"),
+    (0x800C, "Custom"),
+];
+const FLASH_MODE: Labels = &[
+    (0, "Undefined"),
+    (1, "Auto flash"),
+    (2, "Flash off"),
+    (3, "Fill flash"),
+    (4, "Red eye auto"),
+    (5, "Red eye fill"),
+    (6, "External sync"),
+];
+const FUJI_FLASH_MODE: Labels = &[
+    (0x8001, "On"),
+    (0x8002, "Red eye"),
+    (0x8003, "Red eye on"),
+    (0x8004, "Red eye sync"),
+    (0x8005, "Red eye rear"),
+    (0x8006, "Slow sync"),
+    (0x8007, "Rear sync"),
+    (0x8008, "Commander"),
+    (0x8009, "Disabled"),
+    (0x800A, "Enabled"),
+];
+const FOCUS_MODE: Labels = &[(1, "Manual"), (2, "Automatic"), (3, "Automatic macro")];
+const FUJI_FOCUS_MODE: Labels = &[(0x8001, "Single auto"), (0x8002, "Continuous auto")];
+const METERING: Labels = &[
+    (1, "Average"),
+    (2, "Center-weighted average"),
+    (3, "Multi-spot"),
+    (4, "Center-spot"),
+];
+const PROGRAM: Labels = &[
+    (1, "Manual"),
+    (2, "Automatic"),
+    (3, "Aperture priority"),
+    (4, "Shutter priority"),
+    (5, "Program creative"),
+    (6, "Program action"),
+    (7, "Portrait"),
+];
+const CAPTURE_MODE: Labels = &[(1, "Normal"), (2, "Burst"), (3, "Timelapse")];
+const EFFECT: Labels = &[(1, "Standard"), (2, "Black and white"), (3, "Sepia")];
+const FOCUS_METERING: Labels = &[(1, "Center-spot"), (2, "Multi-spot")];
+const FUNCTIONAL_MODE: Labels = &[(0, "Standard"), (1, "Sleep")];
+const FUJI_DELAY: Labels = &[(0, "Off"), (1, "1 s"), (2, "2 s"), (3, "5 s"), (4, "10 s")];
+const FUJI_QUALITY: Labels = &[
+    (2, "Fine"),
+    (3, "Normal"),
+    (4, "Fine+RAW"),
+    (5, "Normal+RAW"),
+];
+const FUJI_DIAL: Labels = &[
+    (0, "Both"),
+    (1, "Aperture"),
+    (2, "Shutter speed"),
+    (3, "None"),
+];
+const FUJI_FOCUS_LOCK: Labels = &[(0, "Off"), (1, "On")];
+const FUJI_DEVICE_ERROR: Labels = &[(0, "None")];
+const FUJI_ASPECT: Labels = &[
+    (2, "S 3:2"),
+    (3, "S 16:9"),
+    (4, "S 1:1"),
+    (6, "M 3:2"),
+    (7, "M 16:9"),
+    (8, "M 1:1"),
+    (10, "L 3:2"),
+    (11, "L 16:9"),
+    (12, "L 1:1"),
+];
+const FUJI_BATTERY: Labels = &[
+    (1, "1/3"),
+    (2, "2/3"),
+    (3, "3/3"),
+    (6, "Critical"),
+    (7, "1/5"),
+    (8, "2/5"),
+    (9, "3/5"),
+    (10, "4/5"),
+    (11, "5/5"),
+];
+
+/// The fixed label tables of `code` in `dialect`, most specific first.
+fn tables(code: DevicePropCode, dialect: Dialect) -> &'static [Labels] {
+    let fuji = dialect == Dialect::Fuji;
+    match code.0 {
+        0x5002 => &[FUNCTIONAL_MODE],
+        0x5005 if fuji => &[FUJI_WHITE_BALANCE, WHITE_BALANCE],
+        0x5005 => &[WHITE_BALANCE],
+        0x500A if fuji => &[FUJI_FOCUS_MODE, FOCUS_MODE],
+        0x500A => &[FOCUS_MODE],
+        0x500B => &[METERING],
+        0x500C if fuji => &[FUJI_FLASH_MODE, FLASH_MODE],
+        0x500C => &[FLASH_MODE],
+        0x500E => &[PROGRAM],
+        0x5012 if fuji => &[FUJI_DELAY],
+        0x5013 => &[CAPTURE_MODE],
+        0x5017 => &[EFFECT],
+        0x501C => &[FOCUS_METERING],
+        0x5001 | 0xD242 if fuji => &[FUJI_BATTERY],
+        0xD001 if fuji => &[FILM_SIMULATION],
+        0xD018 if fuji => &[FUJI_QUALITY],
+        0xD028 if fuji => &[FUJI_DIAL],
+        0xD209 if fuji => &[FUJI_FOCUS_LOCK],
+        0xD21B if fuji => &[FUJI_DEVICE_ERROR],
+        0xD241 if fuji => &[FUJI_ASPECT],
+        _ => &[],
+    }
+}
+
+/// Exposure bias in thousandths of a stop as the camera shows it: `0`, `+1`, `-2 1/3`, `+2/3`.
+fn exposure_bias(v: i128) -> String {
+    if v == 0 {
+        return "0".into();
+    }
+    let sign = if v < 0 { '-' } else { '+' };
+    // Thirds of a stop, rounded: 333 → 1, 667 → 2, 2333 → 7.
+    let thirds = (v.abs() * 3 + 500) / 1000;
+    match (thirds / 3, thirds % 3) {
+        (whole, 0) => format!("{sign}{whole}"),
+        (0, frac) => format!("{sign}{frac}/3"),
+        (whole, frac) => format!("{sign}{whole} {frac}/3"),
+    }
+}
+
+/// Parses an exposure-bias label (`-2 1/3`, `+1`, `2/3`; whole stops below 100) into
+/// thousandths, rounded as cameras list them (`-2 1/3` → -2333, `2/3` → 667).
+fn parse_exposure_bias(text: &str) -> Option<i128> {
+    let t = text.trim();
+    let (neg, rest) = match t.as_bytes().first()? {
+        b'-' => (true, &t[1..]),
+        b'+' => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let mut parts = rest.split_whitespace();
+    let first = parts.next()?;
+    let second = parts.next();
+    if parts.next().is_some() {
+        return None;
+    }
+    let frac = |s: &str| match s {
+        "1/3" => Some(1),
+        "2/3" => Some(2),
+        _ => None,
+    };
+    let thirds: i128 = match (first.parse::<i128>(), second) {
+        (Ok(whole), None) if whole < 100 => whole * 3,
+        (Ok(whole), Some(f)) if whole < 100 => whole * 3 + frac(f)?,
+        (Err(_), None) => frac(first)?,
+        _ => return None,
+    };
+    // Round half away from zero: 7 thirds = 2333.3 → 2333, 8 thirds = 2666.7 → 2667.
+    let v = (thirds * 1000 + 1) / 3;
+    Some(if neg { -v } else { v })
+}
+
+/// Fujifilm ISO (0xD02A): `auto`; `S6400` (auto up to 6400, flag 0x8000); `L100`/`H12800`
+/// (extended, flag 0x4000); else the ISO.
+fn fuji_iso(v: u32) -> String {
+    if v == 0xFFFF_FFFF {
+        return "Auto".into();
+    }
+    let iso = v & 0xFFFF;
+    match v >> 16 {
+        0x8000 => format!("S{iso}"),
+        0x4000 if iso < 200 => format!("L{iso}"),
+        0x4000 => format!("H{iso}"),
+        0 => iso.to_string(),
+        flags => format!("{iso} (flags {flags:#x})"),
+    }
+}
+
+fn parse_fuji_iso(text: &str) -> Option<i128> {
+    let t = text.trim();
+    if t.eq_ignore_ascii_case("auto") {
+        return Some(0xFFFF_FFFF);
+    }
+    let (flag, digits) = match t.as_bytes().first()?.to_ascii_uppercase() {
+        b'S' => (0x8000_0000u32, &t[1..]),
+        b'L' | b'H' => (0x4000_0000, &t[1..]),
+        _ => return None,
+    };
+    let iso: u16 = digits.parse().ok()?;
+    Some(i128::from(flag | u32::from(iso)))
+}
+
+/// The label of `value` for property `code`, if it has one.
+pub(crate) fn label(code: DevicePropCode, value: &PropValue, dialect: Dialect) -> Option<String> {
+    if let Some(text) = value.as_text() {
+        return Some(text.to_owned());
+    }
+    let v = value.as_i128()?;
+    let fuji = dialect == Dialect::Fuji;
+    match code.0 {
+        0x5010 => return Some(exposure_bias(v)),
+        0x5007 if v == 0xFFFF => return Some("Automatic".into()),
+        0x5007 => return Some(format!("f/{:.1}", v as f64 / 100.0)),
+        0x500D if v > 0 => {
+            let tenths_ms = v as f64;
+            return Some(if tenths_ms >= 10_000.0 {
+                format!("{:.1} s", tenths_ms / 10_000.0)
+            } else {
+                format!("1/{:.0} s", 10_000.0 / tenths_ms)
+            });
+        }
+        0x5012 if !fuji && v == 0 => return Some("Off".into()),
+        0x5012 if !fuji => return Some(format!("{v} ms")),
+        0xD02A if fuji => return u32::try_from(v).ok().map(fuji_iso),
+        0xD17C if fuji => {
+            let v = u32::try_from(v).ok()?;
+            return Some(format!("{}x{}", (v >> 8) & 0xFF, v & 0xFF));
+        }
+        _ => {}
+    }
+    tables(code, dialect)
+        .iter()
+        .flat_map(|t| t.iter())
+        .find(|&&(k, _)| i128::from(k) == v)
+        .map(|&(_, l)| l.to_owned())
+}
+
+/// Lower-case letters and digits only, for matching labels loosely (`pro neg hi` = `PRO Neg. Hi`).
+fn squash(s: &str) -> String {
+    s.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// What the user typed for a value, as a number: a label of `code` (`velvia`, `S3200`,
+/// `-2 1/3`, `4x4`…), `0x…` hex or a decimal. `current` gives the bits a label does not set
+/// (the top half of the Fujifilm focus point).
+pub(crate) fn parse_value(
+    code: DevicePropCode,
+    text: &str,
+    dialect: Dialect,
+    current: Option<&PropValue>,
+) -> Result<i128, String> {
+    let t = text.trim();
+    let fuji = dialect == Dialect::Fuji;
+    let special = match code.0 {
+        0x5010 => parse_exposure_bias(t),
+        0xD02A if fuji => parse_fuji_iso(t),
+        0xD17C if fuji => t.split_once(['x', 'X']).and_then(|(x, y)| {
+            let (x, y): (u8, u8) = (x.trim().parse().ok()?, y.trim().parse().ok()?);
+            let top = current.and_then(PropValue::as_i128).unwrap_or(0) & 0xFFFF_0000;
+            Some(top | i128::from(x) << 8 | i128::from(y))
+        }),
+        0x5007 => t
+            .strip_prefix("f/")
+            .and_then(|f| f.parse::<f64>().ok())
+            .map(|f| (f * 100.0).round() as i128),
+        _ => None,
+    };
+    if let Some(v) = special {
+        return Ok(v);
+    }
+    if let Some(hex) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        return u64::from_str_radix(hex, 16)
+            .map(i128::from)
+            .map_err(|_| format!("'{t}' is not a hex number"));
+    }
+    if let Ok(v) = t.parse::<i128>() {
+        return Ok(v);
+    }
+    let want = squash(t);
+    let all = tables(code, dialect).iter().flat_map(|t| t.iter());
+    if let Some(&(v, _)) = all.clone().find(|&&(_, l)| squash(l) == want) {
+        return Ok(i128::from(v));
+    }
+    let known: Vec<&str> = all.map(|&(_, l)| l).collect();
+    Err(if known.is_empty() {
+        format!("'{t}' is not a number (hex 0x…, or decimal) nor a label of this property")
+    } else {
+        format!(
+            "'{t}' is not a number nor a label of this property ({})",
+            known.join(", ")
+        )
+    })
+}
+
+/// `v` as a value of `data_type`, if it fits.
+pub(crate) fn to_value(v: i128, data_type: DataTypeCode) -> Result<PropValue, String> {
+    let range = || format!("{v} does not fit the property's type {data_type}");
+    Ok(match data_type {
+        DataTypeCode::INT8 => PropValue::Int8(i8::try_from(v).map_err(|_| range())?),
+        DataTypeCode::UINT8 => PropValue::UInt8(u8::try_from(v).map_err(|_| range())?),
+        DataTypeCode::INT16 => PropValue::Int16(i16::try_from(v).map_err(|_| range())?),
+        DataTypeCode::UINT16 => PropValue::UInt16(u16::try_from(v).map_err(|_| range())?),
+        DataTypeCode::INT32 => PropValue::Int32(i32::try_from(v).map_err(|_| range())?),
+        DataTypeCode::UINT32 => PropValue::UInt32(u32::try_from(v).map_err(|_| range())?),
+        DataTypeCode::INT64 => PropValue::Int64(i64::try_from(v).map_err(|_| range())?),
+        DataTypeCode::UINT64 => PropValue::UInt64(u64::try_from(v).map_err(|_| range())?),
+        DataTypeCode::INT128 => PropValue::Int128(v),
+        DataTypeCode::UINT128 => PropValue::UInt128(u128::try_from(v).map_err(|_| range())?),
+        other => {
+            return Err(format!(
+                "cannot set a number into a property of type {other}"
+            ));
+        }
+    })
+}
+
+/// A text value for a STR property.
+pub(crate) fn to_text_value(text: &str) -> Result<PropValue, String> {
+    PtpString::new(text)
+        .map(PropValue::Str)
+        .map_err(|e| e.to_string())
+}
+
+/// The wire bits of an integer value in hex (`0x2`, an INT16 −333 as `0xfeb3`).
+pub(crate) fn hex(value: &PropValue) -> Option<String> {
+    let bits: u128 = match *value {
+        PropValue::Int8(v) => u128::from(v as u8),
+        PropValue::UInt8(v) => v.into(),
+        PropValue::Int16(v) => u128::from(v as u16),
+        PropValue::UInt16(v) => v.into(),
+        PropValue::Int32(v) => u128::from(v as u32),
+        PropValue::UInt32(v) => v.into(),
+        PropValue::Int64(v) => u128::from(v as u64),
+        PropValue::UInt64(v) => v.into(),
+        PropValue::Int128(v) => v as u128,
+        PropValue::UInt128(v) => v,
+        _ => return None,
+    };
+    Some(format!("{bits:#x}"))
+}
+
+/// A value as `get` prints it: `Velvia (0x2)`, `-2 1/3 (0xf6e3)`, `12 (0xc)`, `"text"`.
+pub(crate) fn show(code: DevicePropCode, value: &PropValue, dialect: Dialect) -> String {
+    match (label(code, value, dialect), hex(value)) {
+        (_, None) => value.to_string(),
+        (Some(l), Some(h)) => format!("{l} ({h})"),
+        (None, Some(h)) => format!("{value} ({h})"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FUJI: Dialect = Dialect::Fuji;
+    const GENERIC: Dialect = Dialect::Generic;
+
+    #[test]
+    fn names_resolve_per_dialect() {
+        // The Fujifilm overrides.
+        for (name, generic, fuji) in [
+            ("iso", 0x500F, 0xD02A),
+            ("effect", 0x5017, 0xD001),
+            ("focusmtr", 0x501C, 0xD17C),
+            ("whitebalance", 0x5005, 0x5005),
+            ("exp-bias", 0x5010, 0x5010),
+            ("flashmode", 0x500C, 0x500C),
+            ("delay", 0x5012, 0x5012),
+            ("exposure", 0x500D, 0x500D),
+        ] {
+            assert_eq!(resolve(name, GENERIC).unwrap().0, generic, "{name}");
+            assert_eq!(resolve(name, FUJI).unwrap().0, fuji, "{name}");
+        }
+        assert_eq!(resolve("recmode", FUJI).unwrap().0, 0xD019);
+        assert!(resolve("recmode", GENERIC).is_err());
+        // Codes in hex, with or without 0x, and spec names.
+        assert_eq!(resolve("0xd001", GENERIC).unwrap().0, 0xD001);
+        assert_eq!(resolve("5005", GENERIC).unwrap().0, 0x5005);
+        assert_eq!(resolve("WhiteBalance", FUJI).unwrap().0, 0x5005);
+        assert!(resolve("0x12345", GENERIC).unwrap_err().contains("16 bits"));
+        assert!(resolve("nonsense", GENERIC).unwrap_err().contains("iso"));
+    }
+
+    #[test]
+    fn film_simulation_labels_round_trip() {
+        let code = DevicePropCode(0xD001);
+        assert_eq!(show(code, &PropValue::UInt16(2), FUJI), "Velvia (0x2)");
+        assert_eq!(parse_value(code, "velvia", FUJI, None), Ok(2));
+        assert_eq!(parse_value(code, "pro neg. hi", FUJI, None), Ok(6));
+        assert_eq!(parse_value(code, "classic-chrome", FUJI, None), Ok(11));
+        assert_eq!(parse_value(code, "0xb", FUJI, None), Ok(11));
+        assert_eq!(parse_value(code, "11", FUJI, None), Ok(11));
+        let err = parse_value(code, "kodachrome", FUJI, None).unwrap_err();
+        assert!(err.contains("ASTIA"), "{err}");
+    }
+
+    #[test]
+    fn exposure_bias_in_thirds() {
+        let code = DevicePropCode(0x5010);
+        for (v, text) in [
+            (0, "0"),
+            (-2333, "-2 1/3"),
+            (667, "+2/3"),
+            (-333, "-1/3"),
+            (1000, "+1"),
+            (3000, "+3"),
+            (2667, "+2 2/3"),
+        ] {
+            assert_eq!(label(code, &PropValue::Int16(v), GENERIC).unwrap(), text);
+            assert_eq!(
+                parse_value(code, text, GENERIC, None),
+                Ok(i128::from(v)),
+                "{text}"
+            );
+        }
+        // Whole stops without a sign, and raw thousandths for larger numbers.
+        assert_eq!(parse_value(code, "2", GENERIC, None), Ok(2000));
+        assert_eq!(parse_value(code, "-1000", GENERIC, None), Ok(-1000));
+        assert_eq!(
+            show(code, &PropValue::Int16(-2333), GENERIC),
+            "-2 1/3 (0xf6e3)"
+        );
+    }
+
+    #[test]
+    fn fuji_iso_flags() {
+        let code = DevicePropCode(0xD02A);
+        for (v, text) in [
+            (0xFFFF_FFFFu32, "Auto"),
+            (0x8000_1900, "S6400"),
+            (0x4000_0064, "L100"),
+            (0x4000_3200, "H12800"),
+            (400, "400"),
+        ] {
+            assert_eq!(label(code, &PropValue::UInt32(v), FUJI).unwrap(), text);
+            assert_eq!(parse_value(code, text, FUJI, None), Ok(i128::from(v)));
+        }
+        // Generic ISO is a plain number: 400 means 400, not 0x400 as in the Go tool.
+        assert_eq!(
+            parse_value(DevicePropCode(0x500F), "400", GENERIC, None),
+            Ok(400)
+        );
+    }
+
+    #[test]
+    fn focus_point_keeps_the_top_bytes() {
+        let code = DevicePropCode(0xD17C);
+        let cur = PropValue::UInt32(0x0302_0404);
+        assert_eq!(label(code, &cur, FUJI).unwrap(), "4x4");
+        assert_eq!(parse_value(code, "7x2", FUJI, Some(&cur)), Ok(0x0302_0702));
+    }
+
+    #[test]
+    fn vendor_labels_only_for_fuji() {
+        let wb = DevicePropCode(0x5005);
+        assert_eq!(
+            label(wb, &PropValue::UInt16(0x8006), FUJI).as_deref(),
+            Some("Shade")
+        );
+        assert_eq!(label(wb, &PropValue::UInt16(0x8006), GENERIC), None);
+        assert_eq!(
+            label(wb, &PropValue::UInt16(4), GENERIC).as_deref(),
+            Some("Daylight")
+        );
+        let flash = DevicePropCode(0x500C);
+        assert_eq!(parse_value(flash, "enabled", FUJI, None), Ok(0x800A));
+        assert_eq!(parse_value(flash, "flash off", GENERIC, None), Ok(2));
+        assert_eq!(
+            label(DevicePropCode(0x5007), &PropValue::UInt16(280), GENERIC).as_deref(),
+            Some("f/2.8")
+        );
+        assert_eq!(
+            parse_value(DevicePropCode(0x5007), "f/5.6", GENERIC, None),
+            Ok(560)
+        );
+    }
+
+    #[test]
+    fn values_fit_their_type() {
+        assert_eq!(
+            to_value(-2333, DataTypeCode::INT16),
+            Ok(PropValue::Int16(-2333))
+        );
+        assert!(to_value(-1, DataTypeCode::UINT16).is_err());
+        assert!(to_value(70000, DataTypeCode::UINT16).is_err());
+        assert!(to_value(1, DataTypeCode::STR).is_err());
+        assert_eq!(
+            state_value(DevicePropCode(0x5010), 0xFEB3),
+            PropValue::Int16(-333)
+        );
+        assert_eq!(hex(&PropValue::Int16(-333)).unwrap(), "0xfeb3");
+    }
+
+    #[test]
+    fn number_parsers() {
+        assert_eq!(parse_uint("0x10"), Some(16));
+        assert_eq!(parse_uint("0o17"), Some(15));
+        assert_eq!(parse_uint("15740"), Some(15740));
+        assert_eq!(parse_uint("-1"), None);
+        assert_eq!(parse_uint(""), None);
+        assert_eq!(parse_hex("902B"), Some(0x902B));
+        assert_eq!(parse_hex("0x902b"), Some(0x902B));
+        assert_eq!(parse_hex("zz"), None);
+    }
+}
