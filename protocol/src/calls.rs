@@ -123,6 +123,29 @@ impl DataSink for NoSink {
     }
 }
 
+/// Device events a driver keeps for [`Calls::next_event`] while nobody reads them: the newest
+/// [`EventBacklog::MAX`], so that an idle session holds bounded memory.
+#[derive(Clone, Debug, Default)]
+pub struct EventBacklog(std::collections::VecDeque<DeviceEvent>);
+
+impl EventBacklog {
+    /// How many events are kept; older ones are dropped.
+    pub const MAX: usize = 1024;
+
+    /// Keeps `e`, dropping the oldest event when full.
+    pub fn push(&mut self, e: DeviceEvent) {
+        if self.0.len() == Self::MAX {
+            self.0.pop_front();
+        }
+        self.0.push_back(e);
+    }
+
+    /// The oldest event kept.
+    pub fn pop(&mut self) -> Option<DeviceEvent> {
+        self.0.pop_front()
+    }
+}
+
 /// The most bytes a dataset reply may have (a DeviceInfo is a few hundred bytes; the handles of
 /// 100 000 objects are 400 KB).
 const DATASET_MAX: usize = 16 << 20;
@@ -362,11 +385,12 @@ pub trait Calls {
         Ok(())
     }
 
-    /// InitiateCapture, then waits (up to `timeout`) for the camera's CaptureComplete; returns the
-    /// objects it reported as added on the way.
-    fn capture(&mut self, timeout: Duration) -> Result<Vec<DeviceEvent>, ClientError> {
+    /// InitiateCapture, then waits (up to `timeout` between events) for the camera's
+    /// CaptureComplete. Fujifilm bodies announce a preview first and send CaptureComplete only
+    /// once it has been fetched, so the preview is fetched (GetCapturePreview) and returned.
+    fn capture(&mut self, timeout: Duration) -> Result<Captured, ClientError> {
         self.execute(op(OperationCode::INITIATE_CAPTURE, &[0, 0])?)?;
-        let mut added = Vec::new();
+        let mut done = Captured::default();
         loop {
             let Some(e) = self.next_event(Some(timeout))? else {
                 return Err(io::Error::new(
@@ -376,10 +400,27 @@ pub trait Calls {
                 .into());
             };
             match e.code {
-                EventCode::CAPTURE_COMPLETE => return Ok(added),
-                EventCode::OBJECT_ADDED | EventCode::FUJI_OBJECT_ADDED => added.push(e),
+                EventCode::CAPTURE_COMPLETE => return Ok(done),
+                EventCode::OBJECT_ADDED | EventCode::FUJI_OBJECT_ADDED => done.added.push(e),
+                EventCode::FUJI_PREVIEW_AVAILABLE => {
+                    let preview = op(OperationCode::FUJI_GET_CAPTURE_PREVIEW, &[])?;
+                    let c = self.execute(preview.collect(PREVIEW_MAX))?;
+                    done.preview = Some(c.data.unwrap_or_default());
+                }
                 _ => {}
             }
         }
     }
+}
+
+/// The largest capture preview accepted.
+const PREVIEW_MAX: usize = 64 << 20;
+
+/// What [`Calls::capture`] saw.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Captured {
+    /// The ObjectAdded events (FujiObjectAdded on Fujifilm bodies, which carry no handle).
+    pub added: Vec<DeviceEvent>,
+    /// The preview JPEG a Fujifilm body offered.
+    pub preview: Option<Bytes>,
 }

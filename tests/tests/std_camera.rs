@@ -125,7 +125,7 @@ fn every_standard_operation_against_the_virtual_camera() {
     assert!(c.set_prop_value(wb, &PropValue::UInt16(0x7777)).is_err());
 
     // Capture: ObjectAdded then CaptureComplete; the new object is listed.
-    let added = c.capture(Duration::from_secs(30)).unwrap();
+    let added = c.capture(Duration::from_secs(30)).unwrap().added;
     assert_eq!(added.len(), 1);
     assert_eq!(added[0].code, EventCode::OBJECT_ADDED);
     let images_after = c.object_handles(storages[0], 0, folder).unwrap();

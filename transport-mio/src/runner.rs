@@ -1,6 +1,5 @@
 //! [`Runner`]: a [`MioClient`] with a `Poll` of its own, for callers who just want blocking calls.
 
-use std::collections::VecDeque;
 use std::io::{self, Read};
 use std::time::{Duration, Instant};
 
@@ -9,7 +8,7 @@ use ptpip_protocol::initiator::{Completion, Event, Operation};
 use ptpip_protocol::{DeviceEvent, OperationError, TransactionId};
 
 use crate::client::MioClient;
-use ptpip_protocol::calls::{Calls, ClientError, DataSink, NoSink};
+use ptpip_protocol::calls::{Calls, ClientError, DataSink, EventBacklog, NoSink};
 
 use crate::config::ClientConfig;
 use crate::link::READ_SIZE;
@@ -26,7 +25,7 @@ pub struct Runner {
     poll: Poll,
     events: Events,
     client: MioClient,
-    device_events: VecDeque<DeviceEvent>,
+    device_events: EventBacklog,
 }
 
 impl std::fmt::Debug for Runner {
@@ -55,7 +54,7 @@ impl Runner {
             poll,
             events: Events::with_capacity(16),
             client,
-            device_events: VecDeque::new(),
+            device_events: EventBacklog::default(),
         })
     }
 
@@ -148,7 +147,7 @@ impl Runner {
 
     fn keep(&mut self, event: Event) {
         if let Event::DeviceEvent(e) = event {
-            self.device_events.push_back(e);
+            self.device_events.push(e);
         }
         // Anything else concerns nobody waiting: data of a transaction given up on, probes.
     }
@@ -239,7 +238,7 @@ impl Calls for Runner {
     ) -> Result<Option<DeviceEvent>, ClientError> {
         let deadline = timeout.map(|t| Instant::now() + t);
         loop {
-            if let Some(e) = self.device_events.pop_front() {
+            if let Some(e) = self.device_events.pop() {
                 return Ok(Some(e));
             }
             match self.next_core_event(deadline)? {

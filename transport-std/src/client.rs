@@ -15,7 +15,7 @@ use ptpip_protocol::{
     Channel, DeviceEvent, FriendlyName, Guid, OperationError, TransactionId, Transmit,
 };
 
-use ptpip_protocol::calls::{Calls, ClientError, DataSink, NoSink, Ports};
+use ptpip_protocol::calls::{Calls, ClientError, DataSink, EventBacklog, NoSink, Ports};
 
 use crate::link::{self, DirectReader, Input, Inputs, ReadOutcome};
 
@@ -88,7 +88,7 @@ pub struct Client {
     event_addr: SocketAddr,
     inputs: Inputs,
     readers: Vec<JoinHandle<()>>,
-    device_events: VecDeque<DeviceEvent>,
+    device_events: EventBacklog,
     /// Events read off the state machine that no call has consumed yet.
     pending: VecDeque<Event>,
     connect_timeout: Duration,
@@ -129,7 +129,7 @@ impl Client {
             event_addr,
             inputs,
             readers: Vec::new(),
-            device_events: VecDeque::new(),
+            device_events: EventBacklog::default(),
             pending: VecDeque::new(),
             connect_timeout: config.connect_timeout,
         };
@@ -149,15 +149,15 @@ impl Client {
         &self.ini
     }
 
+    /// Keeps what a later call needs from an event no running call consumed: device events (a
+    /// bounded backlog) and the end of the session. Everything else concerns a call
+    /// that is over (the data of an abandoned download, say) and is dropped, so an idle client
+    /// holds bounded memory.
     fn keep(&mut self, event: Event) {
         match event {
-            Event::DeviceEvent(e) => self.device_events.push_back(e),
-            // Packets are reported to the call that runs (see `raw_tapped`), never queued.
-            Event::Connected { .. }
-            | Event::ProbeAnswered
-            | Event::Ready
-            | Event::PacketReceived { .. } => {}
-            other => self.pending.push_back(other),
+            Event::DeviceEvent(e) => self.device_events.push(e),
+            Event::ConnectionLost { .. } | Event::Closed => self.pending.push_back(event),
+            _ => {}
         }
     }
 
@@ -300,16 +300,15 @@ impl Client {
         }
     }
 
-    /// Like [`raw`](Self::raw), and reports every packet received while it runs to `on_packet`
-    /// (its bytes, cut to the tap limit, and its whole length) — what `opreq` prints. Needs
-    /// [`InitiatorConfig::tap`](ptpip_protocol::initiator::InitiatorConfig::tap) set when
-    /// connecting; without it no packet is reported.
+    /// Like [`Calls::raw`], and reports every packet received while it runs to `on_packet`: its
+    /// bytes (the first `limit` of them) and its whole length — what `opreq` prints. The packet
+    /// tap is on only for this call.
     pub fn raw_tapped(
         &mut self,
         code: ptpip_protocol::OperationCode,
         params: &[u32],
         data_out: Option<Bytes>,
-        sink: &mut dyn DataSink,
+        limit: usize,
         on_packet: &mut dyn FnMut(&Bytes, u64),
     ) -> Result<Completion, ClientError> {
         let op = Operation::new(code, params)
@@ -319,7 +318,11 @@ impl Client {
             None => op.stream(),
         };
         let tid = self.ini.execute(Instant::now(), op)?;
-        self.wait(tid, sink, &mut |_| Ok(()), on_packet)
+        let saved = self.ini.config().tap;
+        self.ini.set_tap(Some(limit));
+        let result = self.wait(tid, &mut NoSink, &mut |_| Ok(()), on_packet);
+        self.ini.set_tap(saved);
+        result
     }
 
     /// Closes gracefully: CloseSession (and the Fujifilm goodbye), then the sockets.
@@ -390,7 +393,7 @@ impl Calls for Client {
     ) -> Result<Option<DeviceEvent>, ClientError> {
         let deadline = timeout.map(|t| Instant::now() + t);
         loop {
-            if let Some(e) = self.device_events.pop_front() {
+            if let Some(e) = self.device_events.pop() {
                 return Ok(Some(e));
             }
             match self.next_core_event(deadline) {

@@ -432,25 +432,26 @@ fn init_fail_slow_server_refused_event_and_garbage() {
 #[test]
 fn raw_tapped_reports_every_packet() {
     let (_server, ports, _) = start(Dialect::Generic);
-    let mut cfg = client_config(Dialect::Generic, ports);
-    cfg.initiator.tap = Some(1 << 20);
-    let mut client = Client::connect(cfg).unwrap();
+    let mut client = Client::connect(client_config(Dialect::Generic, ports)).unwrap();
     let mut packets = Vec::new();
     let c = client
         .raw_tapped(
             OperationCode::GET_OBJECT,
             &[5000],
             None,
-            &mut PatternSink::default(),
-            &mut |b, total| packets.push((b.clone(), total)),
+            1 << 20,
+            &mut |b, total| {
+                packets.push((b.clone(), total));
+            },
         )
         .unwrap();
+    // The tap is on only while the call runs.
+    assert_eq!(client.initiator().config().tap, None);
     assert!(c.response.is_ok());
     // Start_Data (type 9), End_Data (type 12) carrying the 5000 bytes, Operation_Response (7).
     let types: Vec<u8> = packets.iter().map(|(b, _)| b[4]).collect();
     assert_eq!(types, [9, 12, 7]);
     assert_eq!(packets[1].1, 5012);
     assert_eq!(packets[1].0.len(), 5012);
-    // Without a call running, packets are not kept.
     client.close().unwrap();
 }

@@ -1,17 +1,14 @@
 //! Running commands on a connected camera.
 
-use std::borrow::Cow;
 use std::io::{self, Write};
 
 use bytes::Bytes;
-use ptpip_protocol::fuji::Container;
 use ptpip_protocol::fuji::lists::{CurrentStateList, DevicePropDescList};
 use ptpip_protocol::initiator::{Completion, Operation};
-use ptpip_protocol::packet::{DataPacket, OperationResponse, StartData};
 use ptpip_protocol::ptp::PropValue;
 use ptpip_protocol::ptp::codes::{DataTypeCode, DevicePropCode};
-use ptpip_protocol::{Dialect, OperationCode, Packet};
-use ptpip_transport_std::{Calls, Client, ClientError, DataSink};
+use ptpip_protocol::{Dialect, OperationCode};
+use ptpip_transport_std::{Calls, Client, ClientError};
 
 use super::{CmdError, Command, files, help_text, render, spec, stream, usage};
 use crate::output::hexdump;
@@ -60,22 +57,6 @@ impl std::fmt::Debug for Executor {
             .field("dialect", &self.dialect)
             .field("host", &self.host)
             .finish_non_exhaustive()
-    }
-}
-
-/// Keeps the first bytes of a data phase and counts the rest.
-#[derive(Default)]
-struct Keep {
-    data: Vec<u8>,
-    total: u64,
-}
-
-impl DataSink for Keep {
-    fn piece(&mut self, _offset: u64, _total: Option<u64>, data: &[u8]) -> io::Result<()> {
-        let room = OPREQ_KEEP.saturating_sub(self.data.len());
-        self.data.extend_from_slice(&data[..room.min(data.len())]);
-        self.total += data.len() as u64;
-        Ok(())
     }
 }
 
@@ -253,14 +234,8 @@ impl Executor {
         Ok(())
     }
 
-    /// Runs the operation and prints the packets it received.
-    ///
-    /// The blocking client does not hand out the packets it reads (with the initiator's tap on it
-    /// would keep them all), so they are rebuilt from the completion: the data as one PTP/IP
-    /// Start_Data + End_Data pair or one Fujifilm data container, then the response. For the
-    /// Fujifilm dialect that is byte-exact for any camera sending its data in one container (the
-    /// X-T1 does); for PTP/IP a camera that splits the data into several Data packets is shown as
-    /// one End_Data.
+    /// Runs the operation and prints every packet received while it runs, as the camera sent
+    /// it (the client's packet tap), the first [`OPREQ_KEEP`] bytes of each.
     fn opreq(
         &mut self,
         code: u16,
@@ -268,86 +243,38 @@ impl Executor {
         data_out: &Option<Vec<u8>>,
         out: &mut dyn Write,
     ) -> Result<(), CmdError> {
-        let mut keep = Keep::default();
         let data_out = data_out.as_ref().map(|d| Bytes::from(d.clone()));
-        let c = self
-            .client
-            .raw(OperationCode(code), params, data_out, &mut keep)?;
-        for (total, bytes) in rebuild_packets(self.dialect, &c, &keep) {
-            write!(
-                out,
-                "\nReceived {total} bytes. HEX dump:\n{}",
-                hexdump(&bytes)
-            )?;
-            if (bytes.len() as u64) < total {
-                writeln!(
-                    out,
-                    "... {} more bytes not shown",
-                    total - bytes.len() as u64
-                )?;
-            }
-        }
-        Ok(())
+        let mut written = Ok(());
+        self.client.raw_tapped(
+            OperationCode(code),
+            params,
+            data_out,
+            OPREQ_KEEP,
+            &mut |bytes, total| {
+                if written.is_ok() {
+                    written = print_packet(out, bytes, total);
+                }
+            },
+        )?;
+        Ok(written?)
     }
 }
 
-/// The packets of a finished operation as the camera sent them: (length on the wire, bytes
-/// kept).
-fn rebuild_packets(dialect: Dialect, c: &Completion, data: &Keep) -> Vec<(u64, Vec<u8>)> {
-    let tid = c.transaction;
-    let mut packets = Vec::new();
-    // A data packet's length on the wire, and its bytes with that length in the header even when
-    // only the first bytes were kept.
-    let whole = |mut bytes: Vec<u8>| {
-        let len = data.total - data.data.len() as u64 + bytes.len() as u64;
-        let field = u32::try_from(len).unwrap_or(u32::MAX).to_le_bytes();
-        bytes[..4].copy_from_slice(&field);
-        (len, bytes)
-    };
-    match dialect {
-        Dialect::Fuji => {
-            if data.total > 0 {
-                let bytes = Container::Data {
-                    code: c.operation,
-                    transaction_id: tid,
-                    payload: Cow::Borrowed(&data.data),
-                }
-                .to_bytes();
-                packets.push(whole(bytes));
-            }
-            let bytes = Container::Response {
-                code: c.response,
-                transaction_id: tid,
-                params: c.params,
-            }
-            .to_bytes();
-            packets.push((bytes.len() as u64, bytes));
-        }
-        Dialect::Generic => {
-            if data.total > 0 {
-                let start = Packet::StartData(StartData {
-                    transaction_id: tid,
-                    total_length: data.total,
-                })
-                .to_bytes();
-                packets.push((start.len() as u64, start));
-                let bytes = Packet::EndData(DataPacket {
-                    transaction_id: tid,
-                    payload: Cow::Borrowed(&data.data),
-                })
-                .to_bytes();
-                packets.push(whole(bytes));
-            }
-            let bytes = Packet::OperationResponse(OperationResponse {
-                code: c.response,
-                transaction_id: tid,
-                params: c.params,
-            })
-            .to_bytes();
-            packets.push((bytes.len() as u64, bytes));
-        }
+/// One received packet as the seed's `opreq` prints it.
+fn print_packet(out: &mut dyn Write, bytes: &[u8], total: u64) -> io::Result<()> {
+    write!(
+        out,
+        "\nReceived {total} bytes. HEX dump:\n{}",
+        hexdump(bytes)
+    )?;
+    if (bytes.len() as u64) < total {
+        writeln!(
+            out,
+            "... {} more bytes not shown",
+            total - bytes.len() as u64
+        )?;
     }
-    packets
+    Ok(())
 }
 
 /// An operation with at most five parameters.
@@ -367,57 +294,22 @@ pub(super) fn data(c: &Completion) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ptpip_protocol::{Params, ResponseCode, TransactionId};
-
-    fn completion(response: u16, params: &[u32]) -> Completion {
-        Completion {
-            transaction: TransactionId(7),
-            operation: OperationCode(0x902B),
-            response: ResponseCode(response),
-            params: Params::from_slice(params).unwrap(),
-            data: None,
-        }
-    }
 
     #[test]
-    fn fuji_packets_are_rebuilt_as_containers() {
-        let keep = Keep {
-            data: vec![0xAA, 0xBB],
-            total: 2,
-        };
-        let p = rebuild_packets(Dialect::Fuji, &completion(0x2001, &[]), &keep);
-        assert_eq!(p.len(), 2);
-        // Data container: length 14, type 2, code 0x902B, transaction 7, then the data.
+    fn packets_print_as_the_seed_shows_them() {
+        let mut out = Vec::new();
+        print_packet(&mut out, &[12, 0, 0, 0, 3, 0, 1, 0x20, 7, 0, 0, 0], 12).unwrap();
+        let text = String::from_utf8(out).unwrap();
         assert_eq!(
-            p[0],
-            (
-                14,
-                vec![14, 0, 0, 0, 2, 0, 0x2B, 0x90, 7, 0, 0, 0, 0xAA, 0xBB]
-            )
+            text,
+            "\nReceived 12 bytes. HEX dump:\n00000000  0c 00 00 00 03 00 01 20  07 00 00 00              |....... ....|\n"
         );
-        // Response container: length 12, type 3, code 0x2001 (OK), transaction 7.
-        assert_eq!(p[1], (12, vec![12, 0, 0, 0, 3, 0, 0x01, 0x20, 7, 0, 0, 0]));
-    }
-
-    #[test]
-    fn generic_packets_are_rebuilt_as_ptpip() {
-        let keep = Keep {
-            data: vec![0xAA],
-            total: 3,
-        };
-        let p = rebuild_packets(Dialect::Generic, &completion(0x2019, &[5]), &keep);
-        assert_eq!(p.len(), 3);
-        // Start_Data: length 20, type 9, transaction 7, total length 3 (u64).
-        assert_eq!(
-            p[0].1,
-            [20, 0, 0, 0, 9, 0, 0, 0, 7, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0]
-        );
-        // End_Data: the kept byte only; the length (field and wire) counts the two not kept.
-        assert_eq!(p[1], (15, vec![15, 0, 0, 0, 12, 0, 0, 0, 7, 0, 0, 0, 0xAA]));
-        // Operation_Response: length 18, type 7, code 0x2019, transaction 7, parameter 5.
-        assert_eq!(
-            p[2].1,
-            [18, 0, 0, 0, 7, 0, 0, 0, 0x19, 0x20, 7, 0, 0, 0, 5, 0, 0, 0]
+        let mut out = Vec::new();
+        print_packet(&mut out, &[1, 2], 5).unwrap();
+        assert!(
+            String::from_utf8(out)
+                .unwrap()
+                .ends_with("... 3 more bytes not shown\n")
         );
     }
 }

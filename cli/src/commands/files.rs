@@ -4,28 +4,24 @@ use std::collections::{BTreeMap, HashSet};
 use std::fs::{self, File};
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use ptpip_protocol::Dialect;
 use ptpip_protocol::ptp::codes::ObjectFormatCode;
 use ptpip_protocol::ptp::dataset::{ObjectHandle, ObjectInfo, StorageId, StorageInfo};
-use ptpip_protocol::{Dialect, EventCode, OperationCode};
 use ptpip_transport_std::{Calls, Client};
 use serde::Serialize;
 
 use super::CmdError;
-use super::exec::{data, op};
 use super::stream::interrupted;
 use crate::output::{self, Format, human_size};
 
 /// Folders nest at most this deep in the listing (a guard against parent loops).
 const MAX_DEPTH: usize = 64;
 
-/// How long a capture may take from InitiateCapture to CaptureComplete.
+/// How long a capture may wait for each of its events.
 const CAPTURE_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// The most bytes a Fujifilm capture preview may have.
-const PREVIEW_MAX: usize = 64 << 20;
 
 /// One object and where it sits.
 struct Entry {
@@ -385,47 +381,6 @@ fn capture_path(path: &Path, i: u32, n: u32, name: &str) -> PathBuf {
     path.with_file_name(file)
 }
 
-/// One Fujifilm capture: InitiateCapture, then ObjectAdded, PreviewAvailable (the preview must be
-/// fetched with 0x9022 or the camera takes no other picture), CaptureComplete. Returns the preview.
-fn fuji_capture(client: &mut Client) -> Result<Vec<u8>, CmdError> {
-    client.execute(op(OperationCode::INITIATE_CAPTURE, &[0, 0]))?;
-    let deadline = Instant::now() + CAPTURE_TIMEOUT;
-    let mut preview = None;
-    loop {
-        if interrupted() {
-            return Err(CmdError::Failed("interrupted".into()));
-        }
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(CmdError::Failed(format!(
-                "no CaptureComplete within {} s",
-                CAPTURE_TIMEOUT.as_secs()
-            )));
-        }
-        let Some(e) = client.next_event(Some(left.min(Duration::from_millis(200))))? else {
-            continue;
-        };
-        match e.code {
-            EventCode::FUJI_PREVIEW_AVAILABLE => {
-                let c = client.execute(
-                    op(OperationCode::FUJI_GET_CAPTURE_PREVIEW, &[]).collect(PREVIEW_MAX),
-                )?;
-                let bytes = data(&c).to_vec();
-                if let Some(size) = e.params.get(2).filter(|&s| s as usize != bytes.len()) {
-                    eprintln!(
-                        "warning: the camera announced a {size}-byte preview but sent {} bytes",
-                        bytes.len()
-                    );
-                }
-                preview = Some(bytes);
-            }
-            EventCode::CAPTURE_COMPLETE => break,
-            _ => {}
-        }
-    }
-    preview.ok_or_else(|| CmdError::Failed("the camera sent no preview".into()))
-}
-
 /// `capture`.
 pub(super) fn capture(
     client: &mut Client,
@@ -444,7 +399,10 @@ pub(super) fn capture(
         }
         match dialect {
             Dialect::Fuji => {
-                let preview = fuji_capture(client)?;
+                let captured = client.capture(CAPTURE_TIMEOUT)?;
+                let preview = captured
+                    .preview
+                    .ok_or_else(|| CmdError::Failed("the camera sent no preview".into()))?;
                 if let Some(p) = path {
                     let dest = capture_path(p, i, n, &format!("preview-{i}.jpg"));
                     let parent = dest.parent().filter(|d| !d.as_os_str().is_empty());
@@ -458,7 +416,7 @@ pub(super) fn capture(
                 }
             }
             Dialect::Generic => {
-                let added = client.capture(CAPTURE_TIMEOUT)?;
+                let added = client.capture(CAPTURE_TIMEOUT)?.added;
                 let Some(p) = path else { continue };
                 if added.is_empty() {
                     writeln!(out, "The camera reported no new object to save")?;

@@ -219,6 +219,14 @@ impl Initiator {
         &self.config
     }
 
+    /// Turns the packet tap ([`InitiatorConfig::tap`]) on or off from now on.
+    pub fn set_tap(&mut self, limit: Option<usize>) {
+        self.config.tap = limit;
+        if limit.is_none() {
+            self.tapping = None;
+        }
+    }
+
     /// Whether operations can run.
     #[must_use]
     pub fn is_ready(&self) -> bool {
