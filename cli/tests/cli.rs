@@ -2,14 +2,11 @@
 //! `ptpip_transport_std::serve` on 127.0.0.1 (ports the OS picks), in both dialects.
 
 use std::fs;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Command, Stdio};
 
 use ptpip_protocol::camera::{FujiCamera, VirtualCamera, sample};
 use ptpip_protocol::{DeviceEvent, EventCode, Params, TransactionId};
 use support::{
-    Cam, SEED_902B_DUMP, SEED_CONFIG, TempDir, bin, dump_packets, run, run_in, stream_server,
+    Cam, SEED_902B_DUMP, SEED_CONFIG, TempDir, dump_packets, run, run_in, stream_server,
 };
 
 mod support;
@@ -702,109 +699,5 @@ fn version_help_and_completions() {
         assert_eq!(r.code, 0, "{shell}");
         assert!(r.stdout.contains(needle), "{shell}");
         assert!(r.stdout.contains("liveview"), "{shell}");
-    }
-}
-
-#[test]
-fn server_mode_relays_lines_to_the_camera() {
-    let fuji = Cam::fuji();
-    let (cmd, event) = fuji.ports();
-    let mut child = Command::new(bin())
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-t",
-            "fuji",
-            "-pc",
-            &cmd,
-            "-pe",
-            &event,
-            "-s",
-            "-sa",
-            "127.0.0.1",
-            "-sp",
-            "0",
-        ])
-        .env("XDG_CONFIG_HOME", "/nonexistent")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let mut port = None;
-    let mut line = String::new();
-    while port.is_none() && err.read_line(&mut line).unwrap() > 0 {
-        if let Some(rest) = line
-            .trim()
-            .strip_prefix("[Local server] listening on 127.0.0.1:")
-        {
-            port = rest.trim_end_matches("...").parse::<u16>().ok();
-        }
-        line.clear();
-    }
-    let port = port.expect("the relay's listening line");
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.write_all(b"opreq 0x902B\nget iso\ndescribe\n").unwrap();
-    s.shutdown(std::net::Shutdown::Write).unwrap();
-    let mut reply = String::new();
-    s.read_to_string(&mut reply).unwrap();
-    support::interrupt(&child);
-    let status = child.wait().unwrap();
-    let mut rest = String::new();
-    err.read_to_string(&mut rest).unwrap();
-    assert!(
-        reply.starts_with("\nReceived 356 bytes. HEX dump:\n"),
-        "{reply}"
-    );
-    assert!(reply.contains("\nS6400 (0x80001900)\n"), "{reply}");
-    assert!(
-        reply.contains("describe error: missing PROP\nusage: describe PROP [json [pretty]]"),
-        "{reply}"
-    );
-    assert_eq!(status.code(), Some(0), "{rest}");
-    assert!(rest.contains("Bye bye!"), "{rest}");
-}
-
-#[test]
-fn the_camera_subcommand_serves_a_camera() {
-    let dir = TempDir::new("camera");
-    for vendor in ["generic", "fuji"] {
-        let mut child = Command::new(bin())
-            .args(["camera", "--vendor", vendor, "--port", "0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut banner = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut banner)
-            .unwrap();
-        let ports: Vec<String> = support::ports_in(&banner)
-            .iter()
-            .map(u16::to_string)
-            .collect();
-        let mut args = vec!["-h", "127.0.0.1", "--connect-timeout", "5"];
-        // The generic camera lists its card; the Fujifilm one streams live view.
-        let frames = dir.path(vendor);
-        if vendor == "fuji" {
-            assert_eq!(ports.len(), 3, "{banner}");
-            args.extend([
-                "-t", "fuji", "-pc", &ports[0], "-pe", &ports[1], "-ps", &ports[2],
-            ]);
-            args.extend(["liveview", &frames, "--frames", "2"]);
-        } else {
-            args.extend(["-p", &ports[0], "ls"]);
-        }
-        let out = run(&args);
-        let _ = child.kill();
-        let _ = child.wait();
-        assert_eq!(out.code, 0, "{vendor}: {banner} {out:?}");
-        if vendor == "fuji" {
-            assert_eq!(out.stdout, format!("Saved 2 frames to {frames}\n"));
-            let jpeg = fs::read(format!("{frames}/frame-000002.jpg")).unwrap();
-            assert!(jpeg.starts_with(&[0xFF, 0xD8]) && jpeg.ends_with(&[0xFF, 0xD9]));
-        } else {
-            assert!(out.stdout.contains("IMG_0003.JPG"), "{out:?}");
-        }
     }
 }

@@ -5,6 +5,8 @@
 //! - [`pcap`]: a classic pcap writer that wraps PTP/IP bytes in Ethernet/IPv4/TCP, one packet per TCP
 //!   segment, so a dissector sees them exactly as we encoded them.
 
+pub mod camera;
+
 pub mod tools {
     //! Outside tools: where they are, what to do when they are not, and a place for their files.
     //!

@@ -22,15 +22,14 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use ptpip_protocol::camera::{ObjectContent, ObjectStore, VirtualCamera};
-use ptpip_protocol::packet::InitFailReason;
+use ptpip_protocol::camera::{ObjectStore, VirtualCamera};
 use ptpip_protocol::ptp::codes::ObjectFormatCode;
 use ptpip_protocol::ptp::dataset::{ObjectHandle, StorageId};
-use ptpip_protocol::responder::{Reply, Request, ResponderConfig, Response};
-use ptpip_protocol::{Device, DeviceEvent, Dialect, FriendlyName, Guid, OperationCode};
+use ptpip_protocol::responder::ResponderConfig;
+use ptpip_protocol::{Device, Dialect, FriendlyName, Guid, OperationCode};
+use ptpip_tests::camera::{SharedCamera, content_bytes};
 use ptpip_tests::tools::{self, ScratchDir};
 use ptpip_transport_std::{Calls, Client, ClientConfig, Ports, ServerHandle, serve};
 
@@ -47,62 +46,6 @@ const PARTIAL_PIECE: u32 = 1 << 20;
 
 // ------------------------------------------------------------------------------------------------
 // The server side.
-
-/// The GUID and name an initiator presented in its Init_Command_Request.
-type Initiator = (Guid, String);
-
-/// One camera shared by every session of a server, so that what one session changes (a
-/// capture, an upload) is seen by the next one and by the test.
-#[derive(Clone, Default)]
-struct SharedCamera {
-    camera: Arc<Mutex<VirtualCamera>>,
-    initiators: Arc<Mutex<Vec<Initiator>>>,
-}
-
-impl SharedCamera {
-    fn new(camera: VirtualCamera) -> Self {
-        Self {
-            camera: Arc::new(Mutex::new(camera)),
-            initiators: Arc::default(),
-        }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, VirtualCamera> {
-        self.camera.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn initiators(&self) -> Vec<Initiator> {
-        self.initiators
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-}
-
-impl Device for SharedCamera {
-    fn accept(&mut self, guid: Guid, name: &FriendlyName) -> Result<(), InitFailReason> {
-        self.initiators
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push((guid, name.as_str().to_owned()));
-        self.lock().accept(guid, name)
-    }
-    fn operation(&mut self, request: &Request) -> Reply {
-        self.lock().operation(request)
-    }
-    fn data_out(&mut self, request: &Request, piece: &[u8]) {
-        self.lock().data_out(request, piece);
-    }
-    fn data_out_done(&mut self, request: &Request, len: u64) -> Response {
-        self.lock().data_out_done(request, len)
-    }
-    fn poll_event(&mut self) -> Option<DeviceEvent> {
-        self.lock().poll_event()
-    }
-    fn cancelled(&mut self, request: &Request) {
-        self.lock().cancelled(request);
-    }
-}
 
 /// Serves `make()` cameras in the generic dialect on 127.0.0.1, port picked by the OS.
 fn start<D, F>(make: F) -> ServerHandle
@@ -127,19 +70,6 @@ fn start_shared(camera: VirtualCamera) -> (ServerHandle, SharedCamera) {
         move || shared.clone()
     });
     (server, shared)
-}
-
-/// All of an object's data, read through its content source.
-fn content_bytes(content: &ObjectContent) -> Vec<u8> {
-    let mut source = content.open();
-    let mut out = Vec::new();
-    loop {
-        let piece = source.next_piece(64 << 10);
-        if piece.is_empty() {
-            return out;
-        }
-        out.extend_from_slice(&piece);
-    }
 }
 
 /// gphoto2's name for a folder: `/store_XXXXXXXX` then the folder names from the top.

@@ -1,4 +1,6 @@
 //! Running the binary, the cameras it talks to, temporary files, and reading its output.
+// Each test binary uses part of these helpers.
+#![allow(dead_code)]
 
 use std::fs;
 use std::io::{Read, Write};
