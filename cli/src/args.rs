@@ -281,6 +281,9 @@ pub(crate) enum Sub {
     Completions {
         /// The shell
         shell: Shell,
+        /// Print help
+        #[arg(short = '?', long = "help", action = ArgAction::Help)]
+        help: Option<bool>,
     },
 }
 
@@ -333,6 +336,9 @@ pub(crate) struct CameraArgs {
         value_name = "NAME"
     )]
     pub(crate) name: String,
+    /// Print help (`-h` is taken by the host, as in the Go tool)
+    #[arg(short = '?', long = "help", action = ArgAction::Help)]
+    help: Option<bool>,
 }
 
 #[cfg(test)]

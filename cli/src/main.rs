@@ -63,7 +63,7 @@ fn run() -> i32 {
         }
     };
     match &cli.sub {
-        Some(Sub::Completions { shell }) => {
+        Some(Sub::Completions { shell, .. }) => {
             clap_complete::generate(*shell, &mut Cli::command(), "ptpip", &mut io::stdout());
             return 0;
         }

@@ -679,6 +679,16 @@ fn version_help_and_completions() {
         (0, concat!("ptpip ", env!("CARGO_PKG_VERSION")))
     );
     assert_eq!(run(&["-version"]).stdout, r.stdout);
+    // Every subcommand has its help too.
+    for (sub, needle) in [
+        ("camera", "--vendor <VENDOR>"),
+        ("completions", "Usage: ptpip completions <SHELL>"),
+        ("info", "usage: info [json [pretty]]"),
+    ] {
+        let h = run(&[sub, "--help"]);
+        assert_eq!(h.code, 0, "{sub}: {h:?}");
+        assert!(h.stdout.contains(needle), "{sub}: {}", h.stdout);
+    }
     let r = run(&["--help"]);
     assert_eq!(r.code, 0);
     for flag in [
