@@ -136,7 +136,15 @@ impl Client {
         loop {
             let event = client.next_core_event(None)?;
             match event {
-                Event::Ready => return Ok(client),
+                Event::Ready => {
+                    // Open the event connection now (the Fujifilm one is asked for just before
+                    // Ready), so that a refused event port fails the connect, not the first call.
+                    client.flush()?;
+                    if let Some(e) = client.ini.error() {
+                        return Err(e.clone().into());
+                    }
+                    return Ok(client);
+                }
                 Event::ConnectionLost { reason } => return Err(reason.into()),
                 other => client.keep(other),
             }
@@ -159,6 +167,16 @@ impl Client {
             Event::ConnectionLost { .. } | Event::Closed => self.pending.push_back(event),
             _ => {}
         }
+    }
+
+    /// Queues `op`. A session that already failed reports why, rather than just "closed".
+    fn start(&mut self, op: Operation) -> Result<TransactionId, ClientError> {
+        self.ini
+            .execute(Instant::now(), op)
+            .map_err(|e| match self.ini.error() {
+                Some(lost) => ClientError::Protocol(lost.clone()),
+                None => e.into(),
+            })
     }
 
     /// Writes what the state machine has to send, opening the event connection when first needed.
@@ -317,7 +335,7 @@ impl Client {
             Some(d) => op.send(d),
             None => op.stream(),
         };
-        let tid = self.ini.execute(Instant::now(), op)?;
+        let tid = self.start(op)?;
         let saved = self.ini.config().tap;
         self.ini.set_tap(Some(limit));
         let result = self.wait(tid, &mut NoSink, &mut |_| Ok(()), on_packet);
@@ -342,7 +360,7 @@ impl Client {
 
 impl Calls for Client {
     fn run(&mut self, op: Operation, sink: &mut dyn DataSink) -> Result<Completion, ClientError> {
-        let tid = self.ini.execute(Instant::now(), op)?;
+        let tid = self.start(op)?;
         self.wait(tid, sink, &mut |_| Ok(()), &mut |_, _| {})
     }
 
@@ -352,7 +370,7 @@ impl Calls for Client {
         reader: &mut dyn Read,
         len: u64,
     ) -> Result<Completion, ClientError> {
-        let tid = self.ini.execute(Instant::now(), op.send_len(len))?;
+        let tid = self.start(op.send_len(len))?;
         let mut buf = vec![0; link::READ_SIZE];
         let mut held: (usize, usize) = (0, 0);
         let mut sent = 0u64;

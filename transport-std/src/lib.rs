@@ -9,9 +9,35 @@
 //! - [`serve`]: host a [`Device`](ptpip_protocol::Device) as a PTP/IP camera on a `TcpListener`,
 //!   several initiators one after another and at the same time.
 //!
-//! Each TCP connection has a reader thread feeding one bounded queue; the thread that owns the
-//! state machine writes each transmit with one `write_all`, so a packet's header and body leave
-//! together. Every socket gets `TCP_NODELAY` and keep-alive.
+//! ```no_run
+//! use ptpip_protocol::Dialect;
+//! use ptpip_protocol::ptp::codes::ObjectFormatCode;
+//! use ptpip_protocol::ptp::dataset::{ObjectHandle, StorageId};
+//! use ptpip_transport_std::{Calls, Client, ClientConfig};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut camera = Client::connect(ClientConfig::new("192.168.0.1", Dialect::Generic))?;
+//! println!("{}", camera.device_info()?.model);
+//! // Every JPEG on every card (0xFFFFFFFF: all storages; 0: in any folder).
+//! let jpegs = camera.object_handles(
+//!     StorageId(0xFFFF_FFFF),
+//!     ObjectFormatCode::EXIF_JPEG.0,
+//!     ObjectHandle(0),
+//! )?;
+//! let mut file = std::fs::File::create("first.jpg")?;
+//! camera.get_object(jpegs[0], &mut file, &mut |done, total| {
+//!     eprintln!("{done} of {total:?}");
+//! })?;
+//! camera.close()?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The thread that owns the state machine reads the command connection itself (a hand-off to
+//! another thread would add a wake-up to every round trip) and writes each transmit with one
+//! `write_all`, so a packet's header and body leave together; the event connection has a reader
+//! thread feeding a bounded queue that the owner looks at between reads. Every socket gets
+//! `TCP_NODELAY` and keep-alive.
 #![forbid(unsafe_code)]
 
 mod client;

@@ -1,8 +1,9 @@
 //! Sockets and reader threads: the only I/O in this crate.
 //!
-//! Each TCP connection gets a reader thread that reads into `BytesMut` pieces and sends them, tagged
-//! with their [`Channel`], over one bounded channel to the thread that owns the state machine. The
-//! bound is the backpressure: a reader blocks once a few pieces are waiting.
+//! The command connection is read directly by the thread that owns the state machine
+//! ([`DirectReader`]). The event connection gets a reader thread that reads into `BytesMut` pieces
+//! and sends them, tagged with their [`Channel`], over one bounded channel to the owner. The bound
+//! is the backpressure: a reader blocks once a few pieces are waiting.
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
