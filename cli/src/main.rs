@@ -4,6 +4,9 @@
 //! Exit codes: 0 ok, 1 a command failed (or anything else), 2 usage errors, 102 the config file
 //! cannot be opened, 104 the client cannot be created (bad GUID or name), 105 the responder
 //! cannot be reached.
+// The doc comments of the argument types are also clap's help text, where `[ARG]` means an
+// optional argument, not a link.
+#![allow(rustdoc::broken_intra_doc_links)]
 
 mod args;
 mod camera;
