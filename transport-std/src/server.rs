@@ -250,7 +250,11 @@ fn run_session(shared: &Shared, command: TcpStream, prefix: BytesMut) {
             r.waiting.insert(number, event_tx);
         }
     }
-    let Ok(reader) = command.try_clone().and_then(DirectReader::new) else {
+    let Ok(reader) = command
+        .try_clone()
+        .and_then(DirectReader::new)
+        .map(DirectReader::with_quickack)
+    else {
         return;
     };
     let mut session = Session {
