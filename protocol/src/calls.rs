@@ -190,6 +190,18 @@ pub trait Calls {
     fn next_event(&mut self, timeout: Option<Duration>)
     -> Result<Option<DeviceEvent>, ClientError>;
 
+    /// Device events as they come, waiting as long as it takes for each; the iteration ends after
+    /// the first error (the session is then over).
+    fn events(&mut self) -> DeviceEvents<'_, Self>
+    where
+        Self: Sized,
+    {
+        DeviceEvents {
+            calls: self,
+            done: false,
+        }
+    }
+
     /// Runs an operation and checks its response is OK; returns the completion (with the data
     /// gathered if `op` collects).
     fn execute(&mut self, op: Operation) -> Result<Completion, ClientError> {
@@ -423,4 +435,33 @@ pub struct Captured {
     pub added: Vec<DeviceEvent>,
     /// The preview JPEG a Fujifilm body offered.
     pub preview: Option<Bytes>,
+}
+
+/// The iterator of [`Calls::events`].
+#[derive(Debug)]
+pub struct DeviceEvents<'a, C> {
+    calls: &'a mut C,
+    done: bool,
+}
+
+impl<C: Calls> Iterator for DeviceEvents<'_, C> {
+    type Item = Result<DeviceEvent, ClientError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        match self.calls.next_event(None) {
+            Ok(Some(e)) => Some(Ok(e)),
+            // No timeout was given, so no event means there will be none.
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
+    }
 }

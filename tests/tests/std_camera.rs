@@ -41,9 +41,25 @@ fn connect(ports: Ports, dialect: Dialect) -> Client {
 
 #[test]
 fn every_standard_operation_against_the_virtual_camera() {
-    let (_server, ports) = start_generic();
-    let mut c = connect(ports, Dialect::Generic);
+    // The same calls through both drivers, each against a fresh camera.
+    for transport in ["std", "mio"] {
+        let (_server, ports) = start_generic();
+        if transport == "std" {
+            let mut c = connect(ports, Dialect::Generic);
+            every_operation(&mut c);
+            c.close().unwrap();
+        } else {
+            let mut cfg = ptpip_transport_mio::ClientConfig::new("127.0.0.1", Dialect::Generic);
+            cfg.ports = ports;
+            cfg.initiator.response_timeout = Duration::from_secs(5);
+            let mut r = ptpip_transport_mio::Runner::connect(cfg).unwrap();
+            every_operation(&mut r);
+            r.close().unwrap();
+        }
+    }
+}
 
+fn every_operation(c: &mut dyn Calls) {
     let info = c.device_info().unwrap();
     assert_eq!(info.model.as_str(), "ptpip virtual camera");
     for op in [
@@ -130,7 +146,6 @@ fn every_standard_operation_against_the_virtual_camera() {
     assert_eq!(added[0].code, EventCode::OBJECT_ADDED);
     let images_after = c.object_handles(storages[0], 0, folder).unwrap();
     assert_eq!(images_after.len(), 4);
-    c.close().unwrap();
 }
 
 #[test]

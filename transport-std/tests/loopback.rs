@@ -194,6 +194,14 @@ fn operations_over_loopback_both_dialects() {
             (e.code, e.params.as_slice()),
             (EventCode::OBJECT_ADDED, &[42][..])
         );
+        // The same as an iterator.
+        for _ in 0..2 {
+            client
+                .execute(Operation::new(OP_RAISE_EVENT, &[]).unwrap())
+                .unwrap();
+        }
+        let both: Vec<EventCode> = client.events().take(2).map(|e| e.unwrap().code).collect();
+        assert_eq!(both, [EventCode::OBJECT_ADDED; 2]);
         match client.execute(Operation::new(OperationCode(0x9999), &[]).unwrap()) {
             Err(ClientError::Response { response, .. }) => {
                 assert_eq!(response, ResponseCode::OPERATION_NOT_SUPPORTED);
