@@ -18,6 +18,7 @@ use std::time::Duration;
 use bytes::BytesMut;
 use ptpip_protocol::responder::{
     ConnectionKind, Device, Responder, ResponderConfig, ResponderEvent, classify_connection,
+    unknown_connection_refusal,
 };
 use ptpip_protocol::{Channel, ConnectionNumber, Dialect};
 
@@ -223,12 +224,8 @@ fn route(shared: &Shared, mut stream: TcpStream) {
                     let _ = tx.send((stream, prefix));
                 }
                 None => {
-                    // No such session: refuse with Init_Fail, as a camera would.
-                    let fail =
-                        ptpip_protocol::Packet::InitFail(ptpip_protocol::packet::InitFail::new(
-                            ptpip_protocol::packet::InitFailReason::UNSPECIFIED,
-                        ));
-                    let _ = link::write_all(&mut stream, &fail.to_bytes());
+                    // No such session: refused, as a camera would.
+                    let _ = link::write_all(&mut stream, &unknown_connection_refusal());
                 }
             }
         }

@@ -7,7 +7,7 @@
 //! never parse packets themselves.
 
 use crate::error::{DecodeError, DecodeReason};
-use crate::packet::{Header, PacketType};
+use crate::packet::{Header, InitFail, InitFailReason, Packet, PacketType};
 use crate::types::ConnectionNumber;
 
 /// What a new connection is, judged by its first packet.
@@ -47,10 +47,17 @@ pub fn classify_connection(prefix: &[u8]) -> Result<Option<ConnectionKind>, Deco
     }
 }
 
+/// What a responder sends on an event connection whose Init_Event_Request names no session it
+/// knows: Init_Fail (reason unspecified), before closing it.
+#[must_use]
+pub fn unknown_connection_refusal() -> Vec<u8> {
+    Packet::InitFail(InitFail::new(InitFailReason::UNSPECIFIED)).to_bytes()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::packet::{InitEventRequest, Packet};
+    use crate::packet::InitEventRequest;
 
     #[test]
     fn classifies_by_first_packet() {
@@ -68,5 +75,14 @@ mod tests {
         // A probe first is refused, and so is a length below the header.
         assert!(classify_connection(&Packet::ProbeRequest.to_bytes()).is_err());
         assert!(classify_connection(&[4, 0, 0, 0, 1, 0, 0, 0]).is_err());
+    }
+
+    #[test]
+    fn refusal_is_an_unspecified_init_fail() {
+        // Length 12, type 5 (Init_Fail), reason 3 (unspecified).
+        assert_eq!(
+            unknown_connection_refusal(),
+            [12, 0, 0, 0, 5, 0, 0, 0, 3, 0, 0, 0]
+        );
     }
 }

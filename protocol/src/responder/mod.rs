@@ -19,7 +19,7 @@ use std::collections::VecDeque;
 
 use bytes::Bytes;
 
-pub use accept::{ConnectionKind, classify_connection};
+pub use accept::{ConnectionKind, classify_connection, unknown_connection_refusal};
 pub use device::{DataSource, Device, PatternSource, Reply, Request, Response};
 
 use crate::channel::{Channel, LinkState, OutQueue, Reader, Transmit};
