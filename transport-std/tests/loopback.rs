@@ -469,7 +469,8 @@ fn an_event_connection_for_no_session_is_refused() {
     let (server, _, _) = start(Dialect::Generic);
     let mut s = TcpStream::connect(server.local_addr()).unwrap();
     let req = ptpip_protocol::packet::InitEventRequest::new(ConnectionNumber(999));
-    s.write_all(&Packet::InitEventRequest(req).to_bytes()).unwrap();
+    s.write_all(&Packet::InitEventRequest(req).to_bytes())
+        .unwrap();
     let reply = read_packet(&mut s);
     assert_eq!(
         Packet::decode(&reply, Dialect::Generic).unwrap(),
