@@ -123,6 +123,66 @@ impl DataSink for NoSink {
     }
 }
 
+/// Feeds a data-out phase from a `Read` into a driver's `send_data`, for
+/// [`Calls::run_upload`]: it reads a piece, offers it, and keeps what the send window did not take
+/// for the next call.
+#[derive(Debug)]
+pub struct Upload {
+    buf: Vec<u8>,
+    /// The bytes of `buf` read but not yet taken: `held.0..held.1`.
+    held: (usize, usize),
+    sent: u64,
+    len: u64,
+}
+
+impl Upload {
+    /// The bytes read from the source at a time.
+    pub const PIECE: usize = 256 << 10;
+
+    /// An upload of `len` bytes.
+    #[must_use]
+    pub fn new(len: u64) -> Self {
+        Self {
+            buf: vec![0; Self::PIECE],
+            held: (0, 0),
+            sent: 0,
+            len,
+        }
+    }
+
+    /// Offers data to `send` (the driver's `send_data`, which returns how many bytes it took)
+    /// until all `len` bytes are taken or the window is full (then wait for
+    /// `SendWindowAvailable` and call again). A source that ends early is an `UnexpectedEof`
+    /// error; the caller then cancels the transaction.
+    pub fn feed(
+        &mut self,
+        reader: &mut dyn Read,
+        send: &mut dyn FnMut(&[u8]) -> Result<usize, ClientError>,
+    ) -> Result<(), ClientError> {
+        while self.sent < self.len {
+            if self.held.0 == self.held.1 {
+                let want = (self.len - self.sent).min(self.buf.len() as u64) as usize;
+                let n = reader.read(&mut self.buf[..want])?;
+                if n == 0 {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        format!("the source ended after {} of {} bytes", self.sent, self.len),
+                    )
+                    .into());
+                }
+                self.held = (0, n);
+            }
+            let n = send(&self.buf[self.held.0..self.held.1])?;
+            self.held.0 += n;
+            self.sent += n as u64;
+            if self.held.0 < self.held.1 {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Device events a driver keeps for [`Calls::next_event`] while nobody reads them: the newest
 /// [`EventBacklog::MAX`], so that an idle session holds bounded memory.
 #[derive(Clone, Debug, Default)]

@@ -10,9 +10,6 @@ use mio::net::TcpStream;
 use mio::{Interest, Registry, Token};
 use ptpip_protocol::ReadBuffer;
 
-/// Bytes per read.
-pub(crate) const READ_SIZE: usize = ReadBuffer::MAX;
-
 /// Where a connection is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum State {

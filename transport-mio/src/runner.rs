@@ -8,10 +8,9 @@ use ptpip_protocol::initiator::{Completion, Event, Operation};
 use ptpip_protocol::{DeviceEvent, OperationError, TransactionId};
 
 use crate::client::MioClient;
-use ptpip_protocol::calls::{Calls, ClientError, DataSink, EventBacklog, NoSink};
+use ptpip_protocol::calls::{Calls, ClientError, DataSink, EventBacklog, NoSink, Upload};
 
 use crate::config::ClientConfig;
-use crate::link::READ_SIZE;
 use crate::tracker::{Step, Tracker};
 
 /// The token base the runner's client uses.
@@ -200,34 +199,13 @@ impl Calls for Runner {
         len: u64,
     ) -> Result<Completion, ClientError> {
         let tid = self.client.execute(op.send_len(len))?;
-        let mut buf = vec![0; READ_SIZE];
-        // The bytes of `buf` read but not yet taken by the state machine.
-        let mut held = (0usize, 0usize);
-        let mut sent = 0u64;
+        let mut upload = Upload::new(len);
         let mut on_window = |client: &mut MioClient| -> Result<(), ClientError> {
-            while sent < len {
-                if held.0 == held.1 {
-                    let want = (len - sent).min(buf.len() as u64) as usize;
-                    let n = reader.read(&mut buf[..want])?;
-                    if n == 0 {
-                        let _ = client.cancel(tid);
-                        return Err(io::Error::new(
-                            io::ErrorKind::UnexpectedEof,
-                            format!("the source ended after {sent} of {len} bytes"),
-                        )
-                        .into());
-                    }
-                    held = (0, n);
-                }
-                let n = client.send_data(tid, &buf[held.0..held.1])?;
-                held.0 += n;
-                sent += n as u64;
-                if held.0 < held.1 {
-                    // The window is full; SendWindowAvailable calls back.
-                    return Ok(());
-                }
+            let fed = upload.feed(reader, &mut |piece| Ok(client.send_data(tid, piece)?));
+            if fed.is_err() {
+                let _ = client.cancel(tid);
             }
-            Ok(())
+            fed
         };
         self.wait(tid, &mut NoSink, &mut on_window)
     }

@@ -15,7 +15,7 @@ use ptpip_protocol::{
     Channel, DeviceEvent, FriendlyName, Guid, OperationError, TransactionId, Transmit,
 };
 
-use ptpip_protocol::calls::{Calls, ClientError, DataSink, EventBacklog, NoSink, Ports};
+use ptpip_protocol::calls::{Calls, ClientError, DataSink, EventBacklog, NoSink, Ports, Upload};
 
 use crate::link::{self, DirectReader, Input, Inputs, ReadOutcome};
 
@@ -371,36 +371,17 @@ impl Calls for Client {
         len: u64,
     ) -> Result<Completion, ClientError> {
         let tid = self.start(op.send_len(len))?;
-        let mut buf = vec![0; link::READ_SIZE];
-        let mut held: (usize, usize) = (0, 0);
-        let mut sent = 0u64;
+        let mut upload = Upload::new(len);
         let mut on_window = |me: &mut Self| -> Result<(), ClientError> {
-            while sent < len {
-                if held.0 == held.1 {
-                    let want = (len - sent).min(buf.len() as u64) as usize;
-                    let n = reader.read(&mut buf[..want])?;
-                    if n == 0 {
-                        let _ = me.ini.cancel(Instant::now(), tid);
-                        return Err(io::Error::new(
-                            io::ErrorKind::UnexpectedEof,
-                            format!("the source ended after {sent} of {len} bytes"),
-                        )
-                        .into());
-                    }
-                    held = (0, n);
-                }
-                let n = me
-                    .ini
-                    .send_data(Instant::now(), tid, &buf[held.0..held.1])?;
-                held.0 += n;
-                sent += n as u64;
+            let fed = upload.feed(reader, &mut |piece| {
+                let n = me.ini.send_data(Instant::now(), tid, piece)?;
                 me.flush()?;
-                if held.0 < held.1 {
-                    // The window is full; SendWindowAvailable calls back.
-                    return Ok(());
-                }
+                Ok(n)
+            });
+            if fed.is_err() {
+                let _ = me.ini.cancel(Instant::now(), tid);
             }
-            Ok(())
+            fed
         };
         self.wait(tid, &mut NoSink, &mut on_window, &mut |_, _| {})
     }

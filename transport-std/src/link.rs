@@ -14,8 +14,6 @@ use std::time::{Duration, Instant};
 use bytes::BytesMut;
 use ptpip_protocol::{Channel, ReadBuffer};
 
-/// The most bytes per read (and the piece size of uploads).
-pub(crate) const READ_SIZE: usize = ReadBuffer::MAX;
 /// Reads that may wait between a reader thread and the owner.
 const QUEUE: usize = 8;
 /// What a reader thread reports.
