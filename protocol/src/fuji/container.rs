@@ -36,6 +36,21 @@ pub struct ContainerHeader {
 impl ContainerHeader {
     /// Bytes in a header.
     pub const LEN: usize = 12;
+    /// The most payload one container can carry: its `u32` length covers the header too. A
+    /// Fujifilm data phase is one container, so this bounds it.
+    pub const MAX_PAYLOAD: u32 = u32::MAX - Self::LEN as u32;
+
+    /// The header of the data container for operation `code` carrying `payload_len` bytes
+    /// (at most [`MAX_PAYLOAD`](Self::MAX_PAYLOAD); more is clamped).
+    #[must_use]
+    pub const fn data(code: u16, transaction_id: TransactionId, payload_len: u32) -> Self {
+        Self {
+            length: payload_len.saturating_add(Self::LEN as u32),
+            container_type: ContainerType::DATA,
+            code,
+            transaction_id,
+        }
+    }
 
     /// Appends the header.
     pub fn write(&self, out: &mut Vec<u8>) {

@@ -6,6 +6,7 @@ use bytes::Bytes;
 
 use super::{DataPhase, Event, Initiator, Operation};
 use crate::error::OperationError;
+use crate::fuji::ContainerHeader;
 use crate::packet::{DataPacket, Dialect};
 use crate::ptp::codes::OperationCode;
 use crate::timer::Timer;
@@ -87,7 +88,7 @@ impl Initiator {
         };
         let max = match self.config.dialect {
             // One container carries the whole phase; its u32 length covers the 12-byte header.
-            Dialect::Fuji => u64::from(u32::MAX) - crate::fuji::ContainerHeader::LEN as u64,
+            Dialect::Fuji => u64::from(ContainerHeader::MAX_PAYLOAD),
             Dialect::Generic => u64::MAX - 1,
         };
         if len > max {
@@ -135,15 +136,10 @@ fn frame_data(dialect: Dialect, at: Piece, piece: &[u8]) -> Bytes {
             Bytes::from(out)
         }
         Dialect::Fuji if at.offset == 0 => {
-            let mut out = Vec::with_capacity(crate::fuji::ContainerHeader::LEN + piece.len());
-            crate::fuji::ContainerHeader {
-                // `execute` refuses Fujifilm phases that do not fit a u32 length.
-                length: (at.total + crate::fuji::ContainerHeader::LEN as u64) as u32,
-                container_type: crate::fuji::ContainerType::DATA,
-                code: at.code.0,
-                transaction_id: at.tid,
-            }
-            .write(&mut out);
+            let mut out = Vec::with_capacity(ContainerHeader::LEN + piece.len());
+            // `execute` refuses Fujifilm phases over ContainerHeader::MAX_PAYLOAD.
+            let total = u32::try_from(at.total).unwrap_or(ContainerHeader::MAX_PAYLOAD);
+            ContainerHeader::data(at.code.0, at.tid, total).write(&mut out);
             out.extend_from_slice(piece);
             Bytes::from(out)
         }

@@ -5,7 +5,7 @@ use bytes::{Bytes, BytesMut};
 use super::{Event, Initiator};
 use crate::channel::{Channel, Inbound};
 use crate::deframer::DataKind;
-use crate::fuji::{ContainerHeader, ContainerType};
+use crate::fuji::ContainerHeader;
 use crate::packet::DataPacket;
 
 /// A data packet being gathered for the tap.
@@ -41,13 +41,9 @@ impl Initiator {
                         *transaction_id,
                         *len,
                     ),
-                    DataKind::FujiData { code } => ContainerHeader {
-                        length: len.saturating_add(ContainerHeader::LEN as u32),
-                        container_type: ContainerType::DATA,
-                        code: *code,
-                        transaction_id: *transaction_id,
+                    DataKind::FujiData { code } => {
+                        ContainerHeader::data(*code, *transaction_id, *len).write(&mut head);
                     }
-                    .write(&mut head),
                 }
                 let mut bytes = BytesMut::from(&head[..]);
                 bytes.truncate(cap);

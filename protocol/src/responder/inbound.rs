@@ -246,7 +246,9 @@ impl<D: Device> Responder<D> {
             }
             Reply::Data { source, response } => {
                 if self.config.dialect == Dialect::Fuji
-                    && source.len().is_none_or(|n| n > u64::from(u32::MAX) - 12)
+                    && source
+                        .len()
+                        .is_none_or(|n| n > u64::from(crate::fuji::ContainerHeader::MAX_PAYLOAD))
                 {
                     // One container must carry the phase, and its length must be known.
                     let mut out = Vec::new();

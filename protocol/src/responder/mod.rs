@@ -25,7 +25,7 @@ pub use device::{DataSource, Device, PatternSource, Reply, Request, Response};
 use crate::channel::{Channel, LinkState, OutQueue, Reader, Transmit};
 use crate::deframer::{DeframerConfig, Framing};
 use crate::error::Error;
-use crate::fuji::{Container, ContainerHeader, ContainerType};
+use crate::fuji::{Container, ContainerHeader};
 use crate::packet::{DataPacket, Dialect, Packet, StartData};
 use crate::types::{ConnectionNumber, FriendlyName, Guid, ProtocolVersion, SessionId};
 
@@ -347,7 +347,9 @@ impl<D: Device> Responder<D> {
                         total_length: s.total.unwrap_or(StartData::UNKNOWN_LENGTH),
                     };
                     Packet::StartData(start).encode(&mut frame);
-                    let fits = s.total.is_some_and(|n| n <= u64::from(u32::MAX) - 12);
+                    let fits = s
+                        .total
+                        .is_some_and(|n| n <= Packet::MAX_DATA_PAYLOAD as u64);
                     if framing == DataInFraming::SingleEnd && fits {
                         let total = s.total.unwrap_or(0);
                         DataPacket::write_header(&mut frame, true, tid, total as u32);
@@ -356,14 +358,10 @@ impl<D: Device> Responder<D> {
                     s.empty_end_due = framing == DataInFraming::EmptyEnd || s.total.is_none();
                 }
                 Dialect::Fuji => {
+                    // `on_request` refuses Fujifilm data over ContainerHeader::MAX_PAYLOAD.
                     let total = s.total.unwrap_or(0);
-                    ContainerHeader {
-                        length: (total + ContainerHeader::LEN as u64) as u32,
-                        container_type: ContainerType::DATA,
-                        code: code.0,
-                        transaction_id: tid,
-                    }
-                    .write(&mut frame);
+                    let len = u32::try_from(total).unwrap_or(ContainerHeader::MAX_PAYLOAD);
+                    ContainerHeader::data(code.0, tid, len).write(&mut frame);
                     s.open_packet = Some(total);
                 }
             }
