@@ -120,7 +120,7 @@ where
     let sessions = Arc::new(AtomicU32::new(0));
     let shared = Arc::new(Shared {
         config,
-        make_device: Box::new(move || Box::new(make_device()) as Box<dyn DeviceBox>),
+        make_device: Box::new(move || Box::new(make_device()) as BoxedDevice),
         registry,
         next_connection: AtomicU32::new(1),
         sessions: sessions.clone(),
@@ -169,13 +169,12 @@ where
     })
 }
 
-/// A device behind a box, so one server type serves any device.
-trait DeviceBox: Device + Send {}
-impl<T: Device + Send> DeviceBox for T {}
+/// Any device, boxed, so one server type serves them all.
+type BoxedDevice = Box<dyn Device + Send>;
 
 struct Shared {
     config: ResponderConfig,
-    make_device: Box<dyn Fn() -> Box<dyn DeviceBox> + Send + Sync>,
+    make_device: Box<dyn Fn() -> BoxedDevice + Send + Sync>,
     registry: Arc<Mutex<Registry>>,
     next_connection: AtomicU32,
     sessions: Arc<AtomicU32>,
@@ -273,45 +272,13 @@ fn run_session(shared: &Shared, command: TcpStream, prefix: BytesMut) {
 }
 
 struct Session {
-    responder: Responder<Box<dyn DeviceBox>>,
+    responder: Responder<BoxedDevice>,
     command: TcpStream,
     /// The command connection is read on the session's thread: no hand-off per request.
     command_reader: DirectReader,
     event: Option<TcpStream>,
     inputs: Inputs,
     event_rx: Receiver<EventSocket>,
-}
-
-impl Device for Box<dyn DeviceBox> {
-    fn accept(
-        &mut self,
-        guid: ptpip_protocol::Guid,
-        name: &ptpip_protocol::FriendlyName,
-    ) -> Result<(), ptpip_protocol::packet::InitFailReason> {
-        (**self).accept(guid, name)
-    }
-    fn operation(
-        &mut self,
-        r: &ptpip_protocol::responder::Request,
-    ) -> ptpip_protocol::responder::Reply {
-        (**self).operation(r)
-    }
-    fn data_out(&mut self, r: &ptpip_protocol::responder::Request, piece: &[u8]) {
-        (**self).data_out(r, piece);
-    }
-    fn data_out_done(
-        &mut self,
-        r: &ptpip_protocol::responder::Request,
-        len: u64,
-    ) -> ptpip_protocol::responder::Response {
-        (**self).data_out_done(r, len)
-    }
-    fn poll_event(&mut self) -> Option<ptpip_protocol::DeviceEvent> {
-        (**self).poll_event()
-    }
-    fn cancelled(&mut self, r: &ptpip_protocol::responder::Request) {
-        (**self).cancelled(r);
-    }
 }
 
 impl Session {

@@ -178,3 +178,30 @@ pub trait Device {
         let _ = request;
     }
 }
+
+/// A boxed device is a device, so a server can serve any model behind `Box<dyn Device + Send>`.
+impl<D: Device + ?Sized> Device for Box<D> {
+    fn accept(&mut self, guid: Guid, name: &FriendlyName) -> Result<(), InitFailReason> {
+        (**self).accept(guid, name)
+    }
+
+    fn operation(&mut self, request: &Request) -> Reply {
+        (**self).operation(request)
+    }
+
+    fn data_out(&mut self, request: &Request, piece: &[u8]) {
+        (**self).data_out(request, piece);
+    }
+
+    fn data_out_done(&mut self, request: &Request, len: u64) -> Response {
+        (**self).data_out_done(request, len)
+    }
+
+    fn poll_event(&mut self) -> Option<DeviceEvent> {
+        (**self).poll_event()
+    }
+
+    fn cancelled(&mut self, request: &Request) {
+        (**self).cancelled(request);
+    }
+}
