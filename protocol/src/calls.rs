@@ -13,6 +13,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use crate::error::{DecodeError, Error, OperationError};
+use crate::fuji::lists::{CurrentStateList, DevicePropDescList};
 use crate::initiator::{Completion, DeviceEvent, Operation, OperationFailure};
 use crate::packet::Dialect;
 use crate::ptp::codes::{DevicePropCode, EventCode, OperationCode, ResponseCode};
@@ -455,6 +456,19 @@ pub trait Calls {
         let o = op(OperationCode::SET_DEVICE_PROP_VALUE, &[u32::from(code.0)])?;
         self.execute(o.send(value))?;
         Ok(())
+    }
+
+    /// Fujifilm: the property descriptions of operation 0x902B (what `info` shows on these
+    /// bodies).
+    fn fuji_prop_desc_list(&mut self) -> Result<DevicePropDescList, ClientError> {
+        let c = self.dataset(OperationCode::FUJI_GET_DEVICE_PROP_DESC_LIST, &[])?;
+        Ok(DevicePropDescList::decode(data(&c))?)
+    }
+
+    /// Fujifilm: the camera's current settings, property 0xD212.
+    fn fuji_state(&mut self) -> Result<CurrentStateList, ClientError> {
+        let raw = self.prop_value_raw(DevicePropCode::FUJI_CURRENT_STATE)?;
+        Ok(CurrentStateList::decode(&raw)?)
     }
 
     /// InitiateCapture, then waits (up to `timeout` between events) for the camera's

@@ -3,8 +3,6 @@
 use std::io::{self, Write};
 
 use bytes::Bytes;
-use ptpip_protocol::fuji::lists::{CurrentStateList, DevicePropDescList};
-use ptpip_protocol::initiator::{Completion, Operation};
 use ptpip_protocol::ptp::PropValue;
 use ptpip_protocol::ptp::codes::{DataTypeCode, DevicePropCode};
 use ptpip_protocol::{Dialect, OperationCode};
@@ -16,9 +14,6 @@ use crate::props;
 
 /// The most bytes of an `opreq` data phase kept for the dump; the rest is counted.
 const OPREQ_KEEP: usize = 1 << 20;
-
-/// The most bytes a 0x902B list or a property value may have.
-const LIST_MAX: usize = 1 << 20;
 
 /// In server mode, `events` stops after this long unless told otherwise.
 const RELAY_EVENTS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
@@ -98,11 +93,7 @@ impl Executor {
             Command::Help(topic) => out.write_all(help_text(topic.as_deref())?.as_bytes())?,
             Command::Info(format) => {
                 let text = if dialect == Dialect::Fuji {
-                    let c = self.client.execute(
-                        op(OperationCode::FUJI_GET_DEVICE_PROP_DESC_LIST, &[]).collect(LIST_MAX),
-                    )?;
-                    let list = DevicePropDescList::decode(data(&c))
-                        .map_err(|e| CmdError::Failed(format!("bad 0x902B reply: {e}")))?;
+                    let list = self.client.fuji_prop_desc_list()?;
                     render::desc_list(&list.descs, dialect, *format)
                 } else {
                     render::device_info(&self.client.device_info()?, *format)
@@ -110,11 +101,7 @@ impl Executor {
                 out.write_all(text.as_bytes())?;
             }
             Command::State(format) => {
-                let raw = self
-                    .client
-                    .prop_value_raw(DevicePropCode::FUJI_CURRENT_STATE)?;
-                let list = CurrentStateList::decode(&raw)
-                    .map_err(|e| CmdError::Failed(format!("bad 0xD212 value: {e}")))?;
+                let list = self.client.fuji_state()?;
                 let entries: Vec<(DevicePropCode, PropValue)> = list
                     .entries
                     .iter()
@@ -275,20 +262,6 @@ fn print_packet(out: &mut dyn Write, bytes: &[u8], total: u64) -> io::Result<()>
         )?;
     }
     Ok(())
-}
-
-/// An operation with at most five parameters.
-pub(super) fn op(code: OperationCode, params: &[u32]) -> Operation {
-    Operation::new(code, params).unwrap_or_else(|| Operation {
-        code,
-        params: ptpip_protocol::Params::new(),
-        data: ptpip_protocol::initiator::DataPhase::None,
-    })
-}
-
-/// The data gathered by an operation.
-pub(super) fn data(c: &Completion) -> &[u8] {
-    c.data.as_deref().unwrap_or_default()
 }
 
 #[cfg(test)]
