@@ -414,25 +414,7 @@ mod tests {
     use super::*;
 
     /// The example in the seed README, verbatim.
-    const SEED: &str = r#"; This is us
-[initiator]
-friendly_name = "Golang PTP/IP client"
-; Generate a new random one using uuidgen or some other tool!
-guid = "cca455de-79ac-4b12-9731-91e433a899cf"
-
-; The target we will be connecting to
-[responder]
-vendor = "fuji"
-host = "192.168.0.1"
-port = 15740
-
-; Config when running as a server
-[server]
-; Setting this to true will enable server mode
-enabled = true
-address = "127.0.0.1"
-port = 15740
-"#;
+    const SEED: &str = include_str!("../tests/fixtures/seed-config.ini");
 
     #[test]
     fn the_seed_example_parses() {

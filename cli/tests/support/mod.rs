@@ -275,23 +275,5 @@ pub(crate) const SEED_902B_DUMP: &str = "\
 00000160  01 00 00 00                                       |....|
 ";
 
-/// The seed README's config example, verbatim.
-pub(crate) const SEED_CONFIG: &str = r#"; This is us
-[initiator]
-friendly_name = "Golang PTP/IP client"
-; Generate a new random one using uuidgen or some other tool!
-guid = "cca455de-79ac-4b12-9731-91e433a899cf"
-
-; The target we will be connecting to
-[responder]
-vendor = "fuji"
-host = "192.168.0.1"
-port = 15740
-
-; Config when running as a server
-[server]
-; Setting this to true will enable server mode
-enabled = true
-address = "127.0.0.1"
-port = 15740
-"#;
+/// The seed README's config example, verbatim (shared with the config module's unit tests).
+pub(crate) const SEED_CONFIG: &str = include_str!("../fixtures/seed-config.ini");
