@@ -133,12 +133,13 @@ pub(crate) enum Inbound {
     DataEnd { kind: DataKind },
 }
 
-/// A deframer plus the bookkeeping that tells where a data packet's payload ends.
+/// A deframer plus the one fact it does not report: which data packet a payload that just
+/// ended belonged to.
 #[derive(Debug)]
 pub(crate) struct Reader {
     deframer: Deframer,
-    /// The data packet being read and the payload bytes still to come.
-    data: Option<(DataKind, u32)>,
+    /// The data packet being read; its payload ends when the deframer has none left to give.
+    data: Option<DataKind>,
 }
 
 impl Reader {
@@ -162,7 +163,9 @@ impl Reader {
     }
 
     pub(crate) fn next(&mut self) -> Result<Option<Inbound>, DecodeError> {
-        if let Some((kind, 0)) = self.data {
+        if let Some(kind) = self.data
+            && self.deframer.payload_remaining() == 0
+        {
             self.data = None;
             return Ok(Some(Inbound::DataEnd { kind }));
         }
@@ -174,20 +177,14 @@ impl Reader {
             Frame::Container(c) => Inbound::Container(c),
             Frame::LiveView(_) => Inbound::LiveView,
             Frame::DataStart(h) => {
-                self.data = Some((h.kind, h.payload_len));
+                self.data = Some(h.kind);
                 Inbound::DataBegin {
                     kind: h.kind,
                     transaction_id: h.transaction_id,
                     len: h.payload_len,
                 }
             }
-            Frame::DataChunk(b) => {
-                if let Some((_, remaining)) = &mut self.data {
-                    // The deframer never hands out more than the announced payload.
-                    *remaining -= b.len() as u32;
-                }
-                Inbound::DataPiece(b)
-            }
+            Frame::DataChunk(b) => Inbound::DataPiece(b),
         }))
     }
 }

@@ -151,6 +151,13 @@ impl Deframer {
         self.buf.extend_from_slice(data);
     }
 
+    /// Payload bytes of the current Data, End_Data or Fuji data packet still to come (0 between
+    /// packets).
+    #[must_use]
+    pub const fn payload_remaining(&self) -> u32 {
+        self.payload_remaining
+    }
+
     /// Bytes held and not yet handed out.
     #[must_use]
     pub fn buffered_len(&self) -> usize {
