@@ -223,6 +223,13 @@ impl Client {
             if let Some(e) = self.ini.poll_event() {
                 return Ok(e);
             }
+            if self.ini.is_closed() {
+                // The end was reported already; nothing else will ever come.
+                return Err(match self.ini.error() {
+                    Some(e) => e.clone().into(),
+                    None => OperationError::Closed.into(),
+                });
+            }
             let now = Instant::now();
             let wake = match (self.ini.poll_timeout(), deadline) {
                 (Some(a), Some(b)) => Some(a.min(b)),

@@ -369,6 +369,13 @@ fn server_closing_mid_data() {
     ));
     assert_eq!(e, Error::ChannelClosed(Channel::Command));
     assert!(t.elapsed() < Duration::from_secs(2));
+    // Later calls report the same cause at once instead of waiting for what will never come.
+    let t = Instant::now();
+    assert_eq!(
+        lost(c.next_event(Some(Duration::from_secs(5)))),
+        Error::ChannelClosed(Channel::Command)
+    );
+    assert!(t.elapsed() < Duration::from_secs(1));
 }
 
 #[test]
