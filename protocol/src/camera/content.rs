@@ -110,9 +110,10 @@ impl ObjectContent {
                 let start = offset as usize;
                 boxed(b.slice(start..start + len as usize))
             }
-            Self::Pattern(_) => boxed(PatternRange {
-                offset,
-                end: offset + len,
+            Self::Pattern(n) => boxed(RangeSource {
+                inner: Box::new(PatternSource::new(*n)),
+                skip: offset,
+                left: len,
             }),
             Self::Factory { open, .. } => boxed(RangeSource {
                 inner: open(),
@@ -123,38 +124,11 @@ impl ObjectContent {
     }
 }
 
-/// Part of the [`PatternSource`] pattern: bytes `offset..end`.
-#[derive(Debug)]
-struct PatternRange {
-    offset: u64,
-    end: u64,
-}
-
-impl DataSource for PatternRange {
-    fn len(&self) -> Option<u64> {
-        Some(self.end - self.offset)
-    }
-
-    fn next_piece(&mut self, max: usize) -> Bytes {
-        let n = (self.end - self.offset).min(max as u64);
-        let piece: Vec<u8> = (self.offset..self.offset + n)
-            .map(PatternSource::byte_at)
-            .collect();
-        self.offset += n;
-        Bytes::from(piece)
-    }
-}
-
 /// `left` bytes of another source after skipping `skip`.
 struct RangeSource {
     inner: Box<dyn DataSource>,
     skip: u64,
     left: u64,
-}
-
-impl RangeSource {
-    /// Pieces read while skipping.
-    const SKIP_PIECE: usize = 64 << 10;
 }
 
 impl DataSource for RangeSource {
@@ -163,18 +137,13 @@ impl DataSource for RangeSource {
     }
 
     fn next_piece(&mut self, max: usize) -> Bytes {
-        while self.skip > 0 {
-            let want =
-                usize::try_from(self.skip).map_or(Self::SKIP_PIECE, |n| n.min(Self::SKIP_PIECE));
-            let piece = self.inner.next_piece(want);
-            if piece.is_empty() {
+        if self.skip > 0 {
+            let skipped = self.inner.skip(self.skip);
+            if skipped < self.skip {
                 // The source ended early: so does this one (the responder reports the shortfall).
-                self.skip = 0;
                 self.left = 0;
-                return Bytes::new();
             }
-            // A source that hands out more than asked loses the excess.
-            self.skip = self.skip.saturating_sub(piece.len() as u64);
+            self.skip = 0;
         }
         let want = usize::try_from(self.left).map_or(max, |n| n.min(max));
         if want == 0 {
@@ -185,5 +154,75 @@ impl DataSource for RangeSource {
         piece.truncate(want);
         self.left -= piece.len() as u64;
         piece
+    }
+}
+
+#[cfg(test)]
+mod skip_tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use super::*;
+
+    /// A source that counts the bytes it is asked to read and to skip.
+    struct Counting {
+        inner: PatternSource,
+        read: Arc<AtomicU64>,
+    }
+
+    impl DataSource for Counting {
+        fn len(&self) -> Option<u64> {
+            self.inner.len()
+        }
+
+        fn next_piece(&mut self, max: usize) -> Bytes {
+            let p = self.inner.next_piece(max);
+            self.read.fetch_add(p.len() as u64, Ordering::SeqCst);
+            p
+        }
+
+        fn skip(&mut self, n: u64) -> u64 {
+            self.inner.skip(n)
+        }
+    }
+
+    #[test]
+    fn a_range_far_inside_skips_without_reading() {
+        let read = Arc::new(AtomicU64::new(0));
+        let r = read.clone();
+        let content = ObjectContent::factory(1 << 30, move || {
+            Box::new(Counting {
+                inner: PatternSource::new(1 << 30),
+                read: r.clone(),
+            })
+        });
+        let mut src = content.open_range((1 << 30) - 10, 100);
+        assert_eq!(src.len(), Some(10));
+        let piece = src.next_piece(100);
+        let start = (1u64 << 30) - 10;
+        let expected: Vec<u8> = (start..start + 10).map(PatternSource::byte_at).collect();
+        assert_eq!(&piece[..], &expected[..]);
+        assert_eq!(read.load(Ordering::SeqCst), 10, "only the range was read");
+    }
+
+    #[test]
+    fn the_default_skip_reads_and_drops() {
+        let mut b = PatternRangeFree(PatternSource::new(100));
+        assert_eq!(b.skip(30), 30);
+        assert_eq!(b.next_piece(1)[0], PatternSource::byte_at(30));
+        assert_eq!(b.skip(500), 69);
+    }
+
+    /// A source without its own `skip`, to exercise the default.
+    struct PatternRangeFree(PatternSource);
+
+    impl DataSource for PatternRangeFree {
+        fn len(&self) -> Option<u64> {
+            self.0.len()
+        }
+
+        fn next_piece(&mut self, max: usize) -> Bytes {
+            self.0.next_piece(max)
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! The device model a [`Responder`](super::Responder) serves: what a camera does with operations.
 
-use bytes::Bytes;
+use bytes::{Buf, Bytes};
 
 use crate::initiator::DeviceEvent;
 use crate::packet::InitFailReason;
@@ -65,6 +65,26 @@ pub trait DataSource: Send {
 
     /// The next piece, at most `max` bytes; an empty piece ends the data.
     fn next_piece(&mut self, max: usize) -> Bytes;
+
+    /// Drops the next `n` bytes (GetPartialObject starts inside an object); returns how many were
+    /// dropped, fewer only when the data ends first. This default reads and discards them;
+    /// a source that can seek (a file) should, so that a read from far inside a large object
+    /// costs nothing.
+    fn skip(&mut self, n: u64) -> u64 {
+        /// Pieces read while skipping.
+        const PIECE: usize = 64 << 10;
+        let mut skipped = 0;
+        while skipped < n {
+            let want = usize::try_from(n - skipped).map_or(PIECE, |left| left.min(PIECE));
+            let piece = self.next_piece(want);
+            if piece.is_empty() {
+                break;
+            }
+            // A source that hands out more than asked loses the excess.
+            skipped += (piece.len() as u64).min(n - skipped);
+        }
+        skipped
+    }
 }
 
 impl DataSource for Bytes {
@@ -74,6 +94,12 @@ impl DataSource for Bytes {
 
     fn next_piece(&mut self, max: usize) -> Bytes {
         self.split_to(max.min(Self::len(self)))
+    }
+
+    fn skip(&mut self, n: u64) -> u64 {
+        let n = usize::try_from(n).map_or(Self::len(self), |n| n.min(Self::len(self)));
+        self.advance(n);
+        n as u64
     }
 }
 
@@ -103,6 +129,12 @@ impl PatternSource {
 impl DataSource for PatternSource {
     fn len(&self) -> Option<u64> {
         Some(self.len)
+    }
+
+    fn skip(&mut self, n: u64) -> u64 {
+        let n = n.min(self.len - self.offset);
+        self.offset += n;
+        n
     }
 
     fn next_piece(&mut self, max: usize) -> Bytes {
