@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use clap::{ArgAction, Args, Parser, Subcommand};
 use clap_complete::Shell;
 use ptpip_protocol::Dialect;
+use ptpip_protocol::initiator::KeepAliveMethod;
 
 use crate::config::{parse_port, parse_vendor};
 
@@ -157,6 +158,25 @@ fn seconds(s: &str) -> Result<f64, String> {
     }
 }
 
+/// A number of seconds, 0 allowed (0 turns the thing off).
+fn seconds_or_zero(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v == 0.0 => Ok(0.0),
+        _ => seconds(s),
+    }
+}
+
+/// A keep-alive method: `operation` or `probe`.
+pub(crate) fn keep_alive_method(s: &str) -> Result<KeepAliveMethod, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "operation" | "op" | "getdeviceinfo" => Ok(KeepAliveMethod::GetDeviceInfo),
+        "probe" => Ok(KeepAliveMethod::Probe),
+        other => Err(format!(
+            "unknown keep-alive method '{other}' (operation or probe)"
+        )),
+    }
+}
+
 /// The commands and subcommands listed after the options in `--help`.
 const AFTER_HELP: &str = "\
 Commands can also be given with -c \"COMMAND\", typed in the shell (-i) or sent to the server (-s).
@@ -225,9 +245,24 @@ pub(crate) struct Cli {
     /// Server listen port (-sp), 0 to let the OS pick [default: 15740]
     #[arg(long = "server-port", alias = "sp", value_parser = any_port, value_name = "PORT")]
     pub(crate) server_port: Option<u16>,
-    /// How long to keep trying to reach the camera, in seconds
-    #[arg(long = "connect-timeout", value_parser = seconds, default_value = "10", value_name = "SECS")]
-    pub(crate) connect_timeout: f64,
+    /// How long connecting may take, init handshake included, in seconds ("connection refused"
+    /// is retried meanwhile) [default: 10]
+    #[arg(long = "connect-timeout", value_parser = seconds, value_name = "SECS")]
+    pub(crate) connect_timeout: Option<f64>,
+    /// How long the camera may stay silent during an operation, in seconds [default: 30]
+    #[arg(long = "response-timeout", value_parser = seconds, value_name = "SECS")]
+    pub(crate) response_timeout: Option<f64>,
+    /// Fujifilm: how long you have to accept the connection on the camera, in seconds [default: 30]
+    #[arg(long = "pairing-timeout", value_parser = seconds, value_name = "SECS")]
+    pub(crate) pairing_timeout: Option<f64>,
+    /// Check an idle camera every SECS seconds, 0 for never [default: 10 in server mode, -i and
+    /// events; never for one-shot commands]
+    #[arg(long = "keep-alive", value_parser = seconds_or_zero, value_name = "SECS")]
+    pub(crate) keep_alive: Option<f64>,
+    /// How the keep-alive checks the camera: operation (GetDeviceInfo, which keeps sessions alive
+    /// on cameras that drop idle ones) or probe (a PTP/IP Probe_Request) [default: operation]
+    #[arg(long = "keep-alive-method", value_parser = keep_alive_method, value_name = "METHOD")]
+    pub(crate) keep_alive_method: Option<KeepAliveMethod>,
     /// JSON output for info, state, describe and ls
     #[arg(long = "json")]
     pub(crate) json: bool,

@@ -4,6 +4,11 @@
 //! [initiator]
 //! friendly_name = "ptpip"
 //! guid = "cca455de-79ac-4b12-9731-91e433a899cf"
+//! connect_timeout = 10     ; seconds, the init handshake included
+//! response_timeout = 30    ; seconds the camera may stay silent during an operation
+//! pairing_timeout = 30     ; Fujifilm: seconds to accept the connection on the camera
+//! keep_alive = 10          ; seconds between checks of an idle camera, 0 for never
+//! keep_alive_method = operation   ; operation (GetDeviceInfo) | probe
 //! [responder]
 //! vendor = "fuji"          ; generic | fuji
 //! host = "192.168.0.1"
@@ -26,13 +31,25 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use ptpip_protocol::Dialect;
+use ptpip_protocol::initiator::KeepAliveMethod;
 use ptpip_transport_std::Ports;
 
 use crate::args::Cli;
 
 /// The known keys, by section.
 const KNOWN: &[(&str, &[&str])] = &[
-    ("initiator", &["friendly_name", "guid"]),
+    (
+        "initiator",
+        &[
+            "friendly_name",
+            "guid",
+            "connect_timeout",
+            "response_timeout",
+            "pairing_timeout",
+            "keep_alive",
+            "keep_alive_method",
+        ],
+    ),
     (
         "responder",
         &[
@@ -115,6 +132,12 @@ pub(crate) struct FileConfig {
     pub(crate) server_enabled: Option<bool>,
     pub(crate) server_address: Option<IpAddr>,
     pub(crate) server_port: Option<u16>,
+    pub(crate) connect_timeout: Option<Duration>,
+    pub(crate) response_timeout: Option<Duration>,
+    pub(crate) pairing_timeout: Option<Duration>,
+    /// `Some(None)`: keep-alive off (`0`).
+    pub(crate) keep_alive: Option<Option<Duration>>,
+    pub(crate) keep_alive_method: Option<KeepAliveMethod>,
     /// Unknown sections and keys, as messages.
     pub(crate) warnings: Vec<String>,
 }
@@ -165,6 +188,15 @@ pub(crate) fn parse_vendor(text: &str) -> Result<Dialect, String> {
         "generic" | "" => Ok(Dialect::Generic),
         "fuji" | "fujifilm" => Ok(Dialect::Fuji),
         other => Err(format!("unknown vendor '{other}' (generic or fuji)")),
+    }
+}
+
+/// Parses a number of seconds; `zero_ok` allows 0.
+fn parse_seconds(text: &str, zero_ok: bool) -> Result<Duration, String> {
+    match text.trim().parse::<f64>() {
+        Ok(v) if v == 0.0 && zero_ok => Ok(Duration::ZERO),
+        Ok(v) if v.is_finite() && v > 0.0 && v < 1e6 => Ok(Duration::from_secs_f64(v)),
+        _ => Err(format!("'{text}' is not a number of seconds")),
     }
 }
 
@@ -290,6 +322,21 @@ impl FileConfig {
             })
             .transpose()?;
         c.server_port = port("port", "server")?;
+        let secs = |key: &str, zero_ok: bool| -> Result<Option<Duration>, ConfigError> {
+            get("initiator", key)
+                .map(|v| ctx.check("initiator", key, parse_seconds(&v.value, zero_ok)))
+                .transpose()
+        };
+        c.connect_timeout = secs("connect_timeout", false)?;
+        c.response_timeout = secs("response_timeout", false)?;
+        c.pairing_timeout = secs("pairing_timeout", false)?;
+        c.keep_alive = secs("keep_alive", true)?.map(|d| (!d.is_zero()).then_some(d));
+        c.keep_alive_method = get("initiator", "keep_alive_method")
+            .map(|v| {
+                let m = crate::args::keep_alive_method(&v.value);
+                ctx.check("initiator", "keep_alive_method", m)
+            })
+            .transpose()?;
         Ok(c)
     }
 }
@@ -314,6 +361,12 @@ pub(crate) struct Settings {
     pub(crate) server_address: IpAddr,
     pub(crate) server_port: u16,
     pub(crate) connect_timeout: Duration,
+    pub(crate) response_timeout: Duration,
+    pub(crate) pairing_timeout: Duration,
+    /// As chosen: `None` when neither the command line nor the file says (the run picks by mode),
+    /// `Some(None)` when keep-alive is off.
+    pub(crate) keep_alive: Option<Option<Duration>>,
+    pub(crate) keep_alive_method: KeepAliveMethod,
     /// The file read, if any.
     pub(crate) file: Option<PathBuf>,
 }
@@ -322,6 +375,15 @@ pub(crate) struct Settings {
 pub(crate) const DEFAULT_HOST: &str = "192.168.0.1";
 /// The default friendly name.
 pub(crate) const DEFAULT_NAME: &str = "ptpip";
+/// How long connecting may take by default, the init handshake included.
+pub(crate) const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the camera may stay silent during an operation by default.
+pub(crate) const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a Fujifilm user has to accept the connection by default.
+pub(crate) const DEFAULT_PAIRING_TIMEOUT: Duration = Duration::from_secs(30);
+/// The keep-alive interval of long-lived sessions (server mode, `-i`, `events`) unless told
+/// otherwise: some cameras drop a session after about 10 s without traffic.
+pub(crate) const DEFAULT_KEEP_ALIVE: Duration = Duration::from_secs(10);
 
 impl Settings {
     /// Merges the command line over the file. `other_mode` says whether the command line chose a
@@ -373,7 +435,29 @@ impl Settings {
                 .or(f.server_address)
                 .unwrap_or(IpAddr::from([127, 0, 0, 1])),
             server_port: cli.server_port.or(f.server_port).unwrap_or(15740),
-            connect_timeout: Duration::from_secs_f64(cli.connect_timeout),
+            connect_timeout: cli
+                .connect_timeout
+                .map(Duration::from_secs_f64)
+                .or(f.connect_timeout)
+                .unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+            response_timeout: cli
+                .response_timeout
+                .map(Duration::from_secs_f64)
+                .or(f.response_timeout)
+                .unwrap_or(DEFAULT_RESPONSE_TIMEOUT),
+            pairing_timeout: cli
+                .pairing_timeout
+                .map(Duration::from_secs_f64)
+                .or(f.pairing_timeout)
+                .unwrap_or(DEFAULT_PAIRING_TIMEOUT),
+            keep_alive: cli
+                .keep_alive
+                .map(|s| (s > 0.0).then(|| Duration::from_secs_f64(s)))
+                .or(f.keep_alive),
+            keep_alive_method: cli
+                .keep_alive_method
+                .or(f.keep_alive_method)
+                .unwrap_or(KeepAliveMethod::GetDeviceInfo),
             file: path,
         }
     }
@@ -395,7 +479,9 @@ impl Settings {
              ports:          command {}, event {}, stream {}\n\
              friendly name:  {}\n\
              guid:           {}\n\
-             server mode:    {} ({}:{})\n",
+             server mode:    {} ({}:{})\n\
+             timeouts:       connect {:?}, response {:?}, pairing {:?}\n\
+             keep-alive:     {}\n",
             self.host,
             self.ports.command,
             self.ports.event,
@@ -405,7 +491,27 @@ impl Settings {
             if self.server { "on" } else { "off" },
             self.server_address,
             self.server_port,
+            self.connect_timeout,
+            self.response_timeout,
+            self.pairing_timeout,
+            match self.keep_alive {
+                None => format!(
+                    "{:?} for long-lived sessions, {}",
+                    DEFAULT_KEEP_ALIVE,
+                    method_name(self.keep_alive_method)
+                ),
+                Some(None) => "off".to_owned(),
+                Some(Some(d)) => format!("{d:?}, {}", method_name(self.keep_alive_method)),
+            },
         )
+    }
+}
+
+/// A keep-alive method as the options spell it.
+const fn method_name(m: KeepAliveMethod) -> &'static str {
+    match m {
+        KeepAliveMethod::Probe => "probe",
+        KeepAliveMethod::GetDeviceInfo => "operation",
     }
 }
 

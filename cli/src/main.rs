@@ -245,11 +245,26 @@ fn is_long(cmd: &Command) -> bool {
     )
 }
 
+/// Whether the session may sit idle for long (server mode, the shell, `events`): those get a
+/// keep-alive unless told otherwise.
+fn is_long_lived(mode: &Mode) -> bool {
+    matches!(
+        mode,
+        Mode::Server | Mode::Interactive | Mode::One(Command::Events { .. })
+    )
+}
+
 /// The client configuration, or the reason it cannot be made (exit code 104).
-fn client_config(s: &Settings) -> Result<ClientConfig, String> {
+fn client_config(s: &Settings, long_lived: bool) -> Result<ClientConfig, String> {
     let mut c = ClientConfig::new(s.host.clone(), s.dialect);
     c.ports = s.ports;
     c.connect_timeout = s.connect_timeout;
+    c.initiator.response_timeout = s.response_timeout;
+    c.initiator.pairing_timeout = s.pairing_timeout;
+    c.initiator.keep_alive = s
+        .keep_alive
+        .unwrap_or_else(|| long_lived.then_some(config::DEFAULT_KEEP_ALIVE));
+    c.initiator.keep_alive_method = s.keep_alive_method;
     if let Some(g) = &s.guid {
         c.initiator.guid = g
             .value
@@ -273,7 +288,7 @@ fn connect(
     interrupt: Option<&Arc<AtomicBool>>,
     mode: &Mode,
 ) -> Result<Client, i32> {
-    let config = client_config(s).map_err(|e| {
+    let config = client_config(s, is_long_lived(mode)).map_err(|e| {
         eprintln!("Error creating PTP/IP client - {e}");
         EXIT_CLIENT
     })?;
@@ -307,6 +322,11 @@ fn connect(
                     Dialect::Fuji => "fuji",
                 };
                 eprintln!("Connected ({vendor}).");
+            }
+            if let Some(why) = c.initiator().remote_mode_unavailable() {
+                eprintln!(
+                    "warning: {why}; browsing and downloads work, capture and live view do not"
+                );
             }
             Ok(c)
         }

@@ -84,6 +84,12 @@ pub enum ClientError {
     /// A dataset in the reply did not decode.
     #[error("bad reply: {0}")]
     Decode(#[from] DecodeError),
+    /// A property read came back with no value at all (every PTP value has at least one byte).
+    #[error("the camera answered GetDevicePropValue {0} with an empty value")]
+    EmptyValue(DevicePropCode),
+    /// Fujifilm: the call needs remote mode, which the camera did not enter.
+    #[error("{0}")]
+    RemoteMode(#[from] crate::initiator::RemoteModeUnavailable),
 }
 
 /// Where the data of a data-in phase goes.
@@ -432,10 +438,14 @@ pub trait Calls {
         Ok(PropValue::parse_whole(&raw, data_type)?)
     }
 
-    /// GetDevicePropValue, raw bytes.
+    /// GetDevicePropValue, raw bytes; an empty value is [`ClientError::EmptyValue`], never read
+    /// as zero.
     fn prop_value_raw(&mut self, code: DevicePropCode) -> Result<Bytes, ClientError> {
         let c = self.dataset(OperationCode::GET_DEVICE_PROP_VALUE, &[u32::from(code.0)])?;
-        Ok(c.data.unwrap_or_default())
+        match c.data {
+            Some(d) if !d.is_empty() => Ok(d),
+            _ => Err(ClientError::EmptyValue(code)),
+        }
     }
 
     /// SetDevicePropValue.
@@ -471,33 +481,55 @@ pub trait Calls {
         Ok(CurrentStateList::decode(&raw)?)
     }
 
-    /// InitiateCapture, then waits (up to `timeout` between events) for the camera's
-    /// CaptureComplete. Fujifilm bodies announce a preview first and send CaptureComplete only
-    /// once it has been fetched, so the preview is fetched (GetCapturePreview) and returned.
+    /// InitiateCapture, then waits for the camera to finish: up to `timeout` for its first
+    /// event, then until CaptureComplete. Fujifilm bodies announce a preview first and send
+    /// CaptureComplete only once it has been fetched, so the preview is fetched
+    /// (GetCapturePreview) and returned.
+    ///
+    /// Some cameras never send CaptureComplete: once an ObjectAdded (or a preview) has arrived,
+    /// [`CAPTURE_QUIET`] without another event ends the capture too, with
+    /// [`Captured::complete`] false. Events received are never dropped: a capture that times out
+    /// after an ObjectAdded returns what it has.
     fn capture(&mut self, timeout: Duration) -> Result<Captured, ClientError> {
         self.execute(op(OperationCode::INITIATE_CAPTURE, &[0, 0])?)?;
         let mut done = Captured::default();
         loop {
-            let Some(e) = self.next_event(Some(timeout))? else {
+            let something = !done.added.is_empty() || done.preview.is_some();
+            let wait = if something {
+                timeout.min(CAPTURE_QUIET)
+            } else {
+                timeout
+            };
+            let Some(e) = self.next_event(Some(wait))? else {
+                if something {
+                    return Ok(done);
+                }
                 return Err(io::Error::new(
                     io::ErrorKind::TimedOut,
-                    format!("no CaptureComplete within {timeout:?}"),
+                    format!("the camera reported nothing within {timeout:?} of InitiateCapture"),
                 )
                 .into());
             };
             match e.code {
-                EventCode::CAPTURE_COMPLETE => return Ok(done),
+                EventCode::CAPTURE_COMPLETE => {
+                    done.complete = true;
+                    return Ok(done);
+                }
                 EventCode::OBJECT_ADDED | EventCode::FUJI_OBJECT_ADDED => done.added.push(e),
                 EventCode::FUJI_PREVIEW_AVAILABLE => {
                     let preview = op(OperationCode::FUJI_GET_CAPTURE_PREVIEW, &[])?;
                     let c = self.execute(preview.collect(PREVIEW_MAX))?;
                     done.preview = Some(c.data.unwrap_or_default());
                 }
-                _ => {}
+                _ => done.other.push(e),
             }
         }
     }
 }
+
+/// How long [`Calls::capture`] waits after the last event for a CaptureComplete that may never
+/// come.
+pub const CAPTURE_QUIET: Duration = Duration::from_secs(2);
 
 /// The largest capture preview accepted.
 const PREVIEW_MAX: usize = 64 << 20;
@@ -509,6 +541,10 @@ pub struct Captured {
     pub added: Vec<DeviceEvent>,
     /// The preview JPEG a Fujifilm body offered.
     pub preview: Option<Bytes>,
+    /// Whether the camera said CaptureComplete (false: the capture ended after a quiet period).
+    pub complete: bool,
+    /// Other device events that arrived during the capture, in order (kept, not dropped).
+    pub other: Vec<DeviceEvent>,
 }
 
 /// The iterator of [`Calls::events`].

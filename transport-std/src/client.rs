@@ -19,6 +19,9 @@ use ptpip_protocol::calls::{Calls, ClientError, DataSink, EventBacklog, NoSink, 
 
 use crate::link::{self, DirectReader, Input, Inputs, ReadOutcome};
 
+/// How long a failed Fujifilm init waits before its one retry.
+pub const FUJI_INIT_RETRY_DELAY: Duration = Duration::from_millis(500);
+
 /// How often a call waiting on the command connection looks at the event connection's queue.
 const EVENT_POLL: Duration = Duration::from_millis(10);
 
@@ -110,42 +113,104 @@ fn resolve(host: &str, port: u16) -> io::Result<SocketAddr> {
         .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("{host}: no address")))
 }
 
+/// The error of a peer that accepted the connection and then did not complete the init handshake
+/// in time.
+fn handshake_timeout(addr: SocketAddr, config: &ClientConfig) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::TimedOut,
+        format!(
+            "{addr} accepted the connection but did not complete the PTP/IP init handshake \
+             within {:?}",
+            config.connect_timeout.min(config.initiator.init_timeout)
+        ),
+    )
+}
+
 impl Client {
     /// Connects and sets the session up (init handshake, OpenSession, the Fujifilm sequence);
     /// returns once operations can run.
+    ///
+    /// [`ClientConfig::connect_timeout`] bounds the connection and the init handshake together
+    /// ("connection refused" is retried within it). The Fujifilm pairing wait that follows has
+    /// its own timeout ([`InitiatorConfig::pairing_timeout`]). A Fujifilm init that fails or is
+    /// closed before Init_Command_Ack is tried once more after [`FUJI_INIT_RETRY_DELAY`], as
+    /// Fujifilm's own apps do (some bodies drop the first attempt), if time is left.
     pub fn connect(config: ClientConfig) -> Result<Self, ClientError> {
-        let command_addr = resolve(&config.host, config.ports.command)?;
-        let event_addr = resolve(&config.host, config.ports.event)?;
+        let deadline = Instant::now() + config.connect_timeout;
+        match Self::attempt(&config, deadline) {
+            Err((e, false))
+                if config.initiator.dialect == Dialect::Fuji
+                    && !config.cancel.is_cancelled()
+                    && deadline
+                        .checked_duration_since(Instant::now())
+                        .is_some_and(|left| left > FUJI_INIT_RETRY_DELAY) =>
+            {
+                log::info!("Fujifilm init failed ({e}); trying once more");
+                std::thread::sleep(FUJI_INIT_RETRY_DELAY);
+                Self::attempt(&config, deadline).map_err(|(e, _)| e)
+            }
+            other => other.map_err(|(e, _)| e),
+        }
+    }
+
+    /// One connection attempt; on failure, the error and whether the init handshake was over.
+    fn attempt(config: &ClientConfig, deadline: Instant) -> Result<Self, (ClientError, bool)> {
+        let early = |e: ClientError| (e, false);
+        let command_addr =
+            resolve(&config.host, config.ports.command).map_err(|e| early(e.into()))?;
+        let event_addr = resolve(&config.host, config.ports.event).map_err(|e| early(e.into()))?;
         let cancel = config.cancel.clone();
-        let command = link::connect(command_addr, config.connect_timeout, &|| {
-            cancel.is_cancelled()
-        })?;
-        let inputs = Inputs::new();
+        let left = deadline.saturating_duration_since(Instant::now());
+        let command = link::connect(command_addr, left, &|| cancel.is_cancelled())
+            .map_err(|e| early(e.into()))?;
+        let reader = command
+            .try_clone()
+            .and_then(DirectReader::new)
+            .map_err(|e| early(e.into()))?;
+        let mut initiator = config.initiator.clone();
+        // Each init packet's own timer cannot outlast the connect budget.
+        initiator.init_timeout = initiator
+            .init_timeout
+            .min(deadline.saturating_duration_since(Instant::now()));
         let mut client = Self {
-            ini: Initiator::new(config.initiator, Instant::now()),
-            command_reader: DirectReader::new(command.try_clone()?)?,
+            ini: Initiator::new(initiator, Instant::now()),
+            command_reader: reader,
             command,
             event: None,
             event_addr,
-            inputs,
+            inputs: Inputs::new(),
             readers: Vec::new(),
             device_events: EventBacklog::default(),
             pending: VecDeque::new(),
             connect_timeout: config.connect_timeout,
         };
         loop {
-            let event = client.next_core_event(None)?;
+            let initialized = client.ini.is_initialized();
+            let wait = if initialized { None } else { Some(deadline) };
+            let event = match client.next_core_event(wait) {
+                Ok(e) => e,
+                Err(ClientError::Io(e)) if e.kind() == io::ErrorKind::TimedOut => {
+                    return Err(early(handshake_timeout(command_addr, config).into()));
+                }
+                Err(e) => return Err((e, initialized)),
+            };
             match event {
                 Event::Ready => {
                     // Open the event connection now (the Fujifilm one is asked for just before
                     // Ready), so that a refused event port fails the connect, not the first call.
-                    client.flush()?;
+                    client.flush().map_err(|e| (e, true))?;
                     if let Some(e) = client.ini.error() {
-                        return Err(e.clone().into());
+                        return Err((e.clone().into(), true));
                     }
                     return Ok(client);
                 }
-                Event::ConnectionLost { reason } => return Err(reason.into()),
+                Event::ConnectionLost {
+                    reason: ptpip_protocol::Error::TimedOut(ptpip_protocol::Timer::Init),
+                } => return Err(early(handshake_timeout(command_addr, config).into())),
+                // `initialized` is what held before this event: a failed state machine is past
+                // every state.
+                Event::ConnectionLost { reason } => return Err((reason.into(), initialized)),
+                Event::RemoteModeUnavailable(why) => log::warn!("{why}"),
                 other => client.keep(other),
             }
         }

@@ -44,7 +44,7 @@ mod client;
 mod link;
 mod server;
 
-pub use client::{CancelToken, Client, ClientConfig};
+pub use client::{CancelToken, Client, ClientConfig, FUJI_INIT_RETRY_DELAY};
 pub use ptpip_protocol as protocol;
 pub use ptpip_protocol::calls::{Calls, ClientError, DataSink, NoSink, Ports, WriteSink};
 pub use server::{ServerHandle, serve};

@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 use bytes::BytesMut;
 use ptpip_protocol::{Channel, ReadBuffer};
 
+/// The pause between connection attempts that were refused.
+const REFUSED_RETRY: Duration = Duration::from_millis(100);
 /// Reads that may wait between a reader thread and the owner.
 const QUEUE: usize = 8;
 /// What a reader thread reports.
@@ -56,10 +58,7 @@ pub(crate) fn connect(
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                format!("could not connect to {addr} within {timeout:?}"),
-            ));
+            return Err(refused(addr, timeout));
         }
         match TcpStream::connect_timeout(&addr, left) {
             Ok(s) => {
@@ -73,11 +72,31 @@ pub(crate) fn connect(
                         "connect cancelled",
                     ));
                 }
-                thread::sleep(Duration::from_millis(100).min(left));
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(refused(addr, timeout));
+                }
+                // A back-off between attempts, not a poll: nothing else is waited for.
+                thread::sleep(REFUSED_RETRY.min(left));
+            }
+            Err(e) if e.kind() == io::ErrorKind::TimedOut => {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("no answer from {addr} within {timeout:?}"),
+                ));
             }
             Err(e) => return Err(e),
         }
     }
+}
+
+/// The error once "connection refused" was retried for the whole `timeout` (the loop only goes
+/// round after a refusal).
+fn refused(addr: SocketAddr, timeout: Duration) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::ConnectionRefused,
+        format!("connection refused by {addr} (retried for {timeout:?})"),
+    )
 }
 
 /// Starts a reader thread for `stream`, sending what it reads to `tx`.

@@ -84,7 +84,20 @@ impl Executor {
             stream::clear_interrupt();
         }
         check_dialect(cmd, self.dialect)?;
+        self.check_remote_mode(cmd)?;
         self.dispatch(cmd, out)
+    }
+
+    /// Fujifilm: refuses what needs remote mode on a camera that did not enter it, saying why.
+    fn check_remote_mode(&self, cmd: &Command) -> Result<(), CmdError> {
+        let needs_remote = matches!(cmd, Command::Capture(..) | Command::LiveView { .. });
+        match self.client.initiator().remote_mode_unavailable() {
+            Some(why) if needs_remote => Err(CmdError::Failed(format!(
+                "{why}; capture and live view need remote mode (on the camera, choose remote \
+                 shooting rather than image transfer, or check that the body offers it)"
+            ))),
+            _ => Ok(()),
+        }
     }
 
     fn dispatch(&mut self, cmd: &Command, out: &mut dyn Write) -> Result<(), CmdError> {

@@ -6,7 +6,7 @@ use bytes::{Bytes, BytesMut};
 
 use super::{
     Completion, DataIn, DataPhase, DeviceEvent, Event, Initiator, Operation, OperationFailure,
-    Purpose, State, Transaction,
+    Purpose, RemoteModeUnavailable, SetupProblem, State, Transaction,
 };
 use crate::channel::{Channel, Inbound};
 use crate::deframer::{DataKind, Framing};
@@ -375,6 +375,11 @@ impl Initiator {
                 self.events.push_back(event);
                 Ok(())
             }
+            Purpose::KeepAlive => {
+                // Any answer, even a refusal, shows the responder is there.
+                self.events.push_back(Event::ProbeAnswered);
+                Ok(())
+            }
             Purpose::CloseSession => {
                 if self.config.dialect == Dialect::Fuji {
                     self.send_container(&Container::Terminate);
@@ -401,31 +406,53 @@ impl Initiator {
         code: ResponseCode,
         data: Option<BytesMut>,
     ) -> Step {
-        let step = match purpose {
-            Purpose::OpenSession => "OpenSession",
-            Purpose::FujiInitSequence => "FujiInitSequence (0xDF01)",
-            Purpose::FujiGetAppVersion => "GetDevicePropValue(FujiAppVersion)",
-            Purpose::FujiSetAppVersion => "SetDevicePropValue(FujiAppVersion)",
-            Purpose::FujiOpenCapture => "InitiateOpenCapture",
-            Purpose::User | Purpose::CloseSession => "",
-        };
-        let ok = code.is_ok()
-            || (purpose == Purpose::OpenSession && code == ResponseCode::SESSION_ALREADY_OPEN);
-        if !ok {
-            return Err(Error::SetupRefused {
-                step,
-                response: code,
-            });
-        }
-        let fuji = self.config.dialect == Dialect::Fuji;
-        match purpose {
-            Purpose::OpenSession if fuji => {
+        if purpose == Purpose::OpenSession {
+            // The session itself is not optional: without it there is nothing to degrade to.
+            if !code.is_ok() && code != ResponseCode::SESSION_ALREADY_OPEN {
+                return Err(Error::SetupRefused {
+                    step: "OpenSession",
+                    response: code,
+                });
+            }
+            if self.config.dialect == Dialect::Fuji {
                 let op = Self::fuji_set_prop(
                     DevicePropCode::FUJI_INIT_SEQUENCE,
                     Bytes::from_static(&[5, 0]),
                 );
                 self.queue_internal(now, op, Purpose::FujiInitSequence);
+            } else {
+                self.session_ready(now);
             }
+            return Ok(());
+        }
+        // The Fujifilm remote-mode steps: a camera that does not go along with one (a body
+        // without remote mode, or one in another Wi-Fi mode) still gets a session for browsing.
+        let step = match purpose {
+            Purpose::FujiInitSequence => "SetDevicePropValue 0xDF01",
+            Purpose::FujiGetAppVersion => "GetDevicePropValue 0xDF24",
+            Purpose::FujiSetAppVersion => "SetDevicePropValue 0xDF24",
+            _ => "InitiateOpenCapture",
+        };
+        let problem = if code.is_ok() {
+            match (purpose, data.as_deref().map(<[u8]>::len)) {
+                (Purpose::FujiGetAppVersion, None | Some(0)) => Some(SetupProblem::EmptyValue),
+                (Purpose::FujiGetAppVersion, Some(got)) if got != 4 => {
+                    Some(SetupProblem::BadValue { expected: 4, got })
+                }
+                _ => None,
+            }
+        } else {
+            Some(SetupProblem::Refused(code))
+        };
+        if let Some(problem) = problem {
+            let why = RemoteModeUnavailable { step, problem };
+            self.events
+                .push_back(Event::RemoteModeUnavailable(why.clone()));
+            self.remote_unavailable = Some(why);
+            self.session_ready(now);
+            return Ok(());
+        }
+        match purpose {
             Purpose::FujiInitSequence => {
                 let op = Operation::new(
                     OperationCode::GET_DEVICE_PROP_VALUE,
@@ -436,12 +463,8 @@ impl Initiator {
                 self.queue_internal(now, op, Purpose::FujiGetAppVersion);
             }
             Purpose::FujiGetAppVersion => {
-                let mut raw = [0u8; 4];
-                if let Some(d) = data {
-                    let n = d.len().min(4);
-                    raw[..n].copy_from_slice(&d[..n]);
-                }
-                self.fuji_app_version = u32::from_le_bytes(raw);
+                let raw = data.as_deref().and_then(|d| <[u8; 4]>::try_from(d).ok());
+                self.fuji_app_version = u32::from_le_bytes(raw.expect("checked to be 4 bytes"));
                 let value = self
                     .config
                     .fuji_app_version
@@ -457,19 +480,21 @@ impl Initiator {
                     .expect("two parameters");
                 self.queue_internal(now, op, Purpose::FujiOpenCapture);
             }
-            Purpose::FujiOpenCapture | Purpose::OpenSession => {
-                if fuji {
-                    // The event port is open now; it needs no Init_Event_Request. An empty
-                    // transmit asks the driver to connect it.
-                    self.out[1].push(Bytes::new());
-                    self.links[1] = crate::channel::LinkState::Open;
-                }
-                self.state = State::Ready;
-                self.events.push_back(Event::Ready);
-                self.touch(now);
+            _ => {
+                // The event port is open now; it needs no Init_Event_Request. An empty transmit
+                // asks the driver to connect it.
+                self.out[1].push(Bytes::new());
+                self.links[1] = crate::channel::LinkState::Open;
+                self.session_ready(now);
             }
-            Purpose::User | Purpose::CloseSession => {}
         }
         Ok(())
+    }
+
+    /// The set-up is over: operations run.
+    fn session_ready(&mut self, now: Instant) {
+        self.state = State::Ready;
+        self.events.push_back(Event::Ready);
+        self.touch(now);
     }
 }

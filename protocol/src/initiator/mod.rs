@@ -56,7 +56,8 @@ use std::time::Instant;
 use bytes::{Bytes, BytesMut};
 
 pub use types::{
-    Completion, DataIn, DataPhase, DeviceEvent, Event, InitiatorConfig, Operation, OperationFailure,
+    Completion, DataIn, DataPhase, DeviceEvent, Event, InitiatorConfig, KeepAliveMethod, Operation,
+    OperationFailure, RemoteModeUnavailable, SetupProblem,
 };
 
 use outgoing::frame_all;
@@ -71,6 +72,10 @@ use crate::packet::{
 use crate::ptp::codes::{DevicePropCode, OperationCode};
 use crate::timer::{Timer, TimerTable};
 use crate::types::TransactionId;
+
+/// The most DeviceInfo bytes the keep-alive operation gathers (they are thrown away; a DeviceInfo
+/// is a few hundred bytes, more is simply discarded).
+const KEEP_ALIVE_MAX: usize = 64 << 10;
 
 /// Where the session is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -108,6 +113,8 @@ enum Purpose {
     FujiOpenCapture,
     /// CloseSession during a graceful close.
     CloseSession,
+    /// The keep-alive operation ([`KeepAliveMethod::GetDeviceInfo`]).
+    KeepAlive,
 }
 
 /// The data-out side of a transaction.
@@ -165,6 +172,8 @@ pub struct Initiator {
     next_tid: TransactionId,
     /// Fujifilm: the AppVersion read during set-up.
     fuji_app_version: u32,
+    /// Fujifilm: why remote mode is unavailable, if the set-up degraded.
+    remote_unavailable: Option<RemoteModeUnavailable>,
     /// The data packet the tap is gathering.
     tapping: Option<tap::Tapping>,
 }
@@ -193,6 +202,7 @@ impl Initiator {
             queue: VecDeque::new(),
             next_tid: TransactionId::FIRST,
             fuji_app_version: 0,
+            remote_unavailable: None,
             tapping: None,
             state: State::AwaitCommandAck,
             config,
@@ -231,6 +241,21 @@ impl Initiator {
     #[must_use]
     pub fn is_ready(&self) -> bool {
         self.state == State::Ready
+    }
+
+    /// Whether the init handshake is over (Init_Command_Ack, and Init_Event_Ack in the generic
+    /// dialect, arrived): what follows is the session set-up, then operations.
+    #[must_use]
+    pub fn is_initialized(&self) -> bool {
+        !matches!(self.state, State::AwaitCommandAck | State::AwaitEventAck)
+    }
+
+    /// Fujifilm: why the camera is not in remote mode, when its set-up degraded (see
+    /// [`Event::RemoteModeUnavailable`]). `None` in the generic dialect and for bodies that
+    /// went through the whole set-up.
+    #[must_use]
+    pub const fn remote_mode_unavailable(&self) -> Option<&RemoteModeUnavailable> {
+        self.remote_unavailable.as_ref()
     }
 
     /// Whether the connection is over (closed gracefully or lost): nothing more will be sent.
@@ -371,13 +396,7 @@ impl Initiator {
                 break;
             }
             match timer {
-                Timer::KeepAlive => {
-                    if self.config.dialect == Dialect::Generic && self.links[1] == LinkState::Open {
-                        self.send_packet(Channel::Event, &Packet::ProbeRequest);
-                        self.timers
-                            .set(Timer::Probe, now + self.config.probe_timeout);
-                    }
-                }
+                Timer::KeepAlive => self.keep_alive(now),
                 Timer::Response | Timer::Pairing if self.event_bytes > 0 => {
                     // The application has not drained what arrived: we are the slow side.
                     let wait = if timer == Timer::Pairing {
@@ -524,6 +543,25 @@ impl Initiator {
             && matches!(self.state, State::Ready)
         {
             self.timers.set(Timer::KeepAlive, now + idle);
+        }
+    }
+
+    /// The session has been idle for [`InitiatorConfig::keep_alive`]: check the responder.
+    fn keep_alive(&mut self, now: Instant) {
+        let probe = self.config.keep_alive_method == KeepAliveMethod::Probe
+            && self.config.dialect == Dialect::Generic;
+        if probe {
+            if self.links[1] == LinkState::Open {
+                self.send_packet(Channel::Event, &Packet::ProbeRequest);
+                self.timers
+                    .set(Timer::Probe, now + self.config.probe_timeout);
+            }
+        } else if self.state == State::Ready && self.current.is_none() && self.queue.is_empty() {
+            // Its response timer stands in for the probe timer.
+            let op = Operation::new(OperationCode::GET_DEVICE_INFO, &[])
+                .expect("no parameters")
+                .collect(KEEP_ALIVE_MAX);
+            self.queue_internal(now, op, Purpose::KeepAlive);
         }
     }
 

@@ -35,9 +35,12 @@ pub struct InitiatorConfig {
     pub response_timeout: Duration,
     /// Fujifilm: how long the user has to accept the connection on the camera.
     pub pairing_timeout: Duration,
-    /// After this long without input, probe the responder (`None`: never). Generic dialect only:
-    /// Fujifilm bodies do not answer probes.
+    /// After this long without input, check that the responder is still there (`None`: never),
+    /// the way [`keep_alive_method`](Self::keep_alive_method) says.
     pub keep_alive: Option<Duration>,
+    /// How the keep-alive checks the responder: a Probe_Request, or an operation for cameras that
+    /// drop sessions which only probe (and for Fujifilm bodies, which have no probes).
+    pub keep_alive_method: KeepAliveMethod,
     /// How long a probe may go unanswered before the responder is declared gone.
     pub probe_timeout: Duration,
     /// How long CloseSession may take during a graceful close.
@@ -74,6 +77,7 @@ impl InitiatorConfig {
             response_timeout: Duration::from_secs(30),
             pairing_timeout: Duration::from_secs(30),
             keep_alive: None,
+            keep_alive_method: KeepAliveMethod::Probe,
             probe_timeout: Duration::from_secs(5),
             close_timeout: Duration::from_secs(5),
             recv_high_water: 8 << 20,
@@ -84,6 +88,61 @@ impl InitiatorConfig {
             tap: None,
         }
     }
+}
+
+/// How an idle session is kept alive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum KeepAliveMethod {
+    /// A Probe_Request on the event connection (DC-X005). Fujifilm bodies have no probes: there
+    /// this means [`GetDeviceInfo`](Self::GetDeviceInfo).
+    #[default]
+    Probe,
+    /// A GetDeviceInfo operation, which any camera answers in or out of a session. Some cameras
+    /// close sessions that see nothing but probes for a while.
+    GetDeviceInfo,
+}
+
+/// A step of the Fujifilm remote-mode set-up that the camera did not go along with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SetupProblem {
+    /// The camera answered the step with this response code.
+    Refused(ResponseCode),
+    /// The camera answered a property read with no value at all.
+    EmptyValue,
+    /// The camera answered a property read with a value of the wrong size.
+    BadValue {
+        /// The bytes the value should have.
+        expected: usize,
+        /// The bytes it had.
+        got: usize,
+    },
+}
+
+impl std::fmt::Display for SetupProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Refused(code) => write!(f, "answered {code}"),
+            Self::EmptyValue => f.write_str("answered with an empty value"),
+            Self::BadValue { expected, got } => {
+                write!(
+                    f,
+                    "answered a {got}-byte value where {expected} bytes belong"
+                )
+            }
+        }
+    }
+}
+
+/// Why a Fujifilm body is not in remote mode. The session is open all the same: device info,
+/// listing and downloads work; capture, live view and settings do not.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("this camera did not enter remote mode: {step} {problem}")]
+pub struct RemoteModeUnavailable {
+    /// The set-up step (`SetDevicePropValue 0xDF01`, `GetDevicePropValue 0xDF24`,
+    /// `InitiateOpenCapture`…).
+    pub step: &'static str,
+    /// What the camera did.
+    pub problem: SetupProblem,
 }
 
 /// Whether an operation has a data phase, and which way.
@@ -233,6 +292,9 @@ pub enum Event {
         /// The responder's protocol version.
         version: ProtocolVersion,
     },
+    /// Fujifilm: the camera did not go along with the remote-mode set-up; reported once, just
+    /// before [`Ready`](Self::Ready). The session still serves what needs no remote mode.
+    RemoteModeUnavailable(RemoteModeUnavailable),
     /// The session is open (and, for Fujifilm, the set-up sequence done): operations run.
     Ready,
     /// A streamed data phase began.
@@ -276,7 +338,7 @@ pub enum Event {
     },
     /// The device reported an event.
     DeviceEvent(DeviceEvent),
-    /// The responder answered a keep-alive probe.
+    /// The responder answered a keep-alive check (a probe, or the keep-alive operation).
     ProbeAnswered,
     /// A packet arrived (only with [`InitiatorConfig::tap`]); reported before what it causes.
     PacketReceived {
