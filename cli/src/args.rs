@@ -161,7 +161,7 @@ fn seconds(s: &str) -> Result<f64, String> {
 /// A number of seconds, 0 allowed (0 turns the thing off).
 fn seconds_or_zero(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
-        Ok(v) if v == 0.0 => Ok(0.0),
+        Ok(0.0) => Ok(0.0),
         _ => seconds(s),
     }
 }

@@ -598,6 +598,31 @@ mod tests {
     }
 
     #[test]
+    fn timeouts_and_keep_alive_from_the_file() {
+        let c = FileConfig::parse(
+            Path::new("t.ini"),
+            "[initiator]\nconnect_timeout = 3\nresponse_timeout = 2.5\npairing_timeout = 60\n\
+             keep_alive = 0\nkeep_alive_method = probe\n",
+        )
+        .unwrap();
+        assert_eq!(c.connect_timeout, Some(Duration::from_secs(3)));
+        assert_eq!(c.response_timeout, Some(Duration::from_millis(2500)));
+        assert_eq!(c.pairing_timeout, Some(Duration::from_secs(60)));
+        assert_eq!(c.keep_alive, Some(None));
+        assert_eq!(c.keep_alive_method, Some(KeepAliveMethod::Probe));
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        assert_eq!(
+            bad("[initiator]\nresponse_timeout = 0\n"),
+            "t.ini: line 2: [initiator] response_timeout: '0' is not a number of seconds"
+        );
+        assert_eq!(
+            bad("[initiator]\nkeep_alive_method = ping\n"),
+            "t.ini: line 2: [initiator] keep_alive_method: unknown keep-alive method 'ping' \
+             (operation or probe)"
+        );
+    }
+
+    #[test]
     fn ports_parse_like_go() {
         assert_eq!(parse_port("0x3d7c"), Ok(15740));
         assert_eq!(parse_port("15740"), Ok(15740));
