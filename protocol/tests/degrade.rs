@@ -13,7 +13,7 @@ use ptpip_protocol::initiator::{
     SetupProblem,
 };
 use ptpip_protocol::ptp::codes::DevicePropCode;
-use ptpip_protocol::responder::{Device, Reply, Request, Response};
+use ptpip_protocol::responder::{Device, PatternSource, Reply, Request, Response};
 use ptpip_protocol::{
     Channel, Dialect, Error, FriendlyName, Guid, OperationCode, Packet, ResponseCode, Timer,
 };
@@ -83,6 +83,10 @@ impl Device for Body {
                 source: Box::new(Bytes::from_static(&[2, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0])),
                 response: Response::OK,
             },
+            (OperationCode::GET_OBJECT, _) => Reply::Data {
+                source: Box::new(PatternSource::new(100_000)),
+                response: Response::OK,
+            },
             (OperationCode::GET_DEVICE_INFO, _) => Reply::Data {
                 source: Box::new(Bytes::from_static(&[0; 16])),
                 response: Response::OK,
@@ -128,6 +132,21 @@ fn lists(p: &mut Pair<Body>) {
     let c = done.unwrap();
     assert!(c.response.is_ok());
     assert_eq!(c.data.as_deref().unwrap().len(), 12);
+}
+
+/// Downloads an object on a connected pair: all of it arrives, as sent.
+fn downloads(p: &mut Pair<Body>) {
+    p.checker = Some(PatternSource::byte_at);
+    let before = p.data_bytes;
+    let tid = p
+        .ini
+        .execute(p.now, op(OperationCode::GET_OBJECT, &[1]).stream())
+        .unwrap();
+    p.drive_until(100_000, |p| {
+        p.has_event(|e| matches!(e, Event::OperationComplete(c) if c.transaction == tid))
+    });
+    assert_eq!(p.data_bytes - before, 100_000);
+    assert!(p.data_ok);
 }
 
 #[test]
@@ -181,6 +200,7 @@ fn a_fuji_body_without_remote_mode_still_browses() {
         let opened = p.resp.device().saw(OperationCode::INITIATE_OPEN_CAPTURE, 0);
         assert_eq!(opened, balk == Balk::OpenCapture, "{balk:?}");
         lists(&mut p);
+        downloads(&mut p);
     }
 }
 
