@@ -65,6 +65,7 @@ fn run() -> i32 {
             return e.exit_code();
         }
     };
+    init_logging(cli.verbose);
     match &cli.sub {
         Some(Sub::Completions { shell, .. }) => {
             clap_complete::generate(*shell, &mut Cli::command(), "ptpip", &mut io::stdout());
@@ -162,7 +163,7 @@ fn run() -> i32 {
             }
         },
     };
-    let client = match connect(&settings, cli.verbose, interrupt.as_ref(), &mode) {
+    let client = match connect(&settings, interrupt.as_ref(), &mode) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -192,6 +193,34 @@ fn run() -> i32 {
             }
         }
     }
+}
+
+/// Logging to stderr through `log`: warnings by default, `-v` info (connection steps, each
+/// command), `-vv` debug (every operation with its parameters, response and duration; every
+/// tolerance the decoders reported), `-vvv` trace (every packet both ways, summarised and in hex).
+/// `RUST_LOG` adds its own filters on top, as Rust programs take it
+/// (`RUST_LOG=ptpip_protocol=trace`).
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => log::LevelFilter::Warn,
+        1 => log::LevelFilter::Info,
+        2 => log::LevelFilter::Debug,
+        _ => log::LevelFilter::Trace,
+    };
+    let mut b = env_logger::Builder::new();
+    b.filter_level(level);
+    if let Ok(spec) = std::env::var("RUST_LOG") {
+        b.parse_filters(&spec);
+    }
+    b.format(|out, record| match record.level() {
+        log::Level::Info => writeln!(out, "{}", record.args()),
+        log::Level::Warn | log::Level::Error => {
+            let level = record.level().as_str().to_ascii_lowercase();
+            writeln!(out, "{level}: {}", record.args())
+        }
+        level => writeln!(out, "[{level} {}] {}", record.target(), record.args()),
+    });
+    let _ = b.try_init();
 }
 
 /// Loads `-f FILE`, or the default file if there is one; warnings go to stderr.
@@ -282,23 +311,27 @@ fn client_config(s: &Settings, long_lived: bool) -> Result<ClientConfig, String>
 }
 
 /// Creates the client and connects; Ctrl-C (when watched) cancels the connect loop.
-fn connect(
-    s: &Settings,
-    verbose: u8,
-    interrupt: Option<&Arc<AtomicBool>>,
-    mode: &Mode,
-) -> Result<Client, i32> {
+fn connect(s: &Settings, interrupt: Option<&Arc<AtomicBool>>, mode: &Mode) -> Result<Client, i32> {
     let config = client_config(s, is_long_lived(mode)).map_err(|e| {
         eprintln!("Error creating PTP/IP client - {e}");
         EXIT_CLIENT
     })?;
-    if verbose > 0 || matches!(mode, Mode::Server) {
-        eprintln!(
-            "Created new client with name '{}' and GUID '{}'.",
-            config.initiator.friendly_name, config.initiator.guid
-        );
-        eprintln!("Attempting to connect to {}:{}", s.host, s.ports.command);
-    }
+    // Server mode always tells where it connects, as the Go tool did; elsewhere it is `-v`.
+    let say = |msg: String| {
+        if matches!(mode, Mode::Server) {
+            eprintln!("{msg}");
+        } else {
+            log::info!("{msg}");
+        }
+    };
+    say(format!(
+        "Created new client with name '{}' and GUID '{}'.",
+        config.initiator.friendly_name, config.initiator.guid
+    ));
+    say(format!(
+        "Attempting to connect to {}:{}",
+        s.host, s.ports.command
+    ));
     let done = Arc::new(AtomicBool::new(false));
     if let Some(flag) = interrupt {
         let (flag, done, cancel) = (flag.clone(), done.clone(), config.cancel.clone());
@@ -316,13 +349,11 @@ fn connect(
     done.store(true, Ordering::SeqCst);
     match result {
         Ok(c) => {
-            if verbose > 0 {
-                let vendor = match s.dialect {
-                    Dialect::Generic => "generic",
-                    Dialect::Fuji => "fuji",
-                };
-                eprintln!("Connected ({vendor}).");
-            }
+            let vendor = match s.dialect {
+                Dialect::Generic => "generic",
+                Dialect::Fuji => "fuji",
+            };
+            log::info!("Connected ({vendor}).");
             if let Some(why) = c.initiator().remote_mode_unavailable() {
                 eprintln!(
                     "warning: {why}; browsing and downloads work, capture and live view do not"
@@ -342,6 +373,7 @@ fn connect(
 
 /// Runs one command and closes the session.
 fn run_one(mut exec: Executor, cmd: &Command, label: &str) -> i32 {
+    log::info!("Running {label}.");
     let mut out = io::stdout();
     let result = exec.execute(cmd, &mut out);
     let _ = out.flush();

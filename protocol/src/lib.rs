@@ -68,6 +68,7 @@ pub mod calls;
 pub mod camera;
 pub mod channel;
 pub mod deframer;
+mod display;
 pub mod error;
 pub mod fuji;
 #[cfg(feature = "fuzzing")]

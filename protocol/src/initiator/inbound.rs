@@ -22,6 +22,7 @@ type Step = Result<(), Error>;
 impl Initiator {
     pub(super) fn on_inbound(&mut self, now: Instant, channel: Channel, item: Inbound) -> Step {
         self.tap(channel, &item);
+        self.trace_in(channel, &item);
         match item {
             Inbound::Packet(p) => self.on_packet(now, channel, p),
             Inbound::Container(c) => self.on_container(now, channel, c),
@@ -345,6 +346,19 @@ impl Initiator {
             return Ok(());
         };
         let op = t.op.code;
+        if log::log_enabled!(log::Level::Debug) {
+            let data = t
+                .incoming
+                .collected
+                .as_ref()
+                .map_or(t.incoming.received, |d| d.len() as u64);
+            log::debug!(
+                "← {op:?} tid={} {code:?} {params:?}, {data} bytes of data, after {:.1?}{}",
+                tid.0,
+                now.saturating_duration_since(t.started),
+                t.purpose.note()
+            );
+        }
         match t.purpose {
             Purpose::User => {
                 let event = if t.cancelled || code == ResponseCode::TRANSACTION_CANCELLED {

@@ -48,6 +48,7 @@
 mod inbound;
 mod outgoing;
 mod tap;
+mod trace;
 mod types;
 
 use std::collections::VecDeque;
@@ -117,6 +118,18 @@ enum Purpose {
     KeepAlive,
 }
 
+impl Purpose {
+    /// What the debug log adds to an operation the initiator runs on its own.
+    const fn note(self) -> &'static str {
+        match self {
+            Self::User => "",
+            Self::KeepAlive => " (keep-alive)",
+            Self::CloseSession => " (closing)",
+            _ => " (session set-up)",
+        }
+    }
+}
+
 /// The data-out side of a transaction.
 #[derive(Debug)]
 struct Outgoing {
@@ -153,6 +166,8 @@ struct Transaction {
     outgoing: Option<Outgoing>,
     /// We sent a Cancel; the responder's answer ends the transaction as cancelled.
     cancelled: bool,
+    /// When the request went out (for the debug log).
+    started: Instant,
 }
 
 /// The client side of a PTP/IP session. See the [module docs](self) for the contract.
@@ -315,6 +330,7 @@ impl Initiator {
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
         for channel in Channel::ALL {
             if let Some(payload) = self.out[channel.index()].pop() {
+                self.trace_out(channel, &payload);
                 if channel == Channel::Command {
                     self.refill_window_event();
                 }
@@ -617,6 +633,13 @@ impl Initiator {
             _ => None,
         };
         let op_code = op.code;
+        log::debug!(
+            "→ {:?} tid={} {:?}{}",
+            op.code,
+            tid.0,
+            op.params,
+            purpose.note()
+        );
         self.current = Some(Transaction {
             tid,
             purpose,
@@ -630,6 +653,7 @@ impl Initiator {
                 blocked: false,
             }),
             cancelled: false,
+            started: now,
             op,
         });
         let timer = if purpose == Purpose::FujiInitSequence {
