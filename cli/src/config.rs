@@ -403,12 +403,24 @@ impl Settings {
             };
         let defaults = Ports::for_dialect(dialect);
         let command = cmd.or(port).unwrap_or(defaults.command);
-        let event = event.or(port).unwrap_or(match (dialect, cmd) {
-            // Generic cameras take both connections on one port.
-            (Dialect::Generic, Some(c)) => c,
-            _ => defaults.event,
+        // One port rule: a generic camera takes both connections on one port; a Fujifilm body
+        // (and `ptpip camera --vendor fuji --port N`) listens on N, N+1 for events and N+2 for
+        // live view.
+        let next = |n: u16| {
+            (dialect == Dialect::Fuji)
+                .then(|| command.checked_add(n))
+                .flatten()
+        };
+        let event = event.or(match dialect {
+            Dialect::Generic => port.or(cmd),
+            Dialect::Fuji => port.and_then(|_| next(1)),
         });
-        let stream = cli.stream_port.or(f.stream_port).unwrap_or(defaults.stream);
+        let event = event.unwrap_or(defaults.event);
+        let stream = cli
+            .stream_port
+            .or(f.stream_port)
+            .or(port.and_then(|_| next(2)))
+            .unwrap_or(defaults.stream);
         let cli_sourced = |v: &Option<String>| v.clone().map(|value| Sourced { value, at: None });
         Self {
             host: cli

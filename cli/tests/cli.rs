@@ -561,7 +561,8 @@ fn the_seed_config_example_works_with_flags_overriding_it() {
     // What the file alone gives, and flags on top.
     let r = run(&["-f", &ini, "--dry-run"]);
     assert_eq!(r.code, 0, "{r:?}");
-    assert!(r.stdout.contains("vendor:         fuji\nhost:           192.168.0.1\nports:          command 15740, event 15740, stream 55742\n"), "{r:?}");
+    // The file's one port, for a Fujifilm camera: command, then events and live view after it.
+    assert!(r.stdout.contains("vendor:         fuji\nhost:           192.168.0.1\nports:          command 15740, event 15741, stream 15742\n"), "{r:?}");
     assert!(
         r.stdout.contains("server mode:    on (127.0.0.1:15740)"),
         "{r:?}"
@@ -602,10 +603,17 @@ fn fuji_picks_its_ports_unless_told() {
             .contains("ports:          command 55740, event 55741, stream 55742\n"),
         "{r:?}"
     );
+    // One port rule: as `ptpip camera --vendor fuji --port 1000` serves them.
     let r = run(&["-t", "fuji", "-p", "1000", "--dry-run"]);
     assert!(
         r.stdout
-            .contains("ports:          command 1000, event 1000, stream 55742\n"),
+            .contains("ports:          command 1000, event 1001, stream 1002\n"),
+        "{r:?}"
+    );
+    let r = run(&["-t", "fuji", "-p", "1000", "-ps", "3000", "--dry-run"]);
+    assert!(
+        r.stdout
+            .contains("ports:          command 1000, event 1001, stream 3000\n"),
         "{r:?}"
     );
     let r = run(&["--dry-run", "-pc", "1000"]);

@@ -208,3 +208,56 @@ fn timeouts_and_keep_alive_from_flags_and_file() {
     let r = run(&["--keep-alive-method", "ping", "--dry-run"]);
     assert_eq!(r.code, 2, "{r:?}");
 }
+
+/// Starts `ptpip camera --vendor fuji --port N` on a port whose next two are free too; the child
+/// and N.
+fn fuji_camera_process() -> (std::process::Child, u16) {
+    use std::io::BufRead;
+    for _ in 0..20 {
+        let n = free_port();
+        let free = |p: u16| TcpListener::bind(("127.0.0.1", p)).is_ok();
+        if n > u16::MAX - 2 || !free(n + 1) || !free(n + 2) {
+            continue;
+        }
+        let mut child = std::process::Command::new(support::bin())
+            .args(["camera", "--vendor", "fuji", "--port", &n.to_string()])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // The banner goes to stdout once the ports are bound (nothing more follows there).
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        let _ = out.read_line(&mut line);
+        if line.contains("serving") {
+            return (child, n);
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    panic!("no three free ports in a row");
+}
+
+#[test]
+fn one_port_rule_for_fujifilm_matches_the_camera() {
+    let (mut camera, n) = fuji_camera_process();
+    let port = n.to_string();
+    let r = run(&["-h", "127.0.0.1", "-t", "fuji", "-p", &port, "--dry-run"]);
+    let ports = format!("command {n}, event {}, stream {}", n + 1, n + 2);
+    assert!(r.stdout.contains(&ports), "{r:?}");
+    let r = run(&[
+        "-h",
+        "127.0.0.1",
+        "-t",
+        "fuji",
+        "-p",
+        &port,
+        "--connect-timeout",
+        "5",
+        "info",
+    ]);
+    let _ = camera.kill();
+    let _ = camera.wait();
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(!r.stdout.is_empty(), "{r:?}");
+}
