@@ -8,6 +8,7 @@
 // optional argument, not a link.
 #![allow(rustdoc::broken_intra_doc_links)]
 
+mod advice;
 mod args;
 mod camera;
 mod commands;
@@ -366,6 +367,9 @@ fn connect(s: &Settings, interrupt: Option<&Arc<AtomicBool>>, mode: &Mode) -> Re
                 "Error connecting to responder - {}:{}: {e}",
                 s.host, s.ports.command
             );
+            if let Some(hint) = advice::connect_hint(&e, s) {
+                eprintln!("hint: {hint}");
+            }
             Err(EXIT_CONNECT)
         }
     }

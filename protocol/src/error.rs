@@ -227,6 +227,13 @@ pub enum Error {
     /// A TCP connection ended, or could not be opened.
     #[error("the {0} closed")]
     ChannelClosed(crate::Channel),
+    /// The peer's first bytes show it speaks another protocol: something else listens on the
+    /// port.
+    #[error(
+        "the peer is not a PTP/IP camera: its first bytes look like {0} (check the address and \
+         port)"
+    )]
+    NotPtpIp(&'static str),
     /// A step of the session set-up was refused.
     #[error("session set-up failed: {step} answered {response}")]
     SetupRefused {
@@ -267,4 +274,31 @@ pub enum OperationError {
     /// The request is malformed.
     #[error("{0}")]
     Invalid(&'static str),
+}
+
+/// What a peer's first bytes look like when they are not PTP/IP: a web server, a TLS or SSH
+/// endpoint, a mail or FTP banner. `None` when they could be PTP/IP (or are too few to tell).
+///
+/// A PTP/IP packet starts with its length, little-endian, then a packet type from 1 to 14: text
+/// read that way gives lengths in the hundreds of millions, which is why the deframer would
+/// otherwise report "Length … exceeds the limit".
+#[must_use]
+pub fn sniff_foreign_protocol(first: &[u8]) -> Option<&'static str> {
+    const TEXT: &[(&[u8], &str)] = &[
+        (b"HTTP/", "an HTTP server"),
+        (b"SSH-", "an SSH server"),
+        (b"220 ", "an FTP or SMTP server"),
+        (b"220-", "an FTP or SMTP server"),
+        (b"+OK", "a POP3 server"),
+        (b"* OK", "an IMAP server"),
+        (b"RTSP/", "an RTSP server"),
+    ];
+    if let Some((_, what)) = TEXT.iter().find(|(p, _)| first.starts_with(p)) {
+        return Some(what);
+    }
+    // A TLS record: handshake or alert, version 3.x.
+    if first.len() >= 3 && matches!(first[0], 0x15 | 0x16) && first[1] == 3 && first[2] <= 4 {
+        return Some("a TLS server");
+    }
+    None
 }

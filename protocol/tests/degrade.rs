@@ -312,3 +312,48 @@ fn a_probe_before_init_command_ack_is_answered_on_its_channel() {
     assert!(!ini.is_initialized());
     assert!(!ini.is_closed());
 }
+
+#[test]
+fn a_peer_speaking_another_protocol_is_named() {
+    use ptpip_protocol::error::sniff_foreign_protocol;
+    assert_eq!(
+        sniff_foreign_protocol(b"HTTP/1.1 400 Bad Request\r\n"),
+        Some("an HTTP server")
+    );
+    assert_eq!(
+        sniff_foreign_protocol(&[0x16, 3, 1, 0, 0x2a]),
+        Some("a TLS server")
+    );
+    assert_eq!(
+        sniff_foreign_protocol(b"SSH-2.0-OpenSSH_9.2"),
+        Some("an SSH server")
+    );
+    // A real Init_Command_Ack and a probe are PTP/IP.
+    assert_eq!(sniff_foreign_protocol(&[0x44, 0, 0, 0, 2, 0, 0, 0]), None);
+    assert_eq!(
+        sniff_foreign_protocol(&Packet::ProbeRequest.to_bytes()),
+        None
+    );
+    assert_eq!(sniff_foreign_protocol(b""), None);
+
+    // The initiator stops at the first bytes instead of reading "HTTP" as a length.
+    let now = std::time::Instant::now();
+    let cfg = InitiatorConfig::new(
+        Guid([1; 16]),
+        FriendlyName::new("t").unwrap(),
+        Dialect::Generic,
+    );
+    let mut ini = Initiator::new(cfg, now);
+    let e = ini
+        .handle_input(
+            now,
+            Channel::Command,
+            BytesMut::from(&b"HTTP/1.0 200 OK\r\n"[..]),
+        )
+        .unwrap_err();
+    assert_eq!(e, Error::NotPtpIp("an HTTP server"));
+    assert!(matches!(
+        ini.poll_event(),
+        Some(Event::ConnectionLost { .. })
+    ));
+}

@@ -22,6 +22,12 @@ use crate::link::{self, DirectReader, Input, Inputs, ReadOutcome};
 /// How long a failed Fujifilm init waits before its one retry.
 pub const FUJI_INIT_RETRY_DELAY: Duration = Duration::from_millis(500);
 
+/// How long a Fujifilm camera may take to answer the step it holds for its user's confirmation
+/// before the user is told to accept.
+const PAIRING_QUIET: Duration = Duration::from_secs(1);
+/// How often the user is reminded while the camera waits for the confirmation.
+const PAIRING_REMINDER: Duration = Duration::from_secs(5);
+
 /// How often a call waiting on the command connection looks at the event connection's queue.
 const EVENT_POLL: Duration = Duration::from_millis(10);
 
@@ -184,12 +190,30 @@ impl Client {
             pending: VecDeque::new(),
             connect_timeout: config.connect_timeout,
         };
+        // Fujifilm: when the camera waits for its user, the next reminder and the end of the wait.
+        let mut pairing: Option<(Instant, Instant)> = None;
         loop {
             let initialized = client.ini.is_initialized();
-            let wait = if initialized { None } else { Some(deadline) };
+            if !client.ini.is_awaiting_confirmation() {
+                pairing = None;
+            }
+            let wait = match (initialized, pairing) {
+                (false, _) => Some(deadline),
+                (true, Some((remind, _))) => Some(remind),
+                (true, None) => None,
+            };
             let event = match client.next_core_event(wait) {
                 Ok(e) => e,
                 Err(ClientError::Io(e)) if e.kind() == io::ErrorKind::TimedOut => {
+                    if let Some((_, until)) = pairing {
+                        let left = until.saturating_duration_since(Instant::now());
+                        log::warn!(
+                            "accept the connection on the camera: {} s left",
+                            left.as_secs()
+                        );
+                        pairing = Some((Instant::now() + PAIRING_REMINDER, until));
+                        continue;
+                    }
                     return Err(early(handshake_timeout(command_addr, config).into()));
                 }
                 Err(e) => return Err((e, initialized)),
@@ -211,6 +235,10 @@ impl Client {
                 // every state.
                 Event::ConnectionLost { reason } => return Err((reason.into(), initialized)),
                 Event::RemoteModeUnavailable(why) => log::warn!("{why}"),
+                Event::AwaitingConfirmation { until } => {
+                    // A camera that knows us answers at once: say nothing unless it does not.
+                    pairing = Some((Instant::now() + PAIRING_QUIET, until));
+                }
                 other => client.keep(other),
             }
         }

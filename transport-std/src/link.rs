@@ -55,6 +55,7 @@ pub(crate) fn connect(
     cancelled: &dyn Fn() -> bool,
 ) -> io::Result<TcpStream> {
     let deadline = Instant::now() + timeout;
+    let mut refused_before = false;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
@@ -66,6 +67,13 @@ pub(crate) fn connect(
                 return Ok(s);
             }
             Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
+                if !refused_before {
+                    refused_before = true;
+                    log::warn!(
+                        "nothing listens on {addr}: is the camera's Wi-Fi function on? retrying \
+                         for {timeout:?}"
+                    );
+                }
                 if cancelled() {
                     return Err(io::Error::new(
                         io::ErrorKind::Interrupted,

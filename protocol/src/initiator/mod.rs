@@ -265,6 +265,15 @@ impl Initiator {
         !matches!(self.state, State::AwaitCommandAck | State::AwaitEventAck)
     }
 
+    /// Fujifilm: whether the camera holds the set-up until its user accepts the connection
+    /// (see [`Event::AwaitingConfirmation`]).
+    #[must_use]
+    pub fn is_awaiting_confirmation(&self) -> bool {
+        self.current
+            .as_ref()
+            .is_some_and(|t| t.purpose == Purpose::FujiInitSequence)
+    }
+
     /// Fujifilm: why the camera is not in remote mode, when its set-up degraded (see
     /// [`Event::RemoteModeUnavailable`]). `None` in the generic dialect and for bodies that
     /// went through the whole set-up.
@@ -372,6 +381,14 @@ impl Initiator {
             return Ok(());
         }
         self.links[channel.index()] = LinkState::Open;
+        if !self.is_initialized() && self.readers[channel.index()].buffered_len() == 0 {
+            // A packet starts here: text or TLS instead means another server on the port.
+            if let Some(what) = crate::error::sniff_foreign_protocol(&data) {
+                let e = Error::NotPtpIp(what);
+                self.fail(e.clone());
+                return Err(e);
+            }
+        }
         self.readers[channel.index()].push(data);
         self.touch(now);
         loop {
@@ -423,6 +440,24 @@ impl Initiator {
                     self.timers.set(timer, now + wait);
                 }
                 Timer::Close => self.fail(Error::TimedOut(Timer::Close)),
+                Timer::Response => {
+                    if let Some(t) = &self.current {
+                        log::warn!(
+                            "the camera did not answer {:?} (transaction {}) within {:?}",
+                            t.op.code,
+                            t.tid.0,
+                            self.config.response_timeout
+                        );
+                    }
+                    self.fail(Error::TimedOut(Timer::Response));
+                }
+                Timer::Pairing => {
+                    log::warn!(
+                        "the connection was not accepted on the camera within {:?}",
+                        self.config.pairing_timeout
+                    );
+                    self.fail(Error::TimedOut(Timer::Pairing));
+                }
                 other => self.fail(Error::TimedOut(other)),
             }
         }
@@ -658,6 +693,9 @@ impl Initiator {
         });
         let timer = if purpose == Purpose::FujiInitSequence {
             self.timers.stop(Timer::Response);
+            self.events.push_back(Event::AwaitingConfirmation {
+                until: now + self.config.pairing_timeout,
+            });
             (Timer::Pairing, self.config.pairing_timeout)
         } else {
             (Timer::Response, self.config.response_timeout)

@@ -292,6 +292,14 @@ pub enum Event {
         /// The responder's protocol version.
         version: ProtocolVersion,
     },
+    /// Fujifilm: the step that a camera holds until its user accepts the connection on its screen
+    /// (the first time it sees this initiator) went out; the acceptance must come by `until`
+    /// ([`InitiatorConfig::pairing_timeout`]). A camera that already knows us answers at once; if
+    /// the answer takes more than a moment, tell the user.
+    AwaitingConfirmation {
+        /// When the wait ends with [`Timer::Pairing`](crate::Timer::Pairing).
+        until: std::time::Instant,
+    },
     /// Fujifilm: the camera did not go along with the remote-mode set-up; reported once, just
     /// before [`Ready`](Self::Ready). The session still serves what needs no remote mode.
     RemoteModeUnavailable(RemoteModeUnavailable),

@@ -277,6 +277,30 @@ impl InitFailReason {
     }
 }
 
+impl InitFailReason {
+    /// What the user can do about this refusal, if there is something to say.
+    #[must_use]
+    pub const fn advice(self) -> Option<&'static str> {
+        Some(match self {
+            Self::REJECTED_INITIATOR => {
+                "the camera does not know this computer: pair it again on the camera, and keep \
+                 one GUID ([initiator] guid in the config file, or -g) so that it stays known"
+            }
+            Self::BUSY => "another client is connected to the camera: close it, then retry",
+            Self::FUJI_DEVICE_BUSY => {
+                "the camera is paired with another client name or is busy: on the camera choose \
+                 \"change\" or \"reset\" for the connection, or connect with the name and GUID \
+                 it knows"
+            }
+            Self::FUJI_INVALID_PARAMETER => {
+                "the camera refused the protocol version: check the camera's Wi-Fi mode, or try \
+                 another Init_Command_Request layout"
+            }
+            _ => return None,
+        })
+    }
+}
+
 impl fmt::Display for InitFailReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.description() {
