@@ -96,6 +96,15 @@ impl<D: Device> Pair<D> {
             "not ready: {:?}",
             p.events
         );
+        if dialect == Dialect::Fuji {
+            // The step a Fujifilm body holds for its user's confirmation is announced.
+            assert!(
+                p.take(|e| matches!(e, Event::AwaitingConfirmation { .. }))
+                    .is_some(),
+                "no pairing step: {:?}",
+                p.events
+            );
+        }
         assert!(p.events.is_empty(), "unexpected events: {:?}", p.events);
         p
     }
