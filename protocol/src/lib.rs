@@ -92,3 +92,8 @@ pub use timer::Timer;
 pub use types::{
     ConnectionNumber, FriendlyName, Guid, Params, ProtocolVersion, SessionId, TransactionId,
 };
+
+/// The crate README's examples, compiled and run as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

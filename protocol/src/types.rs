@@ -240,7 +240,7 @@ impl Params {
 
     /// Parses a whole parameter block: a multiple of 4 bytes, at most `max` parameters.
     pub(crate) fn parse_block(i: &[u8], max: u8) -> DecodeResult<'_, Self> {
-        if i.len() % 4 != 0 || i.len() / 4 > usize::from(max) {
+        if !i.len().is_multiple_of(4) || i.len() / 4 > usize::from(max) {
             return wire::fail(
                 "Parameters",
                 DecodeReason::BadParameterBlock {

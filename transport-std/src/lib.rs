@@ -48,3 +48,8 @@ pub use client::{CancelToken, Client, ClientConfig, FUJI_INIT_RETRY_DELAY};
 pub use ptpip_protocol as protocol;
 pub use ptpip_protocol::calls::{Calls, ClientError, DataSink, NoSink, Ports, WriteSink};
 pub use server::{ServerHandle, serve};
+
+/// The crate README's examples, compiled and run as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -510,7 +510,7 @@ fn parse_opreq(a: &mut Args<'_>) -> Result<Command, CmdError> {
 fn parse_hex_bytes(text: &str) -> Option<Vec<u8>> {
     let t = text.strip_prefix("0x").unwrap_or(text);
     let digits: Vec<u8> = t.bytes().filter(|b| !matches!(b, b' ' | b':')).collect();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return None;
     }
     digits

@@ -199,7 +199,7 @@ fn extreme_steps_use_the_largest_category_and_stuff_ff() {
     // Alternating black and white: every DC difference is ±2032, category 11, whose code and
     // extra bits are mostly ones, so 0xFF bytes occur in the scan and must be stuffed.
     let pick = |x: u16, y: u16| {
-        let v = if (x + y) % 2 == 0 { 0 } else { 255 };
+        let v = if (x + y).is_multiple_of(2) { 0 } else { 255 };
         YCbCr {
             y: v,
             cb: 255 - v,
