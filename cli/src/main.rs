@@ -16,6 +16,7 @@ mod config;
 mod output;
 mod props;
 mod relay;
+mod values;
 
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::net::SocketAddr;
