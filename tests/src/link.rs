@@ -222,14 +222,19 @@ fn direction(mut from: TcpStream, mut to: TcpStream, profile: Profile) {
         .spawn(writer);
 }
 
-/// Parses a size: `64KiB`, `1MiB`, `25MB`, `1500` (bytes).
-pub fn parse_size(text: &str) -> Option<u64> {
+/// `12.5MB` → `(12.5, "MB")`.
+fn number_and_unit(text: &str) -> Option<(f64, &str)> {
     let t = text.trim();
     let split = t
         .find(|c: char| !c.is_ascii_digit() && c != '.')
         .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let n: f64 = num.parse().ok()?;
+    Some((num.parse().ok()?, unit.trim()))
+}
+
+/// Parses a size: `64KiB`, `1MiB`, `25MB`, `1500` (bytes).
+pub fn parse_size(text: &str) -> Option<u64> {
+    let (n, unit) = number_and_unit(text)?;
     let mult = match unit
         .trim()
         .trim_end_matches("/s")
@@ -250,12 +255,7 @@ pub fn parse_size(text: &str) -> Option<u64> {
 
 /// Parses a duration: `5ms`, `1.5s`, `200us`.
 pub fn parse_duration(text: &str) -> Option<Duration> {
-    let t = text.trim();
-    let split = t
-        .find(|c: char| !c.is_ascii_digit() && c != '.')
-        .unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: f64 = num.parse().ok()?;
+    let (n, unit) = number_and_unit(text)?;
     let secs = match unit {
         "s" => n,
         "ms" | "" => n / 1e3,
