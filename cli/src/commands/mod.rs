@@ -3,6 +3,7 @@
 
 mod exec;
 mod files;
+mod objects;
 mod render;
 mod stream;
 
@@ -11,7 +12,7 @@ use std::time::Duration;
 
 pub(crate) use exec::Executor;
 pub(crate) use exec::check_dialect;
-pub(crate) use stream::watch_interrupts;
+pub(crate) use objects::{DownloadOpts, ObjectRef, Target};
 
 use crate::output::Format;
 
@@ -42,15 +43,6 @@ impl From<std::io::Error> for CmdError {
     fn from(e: std::io::Error) -> Self {
         Self::Failed(e.to_string())
     }
-}
-
-/// What `download` fetches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Target {
-    /// Every object that is not a folder.
-    All,
-    /// One object.
-    Handle(u32),
 }
 
 /// Where `liveview` puts frames.
@@ -87,7 +79,14 @@ pub(crate) enum Command {
     /// Storages, folders and objects as a tree.
     Ls(Format),
     /// Objects to files.
-    Download(Target, Option<PathBuf>),
+    Download {
+        /// What to fetch.
+        target: Target,
+        /// Where to (default: the current directory).
+        dir: Option<PathBuf>,
+        /// How.
+        opts: DownloadOpts,
+    },
     /// Take pictures; save them (or the Fujifilm previews) under a path.
     Capture(u32, Option<PathBuf>),
     /// Print device events as they come.
@@ -175,14 +174,31 @@ pub(crate) const SPECS: &[Spec] = &[
         aliases: &[],
         args: "[json [pretty]]",
         about: "List storages, folders and objects as a tree with sizes",
-        details: "Handles are shown in hex; give them to `download`.",
+        details: "Handles are shown in hex; give them, or the object's path on the card, to\n\
+                  `download`. An object whose ObjectInfo cannot be read is listed as ? with the\n\
+                  reason, and ls then exits 1 (\"1 of 5 objects could not be read\").",
     },
     Spec {
         name: "download",
         aliases: &[],
-        args: "[HANDLE|all] [DIR]",
+        args: "[OBJECT|GLOB|all] [DIR] [OPTIONS]",
         about: "Download objects to files (default: all, to the current directory)",
-        details: "Existing files are not overwritten: a number is added to the name.",
+        details: "OBJECT is a handle (0x0000000a as ls prints it, or 10), a path on the card\n\
+                  (DCIM/100FUJI/DSCF0001.JPG; a folder takes everything in it) or a file name;\n\
+                  GLOB a name pattern (*.RAF, DCIM/1*/*.JPG). Files keep the card's folders.\n\
+                  Data goes to NAME.part, renamed when complete; a .part left by an interrupted\n\
+                  run is resumed (GetPartialObject). A file already there with the same size is\n\
+                  skipped. Options:\n\
+                  \x20 --force            overwrite files that are there\n\
+                  \x20 --no-skip          keep both: NAME-1.JPG, NAME-2.JPG…\n\
+                  \x20 --new              only objects never downloaded from this camera (history)\n\
+                  \x20 --flat             every file straight in DIR\n\
+                  \x20 --filename PATTERN %f name, %C extension, %Y %m %d %H %M %S capture date,\n\
+                  \x20                    %n counter (%4n: 0001), %: card folder, %% a %\n\
+                  \x20 --since DATE, --until DATE   capture date (2024-05-31[ 14:30[:05]])\n\
+                  \x20 --format LIST      jpeg,raw,heif,mov,tiff or extensions (raf,…)\n\
+                  \x20 --retries N        reconnect and resume when the link drops (default 3)\n\
+                  Ends with: downloaded, skipped, failed, bytes, time. Exits 1 if any failed.",
     },
     Spec {
         name: "capture",
@@ -407,12 +423,10 @@ pub(crate) fn parse(words: &[String]) -> Result<Command, CmdError> {
         }
         "opreq" => parse_opreq(&mut a)?,
         "download" => {
-            let target = match a.next() {
-                None => Target::All,
-                Some(w) if w.eq_ignore_ascii_case("all") => Target::All,
-                Some(w) => Target::Handle(a.number(w, "HANDLE")?),
-            };
-            Command::Download(target, a.next().map(PathBuf::from))
+            let (target, dir, opts) =
+                objects::parse_download(&a.words[a.pos..]).map_err(|e| a.usage(e))?;
+            a.pos = a.words.len();
+            Command::Download { target, dir, opts }
         }
         "capture" => {
             let mut count = 1;
@@ -568,11 +582,22 @@ mod tests {
                 data: Some(vec![4, 0])
             })
         );
-        assert_eq!(p("download"), Ok(Command::Download(Target::All, None)));
-        assert_eq!(
-            p("download 0x10 out"),
-            Ok(Command::Download(Target::Handle(16), Some("out".into())))
-        );
+        assert!(matches!(
+            p("download"),
+            Ok(Command::Download {
+                target: Target::All,
+                dir: None,
+                ..
+            })
+        ));
+        assert!(matches!(
+            p("download 0x10 out --force"),
+            Ok(Command::Download {
+                target: Target::Object(ObjectRef::Handle(16)),
+                dir: Some(_),
+                opts: DownloadOpts { force: true, .. },
+            })
+        ));
         assert_eq!(
             p("snap 3 /tmp/x.jpg"),
             Ok(Command::Capture(3, Some("/tmp/x.jpg".into())))
