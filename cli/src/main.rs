@@ -225,7 +225,7 @@ fn report(label: &str, e: &CmdError) -> i32 {
 /// `--json` before a subcommand.
 fn set_json(cmd: &mut Command) {
     match cmd {
-        Command::Info(f) | Command::State(f) | Command::Ls(f) | Command::Describe(_, f)
+        Command::Info(f) | Command::State(f) | Command::Ls(f, _) | Command::Describe(_, f)
             if *f == Format::Text =>
         {
             *f = Format::Json;
@@ -242,7 +242,10 @@ fn is_long(cmd: &Command) -> bool {
             | Command::LiveView { .. }
             | Command::Download { .. }
             | Command::Capture(..)
-            | Command::Ls(_)
+            | Command::Ls(..)
+            | Command::Upload { .. }
+            | Command::Delete(..)
+            | Command::Thumb(..)
     )
 }
 

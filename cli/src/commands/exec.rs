@@ -1,6 +1,6 @@
 //! Running commands on a connected camera.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -191,7 +191,16 @@ impl Executor {
             }
             Command::Set(prop, text) => self.set(prop, text, out)?,
             Command::OpReq { code, params, data } => self.opreq(*code, params, data, out)?,
-            Command::Ls(format) => files::ls(&mut self.client, *format, out)?,
+            Command::Ls(format, long) => files::ls(&mut self.client, *format, *long, out)?,
+            Command::Upload { files, folder } => {
+                files::upload(&mut self.client, files, folder.as_ref(), !self.relay, out)?;
+            }
+            Command::Delete(targets, yes) => {
+                let can_ask = !self.relay && io::stdin().is_terminal();
+                files::delete(&mut self.client, targets, *yes, can_ask, out)?;
+            }
+            Command::Mkdir(path) => files::mkdir(&mut self.client, path, out)?,
+            Command::Thumb(target, dir) => files::thumb(&mut self.client, target, dir, out)?,
             Command::Download { target, dir, opts } => {
                 let ctx = files::Context::new(!self.relay, self.host.clone());
                 let mut s = self.session();

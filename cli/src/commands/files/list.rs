@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
 
+use ptpip_protocol::OperationCode;
 use ptpip_transport_std::Calls;
 use serde::Serialize;
 
@@ -120,15 +121,150 @@ fn tree_text(
     }
 }
 
-/// `ls`: prints everything it could read; fails at the end if some objects could not be.
+/// GetObjectPropValue (MTP).
+const GET_OBJECT_PROP_VALUE: OperationCode = OperationCode(0x9803);
+/// The MTP ObjectSize property: a u64.
+const OBJECT_SIZE: u32 = 0xDC04;
+
+/// An object in `ls -l` JSON.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LongJson {
+    handle: u32,
+    path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    format: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    capture_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    width: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    height: Option<u32>,
+    /// Bytes; `None` for a folder, or an object of 4 GiB or more whose size the camera does
+    /// not tell.
+    size: Option<u64>,
+    folder: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+/// `YYYY-MM-DD HH:MM:SS` from a PTP date, else the text as sent.
+fn show_date(text: &str) -> String {
+    match super::names::ptp_date(text) {
+        Some(d) => format!(
+            "{}-{}-{} {}:{}:{}",
+            &d[..4],
+            &d[4..6],
+            &d[6..8],
+            &d[8..10],
+            &d[10..12],
+            &d[12..14]
+        ),
+        None => text.to_owned(),
+    }
+}
+
+/// The size of `e`: ObjectInfo's, or past 4 GiB the ObjectSize property where the camera has
+/// GetObjectPropValue (`None` when it cannot be known).
+fn true_size(calls: &mut dyn Calls, e: &Entry, props: bool) -> Option<u64> {
+    let info = e.info.as_ref().ok()?;
+    if info.object_compressed_size != u32::MAX {
+        return Some(u64::from(info.object_compressed_size));
+    }
+    if !props {
+        return None;
+    }
+    let c = calls
+        .dataset(GET_OBJECT_PROP_VALUE, &[e.handle, OBJECT_SIZE])
+        .ok()?;
+    let bytes: [u8; 8] = c.data.as_deref()?.get(..8)?.try_into().ok()?;
+    Some(u64::from_le_bytes(bytes))
+}
+
+/// `ls -l`: one line per object.
+fn long(
+    calls: &mut dyn Calls,
+    listing: &super::Listing,
+    format: Format,
+    out: &mut dyn Write,
+) -> Result<(), CmdError> {
+    let props = calls
+        .device_info()
+        .is_ok_and(|i| i.operations_supported.contains(&GET_OBJECT_PROP_VALUE));
+    let mut rows = Vec::new();
+    for e in listing.entries() {
+        let size = if e.is_folder() {
+            None
+        } else {
+            true_size(calls, e, props)
+        };
+        let info = e.info.as_ref().ok();
+        rows.push(LongJson {
+            handle: e.handle,
+            path: if e.is_folder() {
+                format!("{}/", e.path)
+            } else {
+                e.path.clone()
+            },
+            format: info.map(|i| i.object_format.to_string()),
+            capture_date: info
+                .map(|i| i.capture_date.as_str())
+                .filter(|d| !d.is_empty())
+                .map(show_date),
+            width: info.map(|i| i.image_pix_width).filter(|w| *w > 0),
+            height: info.map(|i| i.image_pix_height).filter(|h| *h > 0),
+            size,
+            folder: e.is_folder(),
+            error: e.info.as_ref().err().cloned(),
+        });
+    }
+    if format != Format::Text {
+        out.write_all(output::json(&rows, format).as_bytes())?;
+        return Ok(());
+    }
+    let mut text = String::new();
+    for r in &rows {
+        if let Some(err) = &r.error {
+            text.push_str(&format!(
+                "{:#010x}  ?  [cannot read its ObjectInfo: {err}]\n",
+                r.handle
+            ));
+            continue;
+        }
+        let date = r.capture_date.clone().unwrap_or_else(|| "-".into());
+        let pixels = match (r.width, r.height) {
+            (Some(w), Some(h)) => format!("{w}x{h}"),
+            _ => "-".into(),
+        };
+        let size = match (r.folder, r.size) {
+            (true, _) => "-".to_owned(),
+            (false, Some(n)) => n.to_string(),
+            (false, None) => ">= 4 GiB".to_owned(),
+        };
+        text.push_str(&format!(
+            "{:#010x}  {date:<19}  {:<12}  {pixels:>11}  {size:>12}  {}\n",
+            r.handle,
+            r.format.as_deref().unwrap_or("-"),
+            r.path
+        ));
+    }
+    out.write_all(text.as_bytes())?;
+    Ok(())
+}
+
+/// `ls` (`long_form`: `ls -l`): prints everything it could read; fails at the end if some
+/// objects could not be.
 pub(crate) fn ls(
     calls: &mut dyn Calls,
     format: Format,
+    long_form: bool,
     out: &mut dyn Write,
 ) -> Result<(), CmdError> {
     let listing = collect(calls)?;
     let stores = &listing.stores;
-    if format != Format::Text {
+    if long_form {
+        long(calls, &listing, format, out)?;
+    } else if format != Format::Text {
         let list: Vec<StoreJson> = stores
             .iter()
             .map(|s| {

@@ -2,6 +2,7 @@
 //! objects it cannot read.
 
 mod capture;
+mod card;
 mod download;
 mod history;
 mod list;
@@ -15,6 +16,7 @@ use ptpip_protocol::ptp::dataset::{ObjectHandle, ObjectInfo, StorageId, StorageI
 use ptpip_transport_std::{Calls, ClientError};
 
 pub(crate) use capture::capture;
+pub(crate) use card::{delete, mkdir, thumb, upload};
 pub(crate) use download::{Context, download};
 pub(crate) use list::ls;
 

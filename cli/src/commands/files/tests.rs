@@ -89,7 +89,7 @@ fn content(cam: &FakeCamera, h: u32) -> Vec<u8> {
 fn ls_lists_everything_it_can_and_names_what_it_cannot() {
     let mut cam = card();
     let mut out = Vec::new();
-    let r = ls(&mut cam, Format::Text, &mut out);
+    let r = ls(&mut cam, Format::Text, false, &mut out);
     let text = String::from_utf8(out).unwrap();
     for name in [
         "DCIM/",
@@ -117,7 +117,7 @@ fn ls_lists_everything_it_can_and_names_what_it_cannot() {
     );
     // JSON has the object too, with its error.
     let mut out = Vec::new();
-    assert!(ls(&mut card(), Format::Json, &mut out).is_err());
+    assert!(ls(&mut card(), Format::Json, false, &mut out).is_err());
     let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
     let text = json.to_string();
     assert!(
