@@ -7,12 +7,13 @@ use std::time::Duration;
 use bytes::Bytes;
 use ptpip_protocol::initiator::{Completion, DataIn, DataPhase, Operation};
 use ptpip_protocol::ptp::codes::ObjectFormatCode;
-use ptpip_protocol::ptp::dataset::{ObjectHandle, ObjectInfo, StorageId};
+use ptpip_protocol::ptp::dataset::{DeviceInfo, ObjectHandle, ObjectInfo, StorageId};
 use ptpip_protocol::ptp::string::PtpString;
 use ptpip_protocol::{DeviceEvent, OperationCode, Params, ResponseCode, TransactionId};
 use ptpip_transport_std::{Calls, ClientError, DataSink};
 
 use super::Camera;
+use super::transfer::GET_PARTIAL_OBJECT_64;
 
 /// The one storage.
 pub(super) const STORE: StorageId = StorageId(0x0001_0001);
@@ -68,6 +69,8 @@ pub(super) struct FakeCamera {
     pub(super) dead: bool,
     /// Reconnects so far.
     pub(super) reconnects: usize,
+    /// Answer GetDeviceInfo with these operations (`None`: refuse it).
+    pub(super) operations: Option<Vec<OperationCode>>,
 }
 
 impl FakeCamera {
@@ -136,6 +139,11 @@ impl Calls for FakeCamera {
         let p = |i: usize| op.params.get(i + 1).unwrap_or(0);
         let data: Vec<u8> = match op.code {
             OperationCode::GET_STORAGE_IDS => StorageId::array_to_bytes(&[STORE]),
+            OperationCode::GET_DEVICE_INFO if self.operations.is_some() => DeviceInfo {
+                operations_supported: self.operations.clone().unwrap_or_default(),
+                ..DeviceInfo::default()
+            }
+            .to_bytes(),
             OperationCode::GET_OBJECT_HANDLES => {
                 let hs: Vec<ObjectHandle> = self
                     .objects
@@ -153,10 +161,16 @@ impl Calls for FakeCamera {
                 Some(o) => o.content.clone(),
                 None => return Ok(done(&op, ResponseCode::INVALID_OBJECT_HANDLE, &[], None)),
             },
-            OperationCode::GET_PARTIAL_OBJECT => match self.object(p(0)) {
+            OperationCode::GET_PARTIAL_OBJECT | GET_PARTIAL_OBJECT_64 => match self.object(p(0)) {
                 Some(o) => {
-                    let from = (p(1) as usize).min(o.content.len());
-                    let to = from.saturating_add(p(2) as usize).min(o.content.len());
+                    // GetPartialObject64 has the offset in two parameters, then the length.
+                    let (offset, max) = if op.code == GET_PARTIAL_OBJECT_64 {
+                        ((u64::from(p(2)) << 32) | u64::from(p(1)), p(3))
+                    } else {
+                        (u64::from(p(1)), p(2))
+                    };
+                    let from = (offset as usize).min(o.content.len());
+                    let to = from.saturating_add(max as usize).min(o.content.len());
                     o.content[from..to].to_vec()
                 }
                 None => return Ok(done(&op, ResponseCode::INVALID_OBJECT_HANDLE, &[], None)),

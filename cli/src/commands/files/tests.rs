@@ -364,3 +364,55 @@ fn objects_are_found_by_handle_path_or_name() {
     );
     assert!(matches!(r, Err(CmdError::Failed(m)) if m.contains("object 0x00000099")));
 }
+
+#[test]
+fn without_get_partial_object_a_part_is_resumed_with_the_64_bit_variant_or_started_again() {
+    let tmp = Tmp::new("resume64");
+    let dir = tmp.0.join("out");
+    fs::create_dir_all(&dir).unwrap();
+    let part = dir.join("DSCF0001.JPG.part");
+    let mut cam = card();
+    let want = content(&cam, 0x0a);
+    cam.operations = Some(vec![
+        OperationCode::GET_OBJECT,
+        super::transfer::GET_PARTIAL_OBJECT_64,
+    ]);
+    fs::write(&part, &want[..1000]).unwrap();
+    let (r, out) = run(&mut cam, "0x0a --flat", &dir, &tmp);
+    assert_eq!(r, Ok(()), "{out}");
+    assert_eq!(fs::read(dir.join("DSCF0001.JPG")).unwrap(), want);
+    assert_eq!(
+        cam.asked(super::transfer::GET_PARTIAL_OBJECT_64),
+        [vec![0x0a, 1000, 0, 69_000]]
+    );
+    // A camera with neither: the file starts again from the beginning.
+    let mut cam = card();
+    cam.operations = Some(vec![OperationCode::GET_OBJECT]);
+    fs::write(&part, b"stale bytes").unwrap();
+    let (r, out) = run(&mut cam, "0x0a --flat --force", &dir, &tmp);
+    assert_eq!(r, Ok(()), "{out}");
+    assert_eq!(fs::read(dir.join("DSCF0001.JPG")).unwrap(), want);
+    assert_eq!(cam.asked(OperationCode::GET_OBJECT).len(), 1);
+}
+
+#[test]
+fn a_target_that_cannot_be_written_is_named_and_the_rest_goes_on() {
+    let tmp = Tmp::new("unwritable");
+    let dir = tmp.0.join("out");
+    fs::create_dir_all(&dir).unwrap();
+    // A file where the DCIM folder should go.
+    fs::write(dir.join("DCIM"), b"in the way").unwrap();
+    let mut cam = card();
+    cam.objects.retain(|o| !o.broken_info);
+    let (r, out) = run(&mut cam, "all", &dir, &tmp);
+    let Err(CmdError::Failed(m)) = r else {
+        panic!("{out}")
+    };
+    assert_eq!(m, "3 of 4 files could not be downloaded");
+    assert!(out.contains("1 downloaded, 0 skipped, 3 failed"), "{out}");
+    assert_eq!(
+        fs::read(dir.join("README.TXT")).unwrap(),
+        content(&cam, 0x0e)
+    );
+    assert_eq!(fs::read(dir.join("DCIM")).unwrap(), b"in the way");
+}
