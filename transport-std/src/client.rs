@@ -179,8 +179,9 @@ impl Client {
     /// Once `check` turns true, the call in progress cancels its transaction on the wire (both
     /// Cancel packets; Fujifilm bodies cannot cancel, so nothing goes out for them), drops any
     /// data still coming, and returns an [`io::ErrorKind::Interrupted`] error as soon as the
-    /// camera answers, or after `grace` at the latest. A [`close`](Self::close) while `check` is
-    /// true waits at most `grace` too, then leaves the sockets to be shut.
+    /// camera answers, or after `grace` at the latest; [`next_event`](Calls::next_event) returns
+    /// that error at once. A [`close`](Self::close) while `check` is true waits at most `grace`
+    /// too, then leaves the sockets to be shut.
     pub fn set_interrupt(&mut self, check: Option<Box<dyn Fn() -> bool + Send>>, grace: Duration) {
         self.interrupt = check.map(|check| Interrupt { check, grace });
     }
@@ -476,9 +477,24 @@ impl Calls for Client {
             if let Some(e) = self.device_events.pop() {
                 return Ok(Some(e));
             }
-            match self.next_core_event(deadline) {
+            if self.interrupted().is_some() {
+                return Err(interrupted());
+            }
+            // With an interrupt check, wake up now and then to look at it.
+            let wake = match (&self.interrupt, deadline) {
+                (Some(_), d) => {
+                    let poll = Instant::now() + INTERRUPT_POLL;
+                    Some(d.map_or(poll, |d| d.min(poll)))
+                }
+                (None, d) => d,
+            };
+            match self.next_core_event(wake) {
                 Ok(e) => self.keep(e),
-                Err(ClientError::Io(e)) if e.kind() == io::ErrorKind::TimedOut => return Ok(None),
+                Err(ClientError::Io(e)) if e.kind() == io::ErrorKind::TimedOut => {
+                    if deadline.is_some_and(|d| d <= Instant::now()) {
+                        return Ok(None);
+                    }
+                }
                 Err(e) => return Err(e),
             }
             if let Some(Event::ConnectionLost { reason }) = self.pending.back().cloned() {
