@@ -78,7 +78,7 @@ pub(crate) const SPECS: &[Spec] = &[
     Spec {
         name: "download",
         aliases: &[],
-        args: "[OBJECT|GLOB|all] [DIR] [OPTIONS]",
+        args: "[OBJECT|all] [DIR] [OPTIONS]",
         about: "Download objects to files (default: all, to the current directory)",
         details: "OBJECT is a handle (0x0000000a as ls prints it, or 10), a path on the card\n\
                   (DCIM/100FUJI/DSCF0001.JPG; a folder takes everything in it) or a file name;\n\

@@ -89,7 +89,7 @@ pub(crate) fn capture(
                         partial64: false,
                         retries: 0,
                     };
-                    fetch(cam, t, &entry, &dest).map_err(|f| match f {
+                    fetch(cam, t, &entry, &dest, &mut 0).map_err(|f| match f {
                         Failure::File(m) => CmdError::Failed(m),
                         Failure::Stop(e) => e,
                     })?;

@@ -284,6 +284,14 @@ pub(crate) fn thumb(
     fs::create_dir_all(dir)
         .map_err(|e| CmdError::Failed(format!("cannot create {}: {e}", dir.display())))?;
     let (mut saved, mut failed) = (0, Vec::new());
+    for e in &entries {
+        if let Err(m) = &e.info {
+            failed.push(format!(
+                "{:#010x}: cannot read its ObjectInfo: {m}",
+                e.handle
+            ));
+        }
+    }
     for e in entries.iter().filter(|e| e.info.is_ok() && !e.is_folder()) {
         if interrupted() {
             return Err(super::stopped());

@@ -314,10 +314,9 @@ pub(crate) fn download(
                 None => {}
             }
         }
-        match fetch(cam, t, p.entry, &path) {
+        match fetch(cam, t, p.entry, &path, &mut tally.bytes) {
             Ok(f) => {
                 tally.downloaded += 1;
-                tally.bytes += f.received;
                 let how = if f.resumed_from > 0 {
                     format!(", resumed at {}", f.resumed_from)
                 } else {

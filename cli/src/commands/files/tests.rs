@@ -232,6 +232,11 @@ fn a_dropped_link_is_reconnected_and_the_file_resumed() {
         panic!("{out}")
     };
     assert!(m.contains("run download again to resume"), "{m}");
+    // The summary counts what came in before the link dropped.
+    assert!(
+        out.contains("0 downloaded, 0 skipped, 1 failed, 30000 bytes"),
+        "{out}"
+    );
     assert_eq!(
         fs::metadata(dir.join("DSCF0001.JPG.part")).unwrap().len(),
         30_000

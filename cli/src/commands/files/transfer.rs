@@ -128,11 +128,13 @@ fn bar(progress: bool, size: Option<u64>, path: &Path) -> ProgressBar {
 
 /// Downloads `entry` to `path` through `path.part` (see the module's description). On failure
 /// the `.part` file is kept, and nothing is ever written under `path` but a complete file.
+/// `counted` grows by the bytes received, whatever the outcome.
 pub(crate) fn fetch(
     cam: &mut dyn Camera,
     t: Transfer,
     entry: &Entry,
     path: &Path,
+    counted: &mut u64,
 ) -> Result<Fetched, Failure> {
     let info = entry
         .info
@@ -183,6 +185,7 @@ pub(crate) fn fetch(
         let got = got.and_then(|()| flushed.map_err(ClientError::from));
         offset = w.base + w.written;
         received += w.written;
+        *counted += w.written;
         if let Some(m) = &w.message {
             break Err(cannot_write(m));
         }
