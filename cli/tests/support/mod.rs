@@ -19,9 +19,9 @@ pub(crate) fn bin() -> &'static str {
 }
 
 /// The data directory the binary gets (`XDG_DATA_HOME`: download histories), one per test
-/// process, so that tests never write to the user's.
+/// process under the build's scratch directory, so that tests never write to the user's.
 pub(crate) fn data_home() -> PathBuf {
-    std::env::temp_dir().join(format!("ptpip-cli-data-{}", std::process::id()))
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("data-{}", std::process::id()))
 }
 
 /// What a run of the binary gave.
