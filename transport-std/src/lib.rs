@@ -47,4 +47,4 @@ mod server;
 pub use client::{CancelToken, Client, ClientConfig};
 pub use ptpip_protocol as protocol;
 pub use ptpip_protocol::calls::{Calls, ClientError, DataSink, NoSink, Ports, WriteSink};
-pub use server::{ServerHandle, serve};
+pub use server::{ServerHandle, ViolationLog, serve, serve_logging};
