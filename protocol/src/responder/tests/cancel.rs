@@ -43,9 +43,9 @@ fn cancel_on_the_command_channel_stops_within_one_packet() {
         assert!(before > 0);
         r.cancel(Channel::Command, 1);
         let (more, responses) = after_cancel(&mut r);
-        // Whatever was already framed (at most the send window) may still go, nothing after.
+        // At most the packet already framed may still go, nothing after it.
         assert!(
-            more <= r.resp.config.send_window as u64,
+            more <= r.resp.config.max_data_packet as u64,
             "{framing:?}: {more} bytes after the cancel"
         );
         assert_eq!(responses, [(1, ResponseCode::TRANSACTION_CANCELLED)]);
@@ -103,7 +103,7 @@ fn cancel_transaction_event_cancels_and_keeps_the_session() {
     });
     r.send(Channel::Event, &event.to_bytes());
     let (more, responses) = after_cancel(&mut r);
-    assert!(more <= r.resp.config.send_window as u64);
+    assert!(more <= r.resp.config.max_data_packet as u64, "{more}");
     assert_eq!(responses, [(1, ResponseCode::TRANSACTION_CANCELLED)]);
     assert!(r.resp.session().is_some());
     r.request(Op::DELETE_OBJECT, 2, &[], false);
