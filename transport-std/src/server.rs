@@ -344,8 +344,10 @@ impl Session {
                 return Ok(());
             }
             // Wait for a request; wake up now and then for device events and the event connection.
+            self.settle_reader();
             if self.command_reader.is_lent() {
-                // The helper still has the command connection: its input comes through the queue.
+                // The helper still has the command connection: its input comes through the
+                // queue (and so does its wake-up when it stops).
                 match self.inputs.rx.recv_timeout(DEVICE_POLL) {
                     Ok(input) => self.feed(input),
                     Err(mpsc::RecvTimeoutError::Timeout) => {}

@@ -5,7 +5,8 @@
 //! Only one of the two reads at a time. The session lends the socket to the helper when a data
 //! phase starts and asks for it back when the phase ends; the helper gives it back after its
 //! read in progress returns (at the latest when the socket's read timeout, which the session's
-//! own reads set, expires), and says so by clearing `busy` after sending what it read.
+//! own reads set, expires), and says so by clearing `busy` after sending what it read, then
+//! sending an empty piece of input that wakes the session up to take the socket back at once.
 
 use std::io::{self, Read};
 use std::net::TcpStream;
@@ -15,6 +16,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread;
 use std::time::Duration;
 
+use bytes::BytesMut;
 use ptpip_protocol::{Channel, ReadBuffer};
 
 use crate::link::{DirectReader, Input, ReadOutcome};
@@ -159,6 +161,14 @@ fn spawn_helper(mut stream: TcpStream, tx: SyncSender<Input>) -> io::Result<Help
                     }
                 }
                 b.store(false, Ordering::SeqCst);
+                // Wakes the session if it waits for input: an empty piece is nothing to the
+                // responder.
+                if tx
+                    .send(Input::Data(Channel::Command, BytesMut::new()))
+                    .is_err()
+                {
+                    return;
+                }
             }
         })?;
     Ok(Helper { start, armed, busy })
