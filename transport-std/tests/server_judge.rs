@@ -297,7 +297,8 @@ fn probes_are_answered_at_any_moment() {
     cmd.send_packet(&request(OperationCode::OPEN_SESSION, 0, &[1]));
     assert_eq!(cmd.response().0, ResponseCode::OK);
 
-    // During a 16 MiB data phase: the answer comes between two data packets.
+    // During a 16 MiB data phase, on both channels: the command channel's answer comes between
+    // two data packets, the event channel's at once.
     let len = 16 << 20;
     cmd.send_packet(&request(OperationCode::GET_OBJECT, 1, &[len]));
     let mut data = 0;
@@ -308,6 +309,8 @@ fn probes_are_answered_at_any_moment() {
                 data += n;
                 if data >= MIB && data - n < MIB {
                     cmd.send_packet(&Packet::ProbeRequest);
+                    evt.send_packet(&Packet::ProbeRequest);
+                    assert_eq!(evt.packet(), Packet::ProbeResponse);
                 }
             }
             Got::Packet(Packet::ProbeResponse) => {

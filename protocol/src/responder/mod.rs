@@ -323,9 +323,16 @@ impl<D: Device> Responder<D> {
     }
 
     /// The next bytes to write: queued packets first, then device events, then the next piece of
-    /// a data-in phase while the command queue is below the window. After a refusal (Init_Fail)
-    /// the last packet still comes out here; after a failure nothing does.
+    /// a data-in phase while the command queue is below the window. During a data-in phase the
+    /// event channel goes first, so that its events and probe answers do not wait for the end of
+    /// a large object. After a refusal (Init_Fail) the last packet still comes out here; after a
+    /// failure nothing does.
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        let order = if self.is_sending_data() {
+            [Channel::Event, Channel::Command]
+        } else {
+            Channel::ALL
+        };
         if !self.is_closed() {
             self.pump_device_events();
             if self.out[0].bytes() < self.config.send_window
@@ -335,7 +342,7 @@ impl<D: Device> Responder<D> {
                 return None;
             }
         }
-        for channel in Channel::ALL {
+        for channel in order {
             if let Some(payload) = self.out[channel.index()].pop() {
                 return Some(Transmit { channel, payload });
             }
