@@ -272,6 +272,13 @@ fn route(shared: &Shared, mut stream: TcpStream) {
 
 /// Serves one initiator until it leaves.
 fn run_session(shared: &Shared, command: TcpStream, prefix: BytesMut) {
+    let inputs = Inputs::new();
+    let (Ok(reader), Ok(peer)) = (
+        CommandReader::new(&command, inputs.tx.clone()),
+        command.peer_addr(),
+    ) else {
+        return;
+    };
     shared.sessions.fetch_add(1, Ordering::SeqCst);
     let number = shared.next_connection.fetch_add(1, Ordering::SeqCst);
     let mut config = shared.config.clone();
@@ -285,13 +292,6 @@ fn run_session(shared: &Shared, command: TcpStream, prefix: BytesMut) {
             r.waiting.insert(number, event_tx);
         }
     }
-    let inputs = Inputs::new();
-    let Ok(reader) = CommandReader::new(&command, inputs.tx.clone()) else {
-        return;
-    };
-    let Ok(peer) = command.peer_addr() else {
-        return;
-    };
     let mut session = Session {
         responder: Responder::new(config, (shared.make_device)()),
         command_reader: reader,
