@@ -4,10 +4,11 @@
 //! Go's `flag` package accepts `-name` and `--name` alike, multi-letter names included; clap wants
 //! `--name` for those, so [`rewrite`] turns `-sa` into `--sa` (and `-v vv` into `-vv`) first.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::net::IpAddr;
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValue, TypedValueParser};
 use clap::{ArgAction, Args, Parser, Subcommand};
 use clap_complete::Shell;
 use ptpip_protocol::Dialect;
@@ -151,6 +152,54 @@ fn vendor(s: &str) -> Result<Dialect, String> {
     parse_vendor(s)
 }
 
+/// The vendor names, for help and shell completion.
+const VENDORS: [&str; 2] = ["generic", "fuji"];
+
+/// Parses a vendor and offers [`VENDORS`] to completion scripts.
+#[derive(Clone, Copy, Debug)]
+struct VendorParser;
+
+impl TypedValueParser for VendorParser {
+    type Value = Dialect;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<Dialect, clap::Error> {
+        vendor.parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(VENDORS.into_iter().map(PossibleValue::new)))
+    }
+}
+
+/// Takes any property (a name, a hex code, a spec name: the command checks it) and offers the
+/// property names of every vendor to completion scripts.
+#[derive(Clone, Copy, Debug)]
+struct PropertyParser;
+
+impl TypedValueParser for PropertyParser {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        _cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<String, clap::Error> {
+        Ok(value.to_string_lossy().into_owned())
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        // The Fujifilm names include the standard ones.
+        let names = crate::props::names(Dialect::Fuji);
+        Some(Box::new(names.into_iter().map(PossibleValue::new)))
+    }
+}
+
 fn seconds(s: &str) -> Result<f64, String> {
     parse_seconds(s, false).map(|d| d.as_secs_f64())
 }
@@ -199,7 +248,7 @@ pub(crate) struct Cli {
     #[arg(long = "stream-port", alias = "ps", value_parser = port, value_name = "PORT")]
     pub(crate) stream_port: Option<u16>,
     /// Vendor: generic or fuji (fuji picks ports 55740/55741/55742 unless ports are given)
-    #[arg(short = 't', long = "vendor", alias = "t", value_parser = vendor, value_name = "VENDOR")]
+    #[arg(short = 't', long = "vendor", alias = "t", value_parser = VendorParser, value_name = "VENDOR")]
     pub(crate) vendor: Option<Dialect>,
     /// Initiator GUID [default: random]
     #[arg(short = 'g', long = "guid", alias = "g", value_name = "GUID")]
@@ -246,7 +295,8 @@ pub(crate) struct Cli {
     /// on cameras that drop idle ones) or probe (a PTP/IP Probe_Request) [default: operation]
     #[arg(long = "keep-alive-method", value_parser = parse_keep_alive_method, value_name = "METHOD")]
     pub(crate) keep_alive_method: Option<KeepAliveMethod>,
-    /// JSON output for info, state, describe and ls
+    /// JSON output (camelCase keys) for info, state, describe, get, ls, and events (a JSON object
+    /// per line); a usage error for commands that print no data
     #[arg(long = "json")]
     pub(crate) json: bool,
     /// Print the effective settings (command line over config file) and exit
@@ -265,6 +315,41 @@ pub(crate) struct Words {
     pub(crate) args: Vec<String>,
 }
 
+/// What clap_complete leaves out of a shell's script: fish gets no completions for positional
+/// arguments, so the property names of `get`, `set` and `describe` are added here.
+pub(crate) fn completion_extras(shell: Shell) -> String {
+    if shell != Shell::Fish {
+        return String::new();
+    }
+    let names = crate::props::names(Dialect::Fuji).join(" ");
+    ["get", "set", "describe"]
+        .iter()
+        .map(|sub| {
+            format!(
+                "complete -c ptpip -n \"__fish_ptpip_using_subcommand {sub}\" -f -a \"{names}\"\n"
+            )
+        })
+        .collect()
+}
+
+/// A property command's words: the property (completed from the property names), then the rest.
+#[derive(Args, Debug, Clone, Default)]
+pub(crate) struct PropWords {
+    /// A property name, hex code or spec name (see `ptpip help get`)
+    #[arg(value_parser = PropertyParser, hide_possible_values = true, allow_hyphen_values = true)]
+    pub(crate) prop: Option<String>,
+    /// Arguments (see `ptpip help COMMAND`)
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
+    pub(crate) args: Vec<String>,
+}
+
+impl PropWords {
+    /// The property and the rest, as words.
+    fn words(&self) -> Vec<String> {
+        self.prop.iter().chain(&self.args).cloned().collect()
+    }
+}
+
 /// Subcommands.
 #[derive(Subcommand, Debug, Clone)]
 pub(crate) enum Sub {
@@ -273,11 +358,11 @@ pub(crate) enum Sub {
     /// Show the Fujifilm camera state (property 0xD212)
     State(Words),
     /// Describe a property: describe PROP [json [pretty]]
-    Describe(Words),
-    /// Show a property's value: get PROP
-    Get(Words),
+    Describe(PropWords),
+    /// Show a property's value: get PROP [json [pretty]]
+    Get(PropWords),
     /// Set a property: set PROP VALUE
-    Set(Words),
+    Set(PropWords),
     /// Run any operation and dump the packets received: opreq OPCODE [PARAM…]
     Opreq(Words),
     /// List storages, folders and objects
@@ -308,23 +393,23 @@ pub(crate) enum Sub {
 impl Sub {
     /// The words of a camera command (its name first), or `None` for `camera` and `completions`.
     pub(crate) fn words(&self) -> Option<Vec<String>> {
-        let (name, w) = match self {
-            Self::Info(w) => ("info", w),
-            Self::State(w) => ("state", w),
-            Self::Describe(w) => ("describe", w),
-            Self::Get(w) => ("get", w),
-            Self::Set(w) => ("set", w),
-            Self::Opreq(w) => ("opreq", w),
-            Self::Ls(w) => ("ls", w),
-            Self::Download(w) => ("download", w),
-            Self::Capture(w) => ("capture", w),
-            Self::Events(w) => ("events", w),
-            Self::Liveview(w) => ("liveview", w),
-            Self::Help(w) => ("help", w),
+        let (name, args) = match self {
+            Self::Info(w) => ("info", w.args.clone()),
+            Self::State(w) => ("state", w.args.clone()),
+            Self::Describe(p) => ("describe", p.words()),
+            Self::Get(p) => ("get", p.words()),
+            Self::Set(p) => ("set", p.words()),
+            Self::Opreq(w) => ("opreq", w.args.clone()),
+            Self::Ls(w) => ("ls", w.args.clone()),
+            Self::Download(w) => ("download", w.args.clone()),
+            Self::Capture(w) => ("capture", w.args.clone()),
+            Self::Events(w) => ("events", w.args.clone()),
+            Self::Liveview(w) => ("liveview", w.args.clone()),
+            Self::Help(w) => ("help", w.args.clone()),
             Self::Camera(_) | Self::Completions { .. } => return None,
         };
         let mut v = vec![name.to_owned()];
-        v.extend(w.args.iter().cloned());
+        v.extend(args);
         Some(v)
     }
 }
@@ -342,7 +427,7 @@ pub(crate) struct CameraArgs {
     #[arg(long = "event-port", value_parser = any_port, value_name = "PORT")]
     pub(crate) event_port: Option<u16>,
     /// Camera kind: generic or fuji [default: -t, else generic]
-    #[arg(long = "vendor", value_parser = vendor, value_name = "VENDOR")]
+    #[arg(long = "vendor", value_parser = VendorParser, value_name = "VENDOR")]
     pub(crate) vendor: Option<Dialect>,
     /// Serve the files in this directory as the card's contents
     #[arg(long, value_name = "DIR")]

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use bytes::Bytes;
 use ptpip_protocol::ptp::PropValue;
 use ptpip_protocol::ptp::codes::{DataTypeCode, DevicePropCode};
-use ptpip_protocol::{Dialect, OperationCode};
+use ptpip_protocol::{DeviceEvent, Dialect, OperationCode};
 use ptpip_transport_std::{Calls, Client, ClientError};
 
 use super::{CmdError, Command, files, help_text, render, spec, stream, usage};
@@ -80,9 +80,6 @@ impl Executor {
 
     /// Runs a command, writing its output to `out`.
     pub(crate) fn execute(&mut self, cmd: &Command, out: &mut dyn Write) -> Result<(), CmdError> {
-        if !self.relay {
-            stream::clear_interrupt();
-        }
         check_dialect(cmd, self.dialect)?;
         self.check_remote_mode(cmd)?;
         self.dispatch(cmd, out)
@@ -103,7 +100,9 @@ impl Executor {
     fn dispatch(&mut self, cmd: &Command, out: &mut dyn Write) -> Result<(), CmdError> {
         let dialect = self.dialect;
         match cmd {
-            Command::Help(topic) => out.write_all(help_text(topic.as_deref())?.as_bytes())?,
+            Command::Help(topic) => {
+                out.write_all(help_text(topic.as_deref(), dialect)?.as_bytes())?;
+            }
             Command::Info(format) => {
                 let text = if dialect == Dialect::Fuji {
                     let list = self.client.fuji_prop_desc_list()?;
@@ -129,10 +128,10 @@ impl Executor {
                 })?;
                 out.write_all(render::describe(&d, dialect, *format).as_bytes())?;
             }
-            Command::Get(prop) => {
+            Command::Get(prop, format) => {
                 let code = self.resolve(prop, "get")?;
                 let value = self.get(code)?;
-                writeln!(out, "{}", props::show(code, &value, dialect))?;
+                out.write_all(render::value(code, &value, dialect, *format).as_bytes())?;
             }
             Command::Set(prop, text) => self.set(prop, text, out)?,
             Command::OpReq { code, params, data } => self.opreq(*code, params, data, out)?,
@@ -143,12 +142,17 @@ impl Executor {
             Command::Capture(n, path) => {
                 files::capture(&mut self.client, dialect, *n, path.as_deref(), out)?;
             }
-            Command::Events { count, timeout } => {
+            Command::Events {
+                count,
+                timeout,
+                format,
+            } => {
                 let timeout = match (timeout, count, self.relay) {
                     (None, None, true) => Some(RELAY_EVENTS_TIMEOUT),
                     (t, _, _) => *t,
                 };
-                stream::events(&mut self.client, *count, timeout, out)?;
+                let render = |e: &DeviceEvent| render::event(e, *format);
+                stream::events(&mut self.client, *count, timeout, &render, out)?;
             }
             Command::LiveView { sink, frames } => {
                 let frames = frames.or(self.relay.then_some(RELAY_LIVEVIEW_FRAMES));

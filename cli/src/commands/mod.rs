@@ -1,17 +1,21 @@
 //! The camera commands: one text form (`describe iso json pretty`) shared by one-shot
 //! subcommands, `-c`, the interactive shell and relay lines, parsed here before anything runs.
 
+mod checks;
 mod exec;
 mod files;
+mod help;
 mod render;
 mod stream;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub(crate) use checks::check_output;
 pub(crate) use exec::Executor;
 pub(crate) use exec::check_dialect;
-pub(crate) use stream::watch_interrupts;
+pub(crate) use help::help_text;
+pub(crate) use stream::{clear_interrupt, interrupted, watch_interrupts};
 
 use crate::output::Format;
 
@@ -72,7 +76,7 @@ pub(crate) enum Command {
     /// GetDevicePropDesc.
     Describe(String, Format),
     /// GetDevicePropValue.
-    Get(String),
+    Get(String, Format),
     /// SetDevicePropValue: the property and the value as typed.
     Set(String, String),
     /// Any operation, printing every packet received.
@@ -96,6 +100,8 @@ pub(crate) enum Command {
         count: Option<u64>,
         /// Stop after this long.
         timeout: Option<Duration>,
+        /// Text, or one JSON object per line ([`Format::Json`]).
+        format: Format,
     },
     /// Fujifilm live view.
     LiveView {
@@ -150,7 +156,7 @@ pub(crate) const SPECS: &[Spec] = &[
     Spec {
         name: "get",
         aliases: &[],
-        args: "PROP",
+        args: "PROP [json [pretty]]",
         about: "Show a property's current value",
         details: "Prints the value's label and hex, e.g. `Velvia (0x2)`.",
     },
@@ -194,9 +200,10 @@ pub(crate) const SPECS: &[Spec] = &[
     Spec {
         name: "events",
         aliases: &[],
-        args: "[--count N] [--timeout SECS]",
+        args: "[--count N] [--timeout SECS] [json]",
         about: "Print device events as they come, until Ctrl-C, N events or SECS seconds",
-        details: "In server mode the default timeout is 10 seconds.",
+        details: "json prints one JSON object per event and line. In server mode the default\n\
+                  timeout is 10 seconds, and other clients' commands run meanwhile.",
     },
     Spec {
         name: "liveview",
@@ -228,32 +235,6 @@ pub(crate) fn usage(spec: &Spec) -> String {
     format!("usage: {} {}", spec.name, spec.args)
         .trim_end()
         .to_owned()
-}
-
-/// The help text: every command, or one.
-pub(crate) fn help_text(topic: Option<&str>) -> Result<String, CmdError> {
-    match topic {
-        None => {
-            let mut out = String::from("\nSupported commands:\n\n");
-            for s in SPECS {
-                let head = format!("{} {}", s.name, s.args);
-                out.push_str(&format!("  {:<36} {}\n", head.trim_end(), s.about));
-            }
-            out.push_str("\nProperty names, values and more: help COMMAND\n");
-            Ok(out)
-        }
-        Some(t) => {
-            let s = spec(t).ok_or_else(|| CmdError::Failed(format!("Unknown command {t}!")))?;
-            let mut out = format!("{}\n\n{}\n", usage(s), s.about);
-            if !s.aliases.is_empty() {
-                out.push_str(&format!("Aliases: {}\n", s.aliases.join(", ")));
-            }
-            if !s.details.is_empty() {
-                out.push_str(&format!("\n{}\n", s.details));
-            }
-            Ok(out)
-        }
-    }
 }
 
 /// Splits a line into words: whitespace separates, `"…"` and `'…'` group, `\` escapes inside
@@ -363,6 +344,14 @@ impl<'a> Args<'a> {
             .ok_or_else(|| self.usage(format_args!("{what} '{w}' is not a valid number")))
     }
 
+    /// A count of at least 1.
+    fn at_least_one<T: TryFrom<u64>>(&self, w: &str, what: &str) -> Result<T, CmdError> {
+        match crate::props::parse_uint(w) {
+            Some(0) => Err(self.usage(format_args!("{what} must be at least 1"))),
+            _ => self.number(w, what),
+        }
+    }
+
     fn hex<T: TryFrom<u64>>(&self, w: &str, what: &str) -> Result<T, CmdError> {
         crate::props::parse_hex(w)
             .and_then(|v| T::try_from(v).ok())
@@ -396,7 +385,10 @@ pub(crate) fn parse(words: &[String]) -> Result<Command, CmdError> {
             let prop = a.required("PROP")?.to_owned();
             Command::Describe(prop, a.format()?)
         }
-        "get" => Command::Get(a.required("PROP")?.to_owned()),
+        "get" => {
+            let prop = a.required("PROP")?.to_owned();
+            Command::Get(prop, a.format()?)
+        }
         "set" => {
             let prop = a.required("PROP")?.to_owned();
             a.required("VALUE")?;
@@ -420,6 +412,10 @@ pub(crate) fn parse(words: &[String]) -> Result<Command, CmdError> {
             if let Some(w) = a.next() {
                 match crate::props::parse_uint(w) {
                     Some(_) => count = a.number(w, "N")?,
+                    // `-1`, `+2`, `1.5`: a count gone wrong, not a file name.
+                    None if looks_numeric(w) => {
+                        return Err(a.usage(format_args!("N '{w}' is not a number of pictures")));
+                    }
                     None => path = Some(w),
                 }
                 if path.is_none() {
@@ -437,13 +433,14 @@ pub(crate) fn parse(words: &[String]) -> Result<Command, CmdError> {
             Command::Capture(count, path.map(PathBuf::from))
         }
         "events" => {
-            let (mut count, mut timeout) = (None, None);
+            let (mut count, mut timeout, mut format) = (None, None, Format::Text);
             while let Some(w) = a.next() {
                 match w {
                     "--count" | "-n" => {
                         let v = a.required("N after --count")?;
-                        count = Some(a.number(v, "N")?);
+                        count = Some(a.at_least_one(v, "N")?);
                     }
+                    "json" | "--json" => format = Format::Json,
                     "--timeout" => {
                         let v = a.required("SECS after --timeout")?;
                         let secs: f64 = v
@@ -456,7 +453,11 @@ pub(crate) fn parse(words: &[String]) -> Result<Command, CmdError> {
                     other => return Err(a.usage(format_args!("unexpected argument '{other}'"))),
                 }
             }
-            Command::Events { count, timeout }
+            Command::Events {
+                count,
+                timeout,
+                format,
+            }
         }
         "liveview" => {
             let (mut sink, mut frames) = (None, None);
@@ -464,7 +465,7 @@ pub(crate) fn parse(words: &[String]) -> Result<Command, CmdError> {
                 match w {
                     "--frames" | "-n" => {
                         let v = a.required("N after --frames")?;
-                        frames = Some(a.number(v, "N")?);
+                        frames = Some(a.at_least_one(v, "N")?);
                     }
                     "-" | "--mjpeg" if sink.is_none() => sink = Some(FrameSink::Stdout),
                     dir if sink.is_none() && !dir.starts_with("--") => {
@@ -481,6 +482,60 @@ pub(crate) fn parse(words: &[String]) -> Result<Command, CmdError> {
     };
     a.end()?;
     Ok(cmd)
+}
+
+/// Whether a word reads as a number someone meant (`-1`, `+2`, `1.5`, `-0x10`) rather than a
+/// name.
+fn looks_numeric(w: &str) -> bool {
+    let body = w.trim_start_matches(['-', '+']);
+    body.starts_with(|c: char| c.is_ascii_digit())
+        && (body.parse::<f64>().is_ok() || crate::props::parse_uint(body).is_some())
+}
+
+/// `--json` before a command: the command's JSON form, or a usage error for a command that
+/// prints no data (set, opreq, capture, download, liveview, help).
+pub(crate) fn apply_json(cmd: &mut Command) -> Result<(), CmdError> {
+    match cmd {
+        Command::Info(f)
+        | Command::State(f)
+        | Command::Ls(f)
+        | Command::Describe(_, f)
+        | Command::Get(_, f) => {
+            if *f == Format::Text {
+                *f = Format::Json;
+            }
+            Ok(())
+        }
+        Command::Events { format, .. } => {
+            *format = Format::Json;
+            Ok(())
+        }
+        _ => Err(CmdError::Usage(format!(
+            "--json does not apply to {}: it applies to {JSON_COMMANDS}",
+            command_name(cmd)
+        ))),
+    }
+}
+
+/// The commands `--json` applies to, for messages and help.
+pub(crate) const JSON_COMMANDS: &str = "info, state, describe, get, ls and events";
+
+/// The name of a command, for messages.
+pub(crate) fn command_name(cmd: &Command) -> &'static str {
+    match cmd {
+        Command::Info(_) => "info",
+        Command::State(_) => "state",
+        Command::Describe(..) => "describe",
+        Command::Get(..) => "get",
+        Command::Set(..) => "set",
+        Command::OpReq { .. } => "opreq",
+        Command::Ls(_) => "ls",
+        Command::Download(..) => "download",
+        Command::Capture(..) => "capture",
+        Command::Events { .. } => "events",
+        Command::LiveView { .. } => "liveview",
+        Command::Help(_) => "help",
+    }
 }
 
 fn parse_opreq(a: &mut Args<'_>) -> Result<Command, CmdError> {
@@ -585,9 +640,23 @@ mod tests {
             p("events --count 2 --timeout 1.5"),
             Ok(Command::Events {
                 count: Some(2),
-                timeout: Some(Duration::from_millis(1500))
+                timeout: Some(Duration::from_millis(1500)),
+                format: Format::Text,
             })
         );
+        assert_eq!(
+            p("events json"),
+            Ok(Command::Events {
+                count: None,
+                timeout: None,
+                format: Format::Json,
+            })
+        );
+        assert_eq!(
+            p("get iso json"),
+            Ok(Command::Get("iso".into(), Format::Json))
+        );
+        assert_eq!(p("get iso"), Ok(Command::Get("iso".into(), Format::Text)));
         assert_eq!(
             p("liveview - --frames 3"),
             Ok(Command::LiveView {
@@ -616,6 +685,13 @@ mod tests {
             ("liveview", "usage: liveview"),
             ("download 12x", "usage: download"),
             ("get a b", "unexpected argument 'b'"),
+            ("capture -1", "N '-1' is not a number of pictures"),
+            ("capture +2 x.jpg", "N '+2' is not a number"),
+            ("capture 1.5", "N '1.5' is not a number"),
+            ("events --count 0", "N must be at least 1"),
+            ("events pretty", "unexpected argument 'pretty'"),
+            ("liveview dir --frames 0", "N must be at least 1"),
+            ("liveview - --frames -3", "N '-3' is not a valid number"),
         ] {
             match p(line) {
                 Err(CmdError::Usage(m)) => assert!(m.contains(syntax), "{line}: {m}"),
@@ -630,21 +706,48 @@ mod tests {
     }
 
     #[test]
-    fn help_lists_every_command() {
-        let all = help_text(None).unwrap();
-        assert!(all.starts_with("\nSupported commands:\n\n"));
-        for s in SPECS {
-            assert!(all.contains(s.name), "{}", s.name);
-        }
-        assert!(
-            help_text(Some("shoot"))
-                .unwrap()
-                .starts_with("usage: capture [N] [PATH]")
+    fn capture_takes_names_that_are_not_numbers() {
+        assert_eq!(
+            p("capture -shot.jpg"),
+            Ok(Command::Capture(1, Some("-shot.jpg".into())))
         );
         assert_eq!(
-            help_text(Some("nope")),
-            Err(CmdError::Failed("Unknown command nope!".into()))
+            p("capture 2 1.5.jpg"),
+            Ok(Command::Capture(2, Some("1.5.jpg".into())))
         );
+    }
+
+    #[test]
+    fn json_applies_to_the_commands_that_print_data() {
+        for (line, want) in [
+            ("info", "info json"),
+            ("state pretty", "state pretty"),
+            ("describe iso", "describe iso json"),
+            ("get iso", "get iso json"),
+            ("ls", "ls json"),
+            ("events --count 1", "events --count 1 json"),
+        ] {
+            let mut cmd = p(line).unwrap();
+            apply_json(&mut cmd).unwrap();
+            assert_eq!(cmd, p(want).unwrap(), "{line}");
+        }
+        for line in [
+            "set iso 400",
+            "opreq 1001",
+            "capture",
+            "download",
+            "liveview -",
+            "help",
+        ] {
+            let mut cmd = p(line).unwrap();
+            match apply_json(&mut cmd) {
+                Err(CmdError::Usage(m)) => {
+                    assert!(m.contains("--json does not apply to"), "{line}: {m}");
+                    assert!(m.contains(JSON_COMMANDS), "{line}: {m}");
+                }
+                other => panic!("{line}: {other:?}"),
+            }
+        }
     }
 
     #[test]

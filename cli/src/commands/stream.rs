@@ -28,7 +28,7 @@ pub(crate) fn interrupted() -> bool {
 }
 
 /// Forgets an earlier Ctrl-C (between interactive commands).
-pub(super) fn clear_interrupt() {
+pub(crate) fn clear_interrupt() {
     if let Some(f) = CTRL_C.get() {
         f.store(false, Ordering::SeqCst);
     }
@@ -52,11 +52,12 @@ pub(super) fn event_line(e: &DeviceEvent) -> String {
     )
 }
 
-/// Prints device events until `count` of them, `timeout`, or Ctrl-C.
+/// Prints device events, each as `render` has it, until `count` of them, `timeout`, or Ctrl-C.
 pub(super) fn events(
     client: &mut Client,
     count: Option<u64>,
     timeout: Option<Duration>,
+    render: &dyn Fn(&DeviceEvent) -> String,
     out: &mut dyn Write,
 ) -> Result<(), CmdError> {
     let deadline = timeout.map(|t| Instant::now() + t);
@@ -73,7 +74,7 @@ pub(super) fn events(
             None => POLL,
         };
         if let Some(e) = client.next_event(Some(wait))? {
-            writeln!(out, "{}", event_line(&e))?;
+            writeln!(out, "{}", render(&e))?;
             out.flush()?;
             seen += 1;
         }
