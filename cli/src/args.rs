@@ -236,16 +236,16 @@ pub(crate) struct Cli {
     #[arg(short = 'h', long = "host", alias = "h", value_name = "HOST")]
     pub(crate) host: Option<String>,
     /// One port for the command and event connections [default: 15740, Fujifilm 55740/55741]
-    #[arg(short = 'p', long = "port", alias = "p", value_parser = port, value_name = "PORT")]
+    #[arg(short = 'p', long = "port", alias = "p", value_parser = port, allow_negative_numbers = true, value_name = "PORT")]
     pub(crate) port: Option<u16>,
     /// Command/data port (-pc)
-    #[arg(long = "command-port", alias = "pc", value_parser = port, value_name = "PORT")]
+    #[arg(long = "command-port", alias = "pc", value_parser = port, allow_negative_numbers = true, value_name = "PORT")]
     pub(crate) cmd_port: Option<u16>,
     /// Event port (-pe)
-    #[arg(long = "event-port", alias = "pe", value_parser = port, value_name = "PORT")]
+    #[arg(long = "event-port", alias = "pe", value_parser = port, allow_negative_numbers = true, value_name = "PORT")]
     pub(crate) event_port: Option<u16>,
     /// Live-view stream port (-ps) [default: 15742, Fujifilm 55742]
-    #[arg(long = "stream-port", alias = "ps", value_parser = port, value_name = "PORT")]
+    #[arg(long = "stream-port", alias = "ps", value_parser = port, allow_negative_numbers = true, value_name = "PORT")]
     pub(crate) stream_port: Option<u16>,
     /// Vendor: generic or fuji (fuji picks ports 55740/55741/55742 unless ports are given)
     #[arg(short = 't', long = "vendor", alias = "t", value_parser = VendorParser, value_name = "VENDOR")]
@@ -275,21 +275,21 @@ pub(crate) struct Cli {
     #[arg(long = "server-address", alias = "sa", value_name = "ADDR")]
     pub(crate) server_address: Option<IpAddr>,
     /// Server listen port (-sp), 0 to let the OS pick [default: 15740]
-    #[arg(long = "server-port", alias = "sp", value_parser = any_port, value_name = "PORT")]
+    #[arg(long = "server-port", alias = "sp", value_parser = any_port, allow_negative_numbers = true, value_name = "PORT")]
     pub(crate) server_port: Option<u16>,
     /// How long connecting may take, init handshake included, in seconds ("connection refused"
     /// is retried meanwhile) [default: 10]
-    #[arg(long = "connect-timeout", value_parser = seconds, value_name = "SECS")]
+    #[arg(long = "connect-timeout", value_parser = seconds, allow_negative_numbers = true, value_name = "SECS")]
     pub(crate) connect_timeout: Option<f64>,
     /// How long the camera may stay silent during an operation, in seconds [default: 30]
-    #[arg(long = "response-timeout", value_parser = seconds, value_name = "SECS")]
+    #[arg(long = "response-timeout", value_parser = seconds, allow_negative_numbers = true, value_name = "SECS")]
     pub(crate) response_timeout: Option<f64>,
     /// Fujifilm: how long you have to accept the connection on the camera, in seconds [default: 30]
-    #[arg(long = "pairing-timeout", value_parser = seconds, value_name = "SECS")]
+    #[arg(long = "pairing-timeout", value_parser = seconds, allow_negative_numbers = true, value_name = "SECS")]
     pub(crate) pairing_timeout: Option<f64>,
     /// Check an idle camera every SECS seconds, 0 for never [default: 10 in server mode, -i and
     /// events; never for one-shot commands]
-    #[arg(long = "keep-alive", value_parser = seconds_or_zero, value_name = "SECS")]
+    #[arg(long = "keep-alive", value_parser = seconds_or_zero, allow_negative_numbers = true, value_name = "SECS")]
     pub(crate) keep_alive: Option<f64>,
     /// How the keep-alive checks the camera: operation (GetDeviceInfo, which keeps sessions alive
     /// on cameras that drop idle ones) or probe (a PTP/IP Probe_Request) [default: operation]
@@ -421,10 +421,10 @@ pub(crate) struct CameraArgs {
     #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
     pub(crate) address: String,
     /// Command port, 0 to let the OS pick [default: 15740, Fujifilm 55740]
-    #[arg(long, value_parser = any_port, value_name = "PORT")]
+    #[arg(long, value_parser = any_port, allow_negative_numbers = true, value_name = "PORT")]
     pub(crate) port: Option<u16>,
     /// Fujifilm event port [default: the command port + 1]
-    #[arg(long = "event-port", value_parser = any_port, value_name = "PORT")]
+    #[arg(long = "event-port", value_parser = any_port, allow_negative_numbers = true, value_name = "PORT")]
     pub(crate) event_port: Option<u16>,
     /// Camera kind: generic or fuji [default: -t, else generic]
     #[arg(long = "vendor", value_parser = VendorParser, value_name = "VENDOR")]

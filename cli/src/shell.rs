@@ -119,7 +119,8 @@ impl Shell {
                     return Step::Next;
                 }
             };
-            if !line.trim().is_empty() {
+            // `quit` is not worth recalling.
+            if !matches!(line.trim(), "" | "quit" | "exit") {
                 let _ = editor.add_history_entry(line.trim());
                 if let Some(path) = &history {
                     save_history(editor.history_mut(), path);
