@@ -198,7 +198,12 @@ fn run() -> i32 {
         Mode::Server => {
             relay::set_verbose(cli.verbose > 0);
             let addr = SocketAddr::new(settings.server_address, settings.server_port);
-            match relay::serve(addr, Runner(Some(exec))) {
+            let connect = reconnector(&settings, exec.guid());
+            let session = relay::Session::new(exec, settings.dialect, connect);
+            let options = relay::Options {
+                status_lines: settings.status_lines,
+            };
+            match relay::serve(addr, session, options) {
                 Ok(()) => {
                     eprintln!("Bye bye!");
                     0
@@ -426,22 +431,16 @@ fn run_camera(cli: &Cli, a: &CameraArgs) -> i32 {
     }
 }
 
-/// The relay's view of the camera: one command line at a time.
-struct Runner(Option<Executor>);
-
-impl relay::CommandRunner for Runner {
-    fn run(&mut self, line: &str, out: &mut dyn Write) -> Result<(), String> {
-        let exec = self.0.as_mut().ok_or("the camera session is closed")?;
-        let cmd = commands::parse_line(line).map_err(|e| e.to_string())?;
-        exec.execute(&cmd, out).map_err(|e| e.to_string())
-    }
-}
-
-impl Drop for Runner {
-    /// Closes the camera session gracefully when the relay stops.
-    fn drop(&mut self) {
-        if let Some(exec) = self.0.take() {
-            let _ = exec.close();
-        }
-    }
+/// How server mode connects again once the camera went away: the same settings and the same
+/// GUID (a camera that paired with it knows it), cancelled by the token when the server stops.
+fn reconnector(s: &Settings, guid: Guid) -> relay::Connect {
+    let s = s.clone();
+    Arc::new(move |cancel| {
+        let mut config = client_config(&s, true)?;
+        config.initiator.guid = guid;
+        config.cancel = cancel.clone();
+        let client = Client::connect(config).map_err(|e| e.to_string())?;
+        let host = s.host.clone();
+        Ok(Executor::new(client, s.dialect, host, s.ports.stream, true))
+    })
 }

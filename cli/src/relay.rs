@@ -11,7 +11,13 @@
 //! - an `Err` from the runner becomes the line `<cmd> error: <msg>`, and a panic in the runner
 //!   becomes such a line too: neither ends the server;
 //! - blank lines (only whitespace) are ignored, a trailing `\r` is dropped, and a line longer than
-//!   [`MAX_LINE`] bytes is refused and ends that connection (no unbounded buffering).
+//!   [`MAX_LINE`] bytes is refused and ends that connection (no unbounded buffering);
+//! - with status lines on (`status on` on a connection, or [`Options::status_lines`] for all),
+//!   every reply ends with `OK` or `ERR <message>` on a line of its own, so a script knows where
+//!   a reply ends; off by default, so that an `nc` session reads as the Go tool's did;
+//! - `events` does not hold the worker: it subscribes the connection to the session's device
+//!   events, which the worker fans out to every subscribed connection between other clients'
+//!   commands (see [`worker`] for why).
 //!
 //! Log lines go to stderr with the Go tool's `[Local server]` prefix, as the Go tool's `log`
 //! output did; replies go only to the client. `[Local server] message received: '…'` is logged
@@ -23,22 +29,59 @@
 //! while that runs exits at once (status 130). [`interrupt_flag`] installs the one process-wide
 //! handler; anything else in the binary that wants Ctrl-C must use it too.
 
+mod session;
+mod worker;
+
 use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-/// Runs one relay command against the camera.
-#[allow(dead_code)] // wired in by main.rs
+use ptpip_protocol::DeviceEvent;
+
+pub(crate) use session::{Connect, Session};
+use worker::{Job, Reply};
+
+/// Runs relay commands against the camera, and hands out its device events.
 pub(crate) trait CommandRunner: Send {
     /// Runs `line` (already trimmed, never empty), writing its reply to `out`. An `Err` is sent
     /// to the client as `<cmd> error: <msg>` after whatever was written to `out`.
     fn run(&mut self, line: &str, out: &mut dyn Write) -> Result<(), String>;
+
+    /// If `line` asks for device events (`events …`): what to watch for, or why it cannot be
+    /// watched. `None`: an ordinary command, for [`run`](Self::run).
+    fn watch(&mut self, _line: &str) -> Option<Result<Watch, String>> {
+        None
+    }
+
+    /// Drives the session for about `wait`: the device events that came meanwhile, or why the
+    /// session ended. Called between commands, so that keep-alives go out and a camera that went
+    /// away is noticed while nobody sends commands.
+    fn poll(&mut self, wait: Duration) -> Result<Vec<DeviceEvent>, String> {
+        thread::sleep(wait);
+        Ok(Vec::new())
+    }
+}
+
+/// A connection's subscription to device events (`events` in server mode).
+pub(crate) struct Watch {
+    /// Ends after this many events.
+    pub(crate) count: Option<u64>,
+    /// Ends at this instant.
+    pub(crate) until: Option<Instant>,
+    /// One event as a line of the reply (without its newline).
+    pub(crate) render: Box<dyn Fn(&DeviceEvent) -> String + Send>,
+}
+
+/// How the relay serves.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Options {
+    /// Every connection starts with status lines on (`OK` / `ERR <message>` after each reply).
+    pub(crate) status_lines: bool,
 }
 
 /// The longest command line accepted, in bytes (without its newline).
@@ -97,19 +140,16 @@ pub(crate) fn interrupt_flag() -> io::Result<Arc<AtomicBool>> {
 ///
 /// Logs `[Local server] listening on <addr>...` and `[Local server] awaiting messages... (CTRL+C
 /// to quit)` on stderr once the socket is bound.
-#[allow(dead_code)] // wired in by main.rs
-pub(crate) fn serve<R: CommandRunner + 'static>(addr: SocketAddr, runner: R) -> io::Result<()> {
+pub(crate) fn serve<R: CommandRunner + 'static>(
+    addr: SocketAddr,
+    runner: R,
+    options: Options,
+) -> io::Result<()> {
     let listener = TcpListener::bind(addr)?;
     let stop = interrupt_flag()?;
     eprintln!("{TAG} listening on {}...", listener.local_addr()?);
     eprintln!("{TAG} awaiting messages... (CTRL+C to quit)");
-    serve_until(listener, runner, &stop)
-}
-
-/// One command on its way to the worker, with where its reply goes.
-struct Job {
-    line: String,
-    reply: Sender<Vec<u8>>,
+    serve_until(listener, runner, options, &stop)
 }
 
 /// The connected clients, so that stopping can close them.
@@ -121,6 +161,7 @@ type Clients = Arc<Mutex<HashMap<u64, TcpStream>>>;
 pub(crate) fn serve_until<R: CommandRunner + 'static>(
     listener: TcpListener,
     runner: R,
+    options: Options,
     stop: &Arc<AtomicBool>,
 ) -> io::Result<()> {
     listener.set_nonblocking(true)?;
@@ -129,7 +170,7 @@ pub(crate) fn serve_until<R: CommandRunner + 'static>(
         let stop = stop.clone();
         thread::Builder::new()
             .name("relay-runner".into())
-            .spawn(move || work(runner, &jobs_rx, &stop))?
+            .spawn(move || worker::work(runner, &jobs_rx, &stop))?
     };
     let clients: Clients = Arc::default();
     let mut handlers: Vec<JoinHandle<()>> = Vec::new();
@@ -150,7 +191,13 @@ pub(crate) fn serve_until<R: CommandRunner + 'static>(
             }
         };
         handlers.retain(|h| !h.is_finished());
-        if let Err(e) = admit(stream, next_id, &clients, &mut handlers, &jobs_tx) {
+        let to = Admit {
+            clients: &clients,
+            handlers: &mut handlers,
+            jobs: &jobs_tx,
+            options,
+        };
+        if let Err(e) = admit(stream, next_id, to) {
             eprintln!("{TAG} accept error: {e}");
         }
         next_id += 1;
@@ -173,14 +220,22 @@ fn lock(clients: &Clients) -> std::sync::MutexGuard<'_, HashMap<u64, TcpStream>>
     clients.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// Where a new client goes.
+struct Admit<'a> {
+    clients: &'a Clients,
+    handlers: &'a mut Vec<JoinHandle<()>>,
+    jobs: &'a Sender<Job>,
+    options: Options,
+}
+
 /// Starts a handler thread for a new client, or refuses it when there are too many.
-fn admit(
-    stream: TcpStream,
-    id: u64,
-    clients: &Clients,
-    handlers: &mut Vec<JoinHandle<()>>,
-    jobs: &Sender<Job>,
-) -> io::Result<()> {
+fn admit(stream: TcpStream, id: u64, to: Admit<'_>) -> io::Result<()> {
+    let Admit {
+        clients,
+        handlers,
+        jobs,
+        options,
+    } = to;
     // Some platforms hand out accepted sockets in the listener's non-blocking mode.
     stream.set_nonblocking(false)?;
     if handlers.len() >= MAX_CLIENTS {
@@ -195,7 +250,7 @@ fn admit(
     let spawned = thread::Builder::new()
         .name(format!("relay-client-{id}"))
         .spawn(move || {
-            client(stream, &jobs);
+            client(stream, &jobs, options);
             lock(&clients).remove(&id);
         });
     match spawned {
@@ -240,13 +295,17 @@ fn read_line(reader: &mut impl BufRead) -> io::Result<LineRead> {
     Ok(LineRead::Line(line))
 }
 
-/// Serves one client: a command at a time, each reply written whole before the next is read.
-fn client(stream: TcpStream, jobs: &Sender<Job>) {
+/// Serves one client: a command at a time, each reply written (as it comes, for `events`)
+/// before the next command is read.
+fn client(stream: TcpStream, jobs: &Sender<Job>, options: Options) {
     let Ok(read_half) = stream.try_clone() else {
         return;
     };
     let mut reader = BufReader::new(read_half);
-    let mut writer = stream;
+    let mut conn = Connection {
+        writer: stream,
+        status_lines: options.status_lines,
+    };
     let (reply_tx, reply_rx) = mpsc::channel();
     loop {
         let line = match read_line(&mut reader) {
@@ -254,7 +313,7 @@ fn client(stream: TcpStream, jobs: &Sender<Job>) {
             Ok(LineRead::Eof) => break,
             Ok(LineRead::TooLong) => {
                 eprintln!("{TAG} error reading message 'longer than {MAX_LINE} bytes'");
-                let _ = writeln!(writer, "error: line longer than {MAX_LINE} bytes");
+                let _ = writeln!(conn.writer, "error: line longer than {MAX_LINE} bytes");
                 break;
             }
             Err(e) => {
@@ -274,39 +333,98 @@ fn client(stream: TcpStream, jobs: &Sender<Job>) {
         if verbose() {
             eprintln!("{TAG} message received: '{message}'");
         }
-        let job = Job {
-            line: message.to_owned(),
-            reply: reply_tx.clone(),
+        let written = match conn.status_command(message) {
+            Some(result) => conn.finish(message, &result),
+            None => {
+                let job = Job {
+                    line: message.to_owned(),
+                    reply: reply_tx.clone(),
+                };
+                if jobs.send(job).is_err() {
+                    break;
+                }
+                conn.relay(message, &reply_rx)
+            }
         };
-        if jobs.send(job).is_err() {
-            break;
-        }
-        let Ok(reply) = reply_rx.recv() else {
-            break;
-        };
-        if writer
-            .write_all(&reply)
-            .and_then(|()| writer.flush())
-            .is_err()
-        {
+        if written.is_err() {
             eprintln!("{TAG} error writing response");
             break;
         }
     }
     // Every reply has been written: the client reads them, then EOF.
-    let _ = writer.shutdown(Shutdown::Write);
+    let _ = conn.writer.shutdown(Shutdown::Write);
 }
 
-/// The worker: runs the commands one at a time, in the order they arrive.
-fn work<R: CommandRunner>(mut runner: R, jobs: &Receiver<Job>, stop: &AtomicBool) {
-    for job in jobs {
-        let reply = if stop.load(Ordering::SeqCst) {
-            error_line(&job.line, "the server is shutting down")
-        } else {
-            run_one(&mut runner, &job.line)
+/// One client's side of the conversation.
+struct Connection {
+    writer: TcpStream,
+    /// `OK` / `ERR <message>` after each reply.
+    status_lines: bool,
+}
+
+impl Connection {
+    /// `status [on|off]`, which the relay answers itself: the result, or `None` for anything
+    /// else.
+    fn status_command(&mut self, line: &str) -> Option<Result<(), String>> {
+        let mut words = line.split_whitespace();
+        if !words.next()?.eq_ignore_ascii_case("status") {
+            return None;
+        }
+        let arg = words.next().map(str::to_ascii_lowercase);
+        Some(match (arg.as_deref(), words.next()) {
+            (Some("on"), None) => {
+                self.status_lines = true;
+                Ok(())
+            }
+            (Some("off"), None) => {
+                self.status_lines = false;
+                Ok(())
+            }
+            (None, None) => {
+                let state = if self.status_lines { "on" } else { "off" };
+                writeln!(self.writer, "status lines {state}").map_err(|e| e.to_string())
+            }
+            _ => Err("usage: status [on|off]".to_owned()),
+        })
+    }
+
+    /// Writes the worker's reply to `line` as it comes, then its end.
+    fn relay(&mut self, line: &str, replies: &mpsc::Receiver<Reply>) -> io::Result<()> {
+        let mut ends_line = true;
+        loop {
+            match replies.recv() {
+                Ok(Reply::Output(bytes)) => {
+                    if let Some(&last) = bytes.last() {
+                        ends_line = last == b'\n';
+                    }
+                    self.writer.write_all(&bytes)?;
+                    self.writer.flush()?;
+                }
+                Ok(Reply::Done(result)) => {
+                    if !ends_line {
+                        self.writer.write_all(b"\n")?;
+                    }
+                    return self.finish(line, &result);
+                }
+                // The worker is gone (the server stops).
+                Err(_) => return Err(io::ErrorKind::BrokenPipe.into()),
+            }
+        }
+    }
+
+    /// The end of a reply: its status line, or the error line without status lines.
+    fn finish(&mut self, line: &str, result: &Result<(), String>) -> io::Result<()> {
+        let end = match (result, self.status_lines) {
+            (Ok(()), false) => return Ok(()),
+            (Ok(()), true) => "OK\n".to_owned(),
+            (Err(message), false) => error_line(line, message),
+            (Err(message), true) => {
+                let one_line: Vec<&str> = message.lines().map(str::trim).collect();
+                format!("ERR {}\n", one_line.join("; "))
+            }
         };
-        // The client may have gone: its reply is dropped.
-        let _ = job.reply.send(reply);
+        self.writer.write_all(end.as_bytes())?;
+        self.writer.flush()
     }
 }
 
@@ -316,23 +434,8 @@ fn command_name(line: &str) -> &str {
 }
 
 /// The line `<cmd> error: <msg>`.
-fn error_line(line: &str, message: &str) -> Vec<u8> {
-    format!("{} error: {message}\n", command_name(line)).into_bytes()
-}
-
-/// Runs one command: its output, ending with a newline, then its error line if it failed.
-fn run_one<R: CommandRunner>(runner: &mut R, line: &str) -> Vec<u8> {
-    let mut out = Vec::new();
-    let result = panic::catch_unwind(AssertUnwindSafe(|| runner.run(line, &mut out)));
-    if !out.is_empty() && !out.ends_with(b"\n") {
-        out.push(b'\n');
-    }
-    match result {
-        Ok(Ok(())) => {}
-        Ok(Err(message)) => out.extend(error_line(line, &message)),
-        Err(_) => out.extend(error_line(line, "internal error (the command panicked)")),
-    }
-    out
+fn error_line(line: &str, message: &str) -> String {
+    format!("{} error: {message}\n", command_name(line))
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use bytes::Bytes;
 use ptpip_protocol::ptp::PropValue;
 use ptpip_protocol::ptp::codes::{DataTypeCode, DevicePropCode};
-use ptpip_protocol::{DeviceEvent, Dialect, OperationCode};
+use ptpip_protocol::{DeviceEvent, Dialect, Guid, OperationCode};
 use ptpip_transport_std::{Calls, Client, ClientError};
 
 use super::{CmdError, Command, files, help_text, render, spec, stream, usage};
@@ -16,7 +16,7 @@ use crate::props;
 const OPREQ_KEEP: usize = 1 << 20;
 
 /// In server mode, `events` stops after this long unless told otherwise.
-const RELAY_EVENTS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+pub(crate) const RELAY_EVENTS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// In server mode, `liveview` stops after this many frames unless told otherwise.
 const RELAY_LIVEVIEW_FRAMES: u64 = 100;
@@ -76,6 +76,24 @@ impl Executor {
     /// Ends the session gracefully.
     pub(crate) fn close(self) -> Result<(), ClientError> {
         self.client.close()
+    }
+
+    /// Whether the session is over (closed, or the camera went away).
+    pub(crate) fn is_closed(&self) -> bool {
+        self.client.initiator().is_closed()
+    }
+
+    /// The GUID this session introduced itself with (a reconnect uses it again).
+    pub(crate) fn guid(&self) -> Guid {
+        self.client.initiator().config().guid
+    }
+
+    /// The next device event, waiting at most `wait` for one.
+    pub(crate) fn next_event(
+        &mut self,
+        wait: std::time::Duration,
+    ) -> Result<Option<DeviceEvent>, ClientError> {
+        self.client.next_event(Some(wait))
     }
 
     /// Runs a command, writing its output to `out`.

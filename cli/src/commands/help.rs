@@ -59,6 +59,10 @@ fn overview() -> String {
             let _ = writeln!(out, "  {name:<36} {about}");
         }
     }
+    out.push_str(
+        "\nIn server mode (-s), `status on` ends each reply on that connection with a line\n\
+         OK or ERR <message> (`status off` stops it; --status-lines turns it on for all).\n",
+    );
     out.push_str("\nProperty names, values and more: help COMMAND\n");
     out
 }

@@ -12,9 +12,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub(crate) use checks::check_output;
-pub(crate) use exec::Executor;
-pub(crate) use exec::check_dialect;
+pub(crate) use exec::{Executor, RELAY_EVENTS_TIMEOUT, check_dialect};
 pub(crate) use help::help_text;
+pub(crate) use render::event as render_event;
 pub(crate) use stream::{clear_interrupt, interrupted, watch_interrupts};
 
 use crate::output::Format;

@@ -1,6 +1,7 @@
 //! The relay against a fake camera: ordering, errors, line limits, stopping, status lines,
 //! events fanned out while other clients' commands run.
 
+use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -8,7 +9,9 @@ use std::sync::{Arc, Barrier, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use super::{CommandRunner, MAX_LINE, serve_until};
+use ptpip_protocol::{DeviceEvent, EventCode, Params, TransactionId};
+
+use super::{CommandRunner, MAX_LINE, Options, Watch, serve_until};
 
 /// What the fake camera saw, shared with the test.
 #[derive(Default)]
@@ -21,11 +24,19 @@ struct Record {
     overlaps: AtomicUsize,
     /// Set when the runner is dropped.
     dropped: AtomicBool,
+    /// Device events the fake camera sends at its next poll.
+    events: Mutex<VecDeque<DeviceEvent>>,
+    /// How many watches the runner handed out.
+    watches: AtomicUsize,
+    /// Makes the next poll report the session over.
+    dies: AtomicBool,
 }
 
 /// A fake camera: `echo <words>` writes three lines (`<words> begin`, `<words> body`,
 /// `<words> end`) in three writes with a pause between them; `fail <why>` returns `Err(why)`;
-/// `boom` panics; `slow <ms>` sleeps then says `slept`.
+/// `usage` fails with a message of two lines; `boom` panics; `slow <ms>` sleeps then says
+/// `slept`; `events [N]` watches for N events (or 30 s), which the test queues in
+/// [`Record::events`].
 struct FakeRunner {
     record: Arc<Record>,
     cost: Duration,
@@ -54,6 +65,7 @@ impl CommandRunner for FakeRunner {
                     write!(out, "{rest} end").map_err(|e| e.to_string())
                 }
                 "fail" => Err(rest.to_owned()),
+                "usage" => Err("missing THING\nusage: usage THING".to_owned()),
                 "boom" => panic!("the fake runner panics on purpose"),
                 "slow" => {
                     thread::sleep(Duration::from_millis(rest.parse().unwrap_or(0)));
@@ -65,6 +77,48 @@ impl CommandRunner for FakeRunner {
         self.record.busy.store(false, Ordering::SeqCst);
         result
     }
+
+    fn watch(&mut self, line: &str) -> Option<Result<Watch, String>> {
+        let rest = line.strip_prefix("events")?.trim();
+        let count = match rest {
+            "" => None,
+            n => match n.parse() {
+                Ok(n) => Some(n),
+                Err(_) => return Some(Err(format!("bad count '{n}'"))),
+            },
+        };
+        self.record.watches.fetch_add(1, Ordering::SeqCst);
+        Some(Ok(Watch {
+            count,
+            until: Some(Instant::now() + Duration::from_secs(30)),
+            render: Box::new(|e| format!("event {:#06x} {:?}", e.code.0, e.params.as_slice())),
+        }))
+    }
+
+    fn poll(&mut self, wait: Duration) -> Result<Vec<DeviceEvent>, String> {
+        if self.record.dies.swap(false, Ordering::SeqCst) {
+            return Err("camera gone".to_owned());
+        }
+        let events: Vec<DeviceEvent> = self.record.events.lock().unwrap().drain(..).collect();
+        if events.is_empty() {
+            thread::sleep(wait);
+        }
+        Ok(events)
+    }
+}
+
+/// A device event carrying `n`.
+fn event(n: u32) -> DeviceEvent {
+    DeviceEvent {
+        code: EventCode::DEVICE_PROP_CHANGED,
+        transaction: TransactionId(0),
+        params: Params::from_slice(&[n]).unwrap(),
+    }
+}
+
+/// The line the fake runner prints for [`event`]`(n)`.
+fn event_line(n: u32) -> String {
+    format!("event 0x4006 [{n}]\n")
 }
 
 /// A relay on 127.0.0.1 (port from the OS) with a fake runner.
@@ -77,6 +131,10 @@ struct Relay {
 
 impl Relay {
     fn start(cost: Duration) -> Self {
+        Self::start_with(cost, Options::default())
+    }
+
+    fn start_with(cost: Duration, options: Options) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let record = Arc::new(Record::default());
@@ -86,7 +144,7 @@ impl Relay {
             cost,
         };
         let flag = stop.clone();
-        let thread = thread::spawn(move || serve_until(listener, runner, &flag));
+        let thread = thread::spawn(move || serve_until(listener, runner, options, &flag));
         Self {
             addr,
             stop,
@@ -151,8 +209,7 @@ fn fifty_clients_hundred_commands_each_serialized_in_order_never_mixed() {
                     writer.write_all(input.as_bytes()).unwrap();
                     writer.shutdown(Shutdown::Write).unwrap();
                 });
-                let lines: Vec<String> =
-                    BufReader::new(s).lines().map(Result::unwrap).collect();
+                let lines: Vec<String> = BufReader::new(s).lines().map(Result::unwrap).collect();
                 w.join().unwrap();
                 (c, lines)
             })
@@ -376,7 +433,7 @@ fn one_sigint_ends_serve_and_the_camera() {
     };
     let tx = done_tx.clone();
     thread::spawn(move || {
-        let r = serve("127.0.0.1:0".parse().unwrap(), runner);
+        let r = serve("127.0.0.1:0".parse().unwrap(), runner, Options::default());
         tx.send(("serve", r.map_err(|e| e.to_string()))).unwrap();
     });
     thread::spawn(move || {
@@ -407,4 +464,153 @@ fn one_sigint_ends_serve_and_the_camera() {
     assert!(flag.load(Ordering::SeqCst));
     // serve dropped the runner before returning.
     assert!(record.dropped.load(Ordering::SeqCst));
+}
+
+/// Waits (up to a generous deadline against hangs) until the runner handed out `n` watches.
+fn await_watches(relay: &Relay, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while relay.record.watches.load(Ordering::SeqCst) < n {
+        assert!(Instant::now() < deadline, "no watch {n}");
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// A connection reading its replies line by line.
+struct Client {
+    writer: TcpStream,
+    reader: BufReader<TcpStream>,
+}
+
+impl Client {
+    fn connect(addr: SocketAddr) -> Self {
+        let s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        Self {
+            writer: s.try_clone().unwrap(),
+            reader: BufReader::new(s),
+        }
+    }
+
+    fn send(&mut self, line: &str) {
+        self.writer
+            .write_all(format!("{line}\n").as_bytes())
+            .unwrap();
+    }
+
+    fn line(&mut self) -> String {
+        let mut l = String::new();
+        self.reader.read_line(&mut l).unwrap();
+        l
+    }
+
+    /// Half-closes and reads the rest until the server's EOF.
+    fn rest(mut self) -> String {
+        self.writer.shutdown(Shutdown::Write).unwrap();
+        let mut out = String::new();
+        self.reader.read_to_string(&mut out).unwrap();
+        out
+    }
+}
+
+#[test]
+fn status_lines_per_connection() {
+    let relay = Relay::start(Duration::ZERO);
+    // Off by default: replies as the Go tool gave them.
+    let out = exchange(
+        relay.addr,
+        b"echo a\nfail x\nstatus\nstatus on\necho b\nfail y\nusage\n\nstatus\nstatus maybe\n\
+          status off\necho c\nstatus maybe\n",
+    );
+    let want = format!(
+        "{}fail error: x\nstatus lines off\nOK\n{}OK\nERR y\nERR missing THING; usage: usage THING\n\
+         status lines on\nOK\nERR usage: status [on|off]\n{}status error: usage: status [on|off]\n",
+        echoed("a"),
+        echoed("b"),
+        echoed("c")
+    );
+    assert_eq!(out, want);
+    // The relay answered `status` itself: the runner saw only the camera commands.
+    let order = relay.record.order.lock().unwrap().clone();
+    assert_eq!(
+        order,
+        ["echo a", "fail x", "echo b", "fail y", "usage", "echo c"]
+    );
+}
+
+#[test]
+fn status_lines_for_every_connection_by_option() {
+    let relay = Relay::start_with(Duration::ZERO, Options { status_lines: true });
+    let out = exchange(relay.addr, b"echo a\nboom\nstatus off\nfail z\n");
+    assert_eq!(
+        out,
+        format!(
+            "{}OK\nERR internal error (the command panicked)\nfail error: z\n",
+            echoed("a")
+        )
+    );
+    // A new connection starts with them on again; a watch ends with its status line too.
+    let mut c = Client::connect(relay.addr);
+    c.send("events 1");
+    await_watches(&relay, 1);
+    relay.record.events.lock().unwrap().push_back(event(7));
+    assert_eq!(c.line(), event_line(7));
+    assert_eq!(c.line(), "OK\n");
+    c.send("events nope");
+    assert_eq!(c.line(), "ERR bad count 'nope'\n");
+}
+
+#[test]
+fn events_are_fanned_out_while_other_clients_commands_run() {
+    let relay = Relay::start(Duration::ZERO);
+    // Two connections watch: A for two events, B for one.
+    let mut a = Client::connect(relay.addr);
+    a.send("events 2");
+    await_watches(&relay, 1);
+    let mut b = Client::connect(relay.addr);
+    b.send("events 1");
+    await_watches(&relay, 2);
+    // Meanwhile a third client's commands are answered whole: the watches do not hold the
+    // worker. (Both watches are still open: no event came yet.)
+    let c = exchange(relay.addr, b"echo c1\nslow 10\necho c2\n");
+    assert_eq!(c, format!("{}slept\n{}", echoed("c1"), echoed("c2")));
+    // One event reaches both watchers; B's watch is then over and its connection ends.
+    relay.record.events.lock().unwrap().push_back(event(1));
+    assert_eq!(a.line(), event_line(1));
+    assert_eq!(b.rest(), event_line(1));
+    // A watches on, and a command of A's own waits until its watch is over.
+    a.send("echo after");
+    relay.record.events.lock().unwrap().push_back(event(2));
+    assert_eq!(a.rest(), format!("{}{}", event_line(2), echoed("after")));
+    assert_eq!(relay.record.overlaps.load(Ordering::SeqCst), 0);
+}
+
+#[test]
+fn events_that_came_while_nobody_watched_go_to_the_next_watch() {
+    let relay = Relay::start(Duration::ZERO);
+    relay
+        .record
+        .events
+        .lock()
+        .unwrap()
+        .extend([event(1), event(2), event(3)]);
+    // After any command the worker drives the session, which takes the events into its backlog.
+    assert_eq!(exchange(relay.addr, b"echo x\n"), echoed("x"));
+    let out = exchange(relay.addr, b"events 2\n");
+    assert_eq!(out, format!("{}{}", event_line(1), event_line(2)));
+    // The third is kept for the next.
+    let out = exchange(relay.addr, b"events 1\n");
+    assert_eq!(out, event_line(3));
+}
+
+#[test]
+fn a_session_that_ends_ends_the_watches_with_its_reason() {
+    let relay = Relay::start(Duration::ZERO);
+    let mut a = Client::connect(relay.addr);
+    a.send("events");
+    await_watches(&relay, 1);
+    relay.record.dies.store(true, Ordering::SeqCst);
+    assert_eq!(a.line(), "events error: camera gone\n");
+    // The server goes on.
+    a.send("echo x");
+    assert_eq!(a.rest(), echoed("x"));
 }
