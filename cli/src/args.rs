@@ -277,8 +277,8 @@ pub(crate) struct Cli {
     /// Server listen port (-sp), 0 to let the OS pick [default: 15740]
     #[arg(long = "server-port", alias = "sp", value_parser = any_port, allow_negative_numbers = true, value_name = "PORT")]
     pub(crate) server_port: Option<u16>,
-    /// Server mode: end every reply with a status line, OK or ERR <message> (a connection can
-    /// also say `status on`)
+    /// Server mode: end every reply with a status line, OK or ERR and the error (a connection
+    /// can also say "status on")
     #[arg(long = "status-lines")]
     pub(crate) status_lines: bool,
     /// How long connecting may take, init handshake included, in seconds ("connection refused"

@@ -166,7 +166,7 @@ impl Shell {
             Ok(()) => {}
             Err(e) => self.report(text, &e),
         }
-        if stopped {
+        if stopped && runs_until_stopped(&cmd) {
             eprintln!("(stopped)");
         }
         Step::Next
