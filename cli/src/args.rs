@@ -4,10 +4,11 @@
 //! Go's `flag` package accepts `-name` and `--name` alike, multi-letter names included; clap wants
 //! `--name` for those, so [`rewrite`] turns `-sa` into `--sa` (and `-v vv` into `-vv`) first.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::net::IpAddr;
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValue, TypedValueParser};
 use clap::{ArgAction, Args, Parser, Subcommand};
 use clap_complete::Shell;
 use ptpip_protocol::Dialect;
@@ -151,6 +152,54 @@ fn vendor(s: &str) -> Result<Dialect, String> {
     parse_vendor(s)
 }
 
+/// The vendor names, for help and shell completion.
+const VENDORS: [&str; 2] = ["generic", "fuji"];
+
+/// Parses a vendor and offers [`VENDORS`] to completion scripts.
+#[derive(Clone, Copy, Debug)]
+struct VendorParser;
+
+impl TypedValueParser for VendorParser {
+    type Value = Dialect;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<Dialect, clap::Error> {
+        vendor.parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(VENDORS.into_iter().map(PossibleValue::new)))
+    }
+}
+
+/// Takes any property (a name, a hex code, a spec name: the command checks it) and offers the
+/// property names of every vendor to completion scripts.
+#[derive(Clone, Copy, Debug)]
+struct PropertyParser;
+
+impl TypedValueParser for PropertyParser {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        _cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<String, clap::Error> {
+        Ok(value.to_string_lossy().into_owned())
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        // The Fujifilm names include the standard ones.
+        let names = crate::props::names(Dialect::Fuji);
+        Some(Box::new(names.into_iter().map(PossibleValue::new)))
+    }
+}
+
 fn seconds(s: &str) -> Result<f64, String> {
     parse_seconds(s, false).map(|d| d.as_secs_f64())
 }
@@ -188,19 +237,19 @@ pub(crate) struct Cli {
     #[arg(short = 'h', long = "host", alias = "h", value_name = "HOST")]
     pub(crate) host: Option<String>,
     /// One port for the command and event connections [default: 15740, Fujifilm 55740/55741]
-    #[arg(short = 'p', long = "port", alias = "p", value_parser = port, value_name = "PORT")]
+    #[arg(short = 'p', long = "port", alias = "p", value_parser = port, allow_negative_numbers = true, value_name = "PORT")]
     pub(crate) port: Option<u16>,
     /// Command/data port (-pc)
-    #[arg(long = "command-port", alias = "pc", value_parser = port, value_name = "PORT")]
+    #[arg(long = "command-port", alias = "pc", value_parser = port, allow_negative_numbers = true, value_name = "PORT")]
     pub(crate) cmd_port: Option<u16>,
     /// Event port (-pe)
-    #[arg(long = "event-port", alias = "pe", value_parser = port, value_name = "PORT")]
+    #[arg(long = "event-port", alias = "pe", value_parser = port, allow_negative_numbers = true, value_name = "PORT")]
     pub(crate) event_port: Option<u16>,
     /// Live-view stream port (-ps) [default: 15742, Fujifilm 55742]
-    #[arg(long = "stream-port", alias = "ps", value_parser = port, value_name = "PORT")]
+    #[arg(long = "stream-port", alias = "ps", value_parser = port, allow_negative_numbers = true, value_name = "PORT")]
     pub(crate) stream_port: Option<u16>,
     /// Vendor: generic or fuji (fuji picks ports 55740/55741/55742 unless ports are given)
-    #[arg(short = 't', long = "vendor", alias = "t", value_parser = vendor, value_name = "VENDOR")]
+    #[arg(short = 't', long = "vendor", alias = "t", value_parser = VendorParser, value_name = "VENDOR")]
     pub(crate) vendor: Option<Dialect>,
     /// Initiator GUID [default: random]
     #[arg(short = 'g', long = "guid", alias = "g", value_name = "GUID")]
@@ -227,27 +276,32 @@ pub(crate) struct Cli {
     #[arg(long = "server-address", alias = "sa", value_name = "ADDR")]
     pub(crate) server_address: Option<IpAddr>,
     /// Server listen port (-sp), 0 to let the OS pick [default: 15740]
-    #[arg(long = "server-port", alias = "sp", value_parser = any_port, value_name = "PORT")]
+    #[arg(long = "server-port", alias = "sp", value_parser = any_port, allow_negative_numbers = true, value_name = "PORT")]
     pub(crate) server_port: Option<u16>,
+    /// Server mode: end every reply with a status line, OK or ERR and the error (a connection
+    /// can also say "status on")
+    #[arg(long = "status-lines")]
+    pub(crate) status_lines: bool,
     /// How long connecting may take, init handshake included, in seconds ("connection refused"
     /// is retried meanwhile) [default: 10]
-    #[arg(long = "connect-timeout", value_parser = seconds, value_name = "SECS")]
+    #[arg(long = "connect-timeout", value_parser = seconds, allow_negative_numbers = true, value_name = "SECS")]
     pub(crate) connect_timeout: Option<f64>,
     /// How long the camera may stay silent during an operation, in seconds [default: 30]
-    #[arg(long = "response-timeout", value_parser = seconds, value_name = "SECS")]
+    #[arg(long = "response-timeout", value_parser = seconds, allow_negative_numbers = true, value_name = "SECS")]
     pub(crate) response_timeout: Option<f64>,
     /// Fujifilm: how long you have to accept the connection on the camera, in seconds [default: 30]
-    #[arg(long = "pairing-timeout", value_parser = seconds, value_name = "SECS")]
+    #[arg(long = "pairing-timeout", value_parser = seconds, allow_negative_numbers = true, value_name = "SECS")]
     pub(crate) pairing_timeout: Option<f64>,
     /// Check an idle camera every SECS seconds, 0 for never [default: 10 in server mode, -i and
     /// events; never for one-shot commands]
-    #[arg(long = "keep-alive", value_parser = seconds_or_zero, value_name = "SECS")]
+    #[arg(long = "keep-alive", value_parser = seconds_or_zero, allow_negative_numbers = true, value_name = "SECS")]
     pub(crate) keep_alive: Option<f64>,
     /// How the keep-alive checks the camera: operation (GetDeviceInfo, which keeps sessions alive
     /// on cameras that drop idle ones) or probe (a PTP/IP Probe_Request) [default: operation]
     #[arg(long = "keep-alive-method", value_parser = parse_keep_alive_method, value_name = "METHOD")]
     pub(crate) keep_alive_method: Option<KeepAliveMethod>,
-    /// JSON output for info, state, describe and ls
+    /// JSON output (camelCase keys) for info, state, describe, get, ls, and events (a JSON object
+    /// per line); a usage error for commands that print no data
     #[arg(long = "json")]
     pub(crate) json: bool,
     /// Print the effective settings (command line over config file) and exit
@@ -266,6 +320,41 @@ pub(crate) struct Words {
     pub(crate) args: Vec<String>,
 }
 
+/// What clap_complete leaves out of a shell's script: fish gets no completions for positional
+/// arguments, so the property names of `get`, `set` and `describe` are added here.
+pub(crate) fn completion_extras(shell: Shell) -> String {
+    if shell != Shell::Fish {
+        return String::new();
+    }
+    let names = crate::props::names(Dialect::Fuji).join(" ");
+    ["get", "set", "describe"]
+        .iter()
+        .map(|sub| {
+            format!(
+                "complete -c ptpip -n \"__fish_ptpip_using_subcommand {sub}\" -f -a \"{names}\"\n"
+            )
+        })
+        .collect()
+}
+
+/// A property command's words: the property (completed from the property names), then the rest.
+#[derive(Args, Debug, Clone, Default)]
+pub(crate) struct PropWords {
+    /// A property name, hex code or spec name (see `ptpip help get`)
+    #[arg(value_parser = PropertyParser, hide_possible_values = true, allow_hyphen_values = true)]
+    pub(crate) prop: Option<String>,
+    /// Arguments (see `ptpip help COMMAND`)
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
+    pub(crate) args: Vec<String>,
+}
+
+impl PropWords {
+    /// The property and the rest, as words.
+    fn words(&self) -> Vec<String> {
+        self.prop.iter().chain(&self.args).cloned().collect()
+    }
+}
+
 /// Subcommands.
 #[derive(Subcommand, Debug, Clone)]
 pub(crate) enum Sub {
@@ -274,11 +363,11 @@ pub(crate) enum Sub {
     /// Show the Fujifilm camera state (property 0xD212)
     State(Words),
     /// Describe a property: describe PROP [json [pretty]]
-    Describe(Words),
-    /// Show a property's value: get PROP
-    Get(Words),
+    Describe(PropWords),
+    /// Show a property's value: get PROP [json [pretty]]
+    Get(PropWords),
     /// Set a property: set PROP VALUE
-    Set(Words),
+    Set(PropWords),
     /// Run any operation and dump the packets received: opreq OPCODE [PARAM…]
     Opreq(Words),
     /// List storages, folders and objects: ls [-l] [json [pretty]]
@@ -318,27 +407,27 @@ pub(crate) enum Sub {
 impl Sub {
     /// The words of a camera command (its name first), or `None` for `camera` and `completions`.
     pub(crate) fn words(&self) -> Option<Vec<String>> {
-        let (name, w) = match self {
-            Self::Info(w) => ("info", w),
-            Self::State(w) => ("state", w),
-            Self::Describe(w) => ("describe", w),
-            Self::Get(w) => ("get", w),
-            Self::Set(w) => ("set", w),
-            Self::Opreq(w) => ("opreq", w),
-            Self::Ls(w) => ("ls", w),
-            Self::Download(w) => ("download", w),
-            Self::Upload(w) => ("upload", w),
-            Self::Delete(w) => ("delete", w),
-            Self::Mkdir(w) => ("mkdir", w),
-            Self::Thumb(w) => ("thumb", w),
-            Self::Capture(w) => ("capture", w),
-            Self::Events(w) => ("events", w),
-            Self::Liveview(w) => ("liveview", w),
-            Self::Help(w) => ("help", w),
+        let (name, args) = match self {
+            Self::Info(w) => ("info", w.args.clone()),
+            Self::State(w) => ("state", w.args.clone()),
+            Self::Describe(p) => ("describe", p.words()),
+            Self::Get(p) => ("get", p.words()),
+            Self::Set(p) => ("set", p.words()),
+            Self::Opreq(w) => ("opreq", w.args.clone()),
+            Self::Ls(w) => ("ls", w.args.clone()),
+            Self::Download(w) => ("download", w.args.clone()),
+            Self::Upload(w) => ("upload", w.args.clone()),
+            Self::Delete(w) => ("delete", w.args.clone()),
+            Self::Mkdir(w) => ("mkdir", w.args.clone()),
+            Self::Thumb(w) => ("thumb", w.args.clone()),
+            Self::Capture(w) => ("capture", w.args.clone()),
+            Self::Events(w) => ("events", w.args.clone()),
+            Self::Liveview(w) => ("liveview", w.args.clone()),
+            Self::Help(w) => ("help", w.args.clone()),
             Self::Camera(_) | Self::Completions { .. } => return None,
         };
         let mut v = vec![name.to_owned()];
-        v.extend(w.args.iter().cloned());
+        v.extend(args);
         Some(v)
     }
 }
@@ -350,13 +439,13 @@ pub(crate) struct CameraArgs {
     #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
     pub(crate) address: String,
     /// Command port, 0 to let the OS pick [default: 15740, Fujifilm 55740]
-    #[arg(long, value_parser = any_port, value_name = "PORT")]
+    #[arg(long, value_parser = any_port, allow_negative_numbers = true, value_name = "PORT")]
     pub(crate) port: Option<u16>,
     /// Fujifilm event port [default: the command port + 1]
-    #[arg(long = "event-port", value_parser = any_port, value_name = "PORT")]
+    #[arg(long = "event-port", value_parser = any_port, allow_negative_numbers = true, value_name = "PORT")]
     pub(crate) event_port: Option<u16>,
     /// Camera kind: generic or fuji [default: -t, else generic]
-    #[arg(long = "vendor", value_parser = vendor, value_name = "VENDOR")]
+    #[arg(long = "vendor", value_parser = VendorParser, value_name = "VENDOR")]
     pub(crate) vendor: Option<Dialect>,
     /// Serve the files in this directory as the card's contents
     #[arg(long, value_name = "DIR")]

@@ -20,6 +20,7 @@
 //! enabled = true
 //! address = "127.0.0.1"
 //! port = 15740
+//! status_lines = false     ; OK / ERR <message> after every reply
 //! ```
 //!
 //! rust-ini does not report where a key is, so the lines are found by scanning the text.
@@ -65,7 +66,7 @@ const KNOWN: &[(&str, &[&str])] = &[
             "stream_port",
         ],
     ),
-    ("server", &["enabled", "address", "port"]),
+    ("server", &["enabled", "address", "port", "status_lines"]),
 ];
 
 /// Why the configuration file cannot be used.
@@ -136,6 +137,7 @@ pub(crate) struct FileConfig {
     pub(crate) server_enabled: Option<bool>,
     pub(crate) server_address: Option<IpAddr>,
     pub(crate) server_port: Option<u16>,
+    pub(crate) server_status_lines: Option<bool>,
     pub(crate) connect_timeout: Option<Duration>,
     pub(crate) response_timeout: Option<Duration>,
     pub(crate) pairing_timeout: Option<Duration>,
@@ -289,6 +291,9 @@ impl FileConfig {
             })
             .transpose()?;
         c.server_port = port("port", "server")?;
+        c.server_status_lines = get("server", "status_lines")
+            .map(|v| ctx.check("server", "status_lines", parse_bool(&v.value)))
+            .transpose()?;
         let secs = |key: &str, zero_ok: bool| -> Result<Option<Duration>, ConfigError> {
             get("initiator", key)
                 .map(|v| ctx.check("initiator", key, parse_seconds(&v.value, zero_ok)))
@@ -327,6 +332,8 @@ pub(crate) struct Settings {
     pub(crate) server: bool,
     pub(crate) server_address: IpAddr,
     pub(crate) server_port: u16,
+    /// Server replies end with `OK` / `ERR <message>` on every connection from the start.
+    pub(crate) status_lines: bool,
     pub(crate) connect_timeout: Duration,
     pub(crate) response_timeout: Duration,
     pub(crate) pairing_timeout: Duration,
@@ -414,6 +421,7 @@ impl Settings {
                 .or(f.server_address)
                 .unwrap_or(IpAddr::from([127, 0, 0, 1])),
             server_port: cli.server_port.or(f.server_port).unwrap_or(15740),
+            status_lines: cli.status_lines || f.server_status_lines == Some(true),
             connect_timeout: cli
                 .connect_timeout
                 .map(Duration::from_secs_f64)
@@ -458,7 +466,7 @@ impl Settings {
              ports:          command {}, event {}, stream {}\n\
              friendly name:  {}\n\
              guid:           {}\n\
-             server mode:    {} ({}:{})\n\
+             server mode:    {} ({}:{}{})\n\
              timeouts:       connect {:?}, response {:?}, pairing {:?}\n\
              keep-alive:     {}\n",
             self.host,
@@ -470,6 +478,11 @@ impl Settings {
             if self.server { "on" } else { "off" },
             self.server_address,
             self.server_port,
+            if self.status_lines {
+                ", status lines"
+            } else {
+                ""
+            },
             self.connect_timeout,
             self.response_timeout,
             self.pairing_timeout,
@@ -512,6 +525,10 @@ mod tests {
         assert_eq!(c.server_enabled, Some(true));
         assert_eq!(c.server_address, Some(IpAddr::from([127, 0, 0, 1])));
         assert_eq!(c.server_port, Some(15740));
+        assert_eq!(c.server_status_lines, None);
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        let c = FileConfig::parse(Path::new("s.ini"), "[server]\nstatus_lines = on\n").unwrap();
+        assert_eq!(c.server_status_lines, Some(true));
         assert!(c.warnings.is_empty(), "{:?}", c.warnings);
     }
 

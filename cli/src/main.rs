@@ -3,7 +3,8 @@
 //!
 //! Exit codes: 0 ok, 1 a command failed (or anything else), 2 usage errors, 102 the config file
 //! cannot be opened, 104 the client cannot be created (bad GUID or name), 105 the responder
-//! cannot be reached, 130 stopped by Ctrl-C (SIGINT), 143 stopped by SIGTERM.
+//! cannot be reached, 130 stopped by Ctrl-C (SIGINT), 141 the output pipe was closed
+//! (`ptpip ls | head`), 143 stopped by SIGTERM.
 // The doc comments of the argument types are also clap's help text, where `[ARG]` means an
 // optional argument, not a link.
 #![allow(rustdoc::broken_intra_doc_links)]
@@ -16,10 +17,12 @@ mod config;
 mod output;
 mod props;
 mod relay;
+mod shell;
 mod signals;
+mod stdout;
 mod values;
 
-use std::io::{self, BufRead, IsTerminal, Write};
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -33,7 +36,6 @@ use ptpip_transport_std::{Client, ClientConfig};
 use crate::args::{CameraArgs, Cli, Sub};
 use crate::commands::{CmdError, Command, Executor};
 use crate::config::{ConfigError, FileConfig, Settings};
-use crate::output::Format;
 
 /// Exit code: a command failed, or anything not listed below.
 const EXIT_FAILED: i32 = 1;
@@ -69,10 +71,18 @@ fn run() -> i32 {
         }
     };
     init_logging(cli.verbose);
+    if cli.json
+        && let Some(Sub::Camera(_) | Sub::Completions { .. }) = &cli.sub
+    {
+        return json_misplaced("camera and completions print no data");
+    }
     match &cli.sub {
         Some(Sub::Completions { shell, .. }) => {
-            clap_complete::generate(*shell, &mut Cli::command(), "ptpip", &mut io::stdout());
-            return 0;
+            // Into memory first: clap_complete panics on a write error (`| head`).
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "ptpip", &mut script);
+            script.extend(args::completion_extras(*shell).into_bytes());
+            return stdout::print(&script);
         }
         Some(Sub::Camera(a)) => return run_camera(&cli, a),
         _ => {}
@@ -109,8 +119,10 @@ fn run() -> i32 {
     let other_mode = chosen[..3].iter().any(|&c| c);
     let settings = Settings::merge(&cli, file, other_mode);
     if cli.dry_run {
-        print!("{}", settings.describe());
-        return 0;
+        if cli.json {
+            return json_misplaced("--dry-run prints text");
+        }
+        return stdout::print(settings.describe().as_bytes());
     }
     let parsed = match (&cli.command, &words) {
         (Some(line), _) => Some(commands::parse_line(line)),
@@ -124,12 +136,17 @@ fn run() -> i32 {
     };
     let mode = match parsed {
         Some(Ok(mut cmd)) => {
-            if cli.json {
-                set_json(&mut cmd);
+            if cli.json
+                && let Err(e) = commands::apply_json(&mut cmd)
+            {
+                return report(&label, &e);
             }
             Mode::One(cmd)
         }
         Some(Err(e)) => return report(&label, &e),
+        None if cli.json && (cli.interactive || settings.server) => {
+            return json_misplaced("in the shell and the server, add json after the command");
+        }
         None if cli.interactive => Mode::Interactive,
         None if settings.server => Mode::Server,
         None => {
@@ -141,15 +158,14 @@ fn run() -> i32 {
     if let Mode::One(cmd) = &mode {
         // Help needs no camera; what the dialect cannot do fails before connecting.
         if let Command::Help(topic) = cmd {
-            return match commands::help_text(topic.as_deref()) {
-                Ok(text) => {
-                    print!("{text}");
-                    0
-                }
+            return match commands::help_text(topic.as_deref(), settings.dialect) {
+                Ok(text) => stdout::print(text.as_bytes()),
                 Err(e) => report("help", &e),
             };
         }
-        if let Err(e) = commands::check_dialect(cmd, settings.dialect) {
+        let checked = commands::check_dialect(cmd, settings.dialect)
+            .and_then(|()| commands::check_output(cmd));
+        if let Err(e) = checked {
             return report(&label, &e);
         }
     }
@@ -180,11 +196,16 @@ fn run() -> i32 {
     }
     match mode {
         Mode::One(cmd) => run_one(exec, &cmd, &label),
-        Mode::Interactive => run_interactive(exec),
+        Mode::Interactive => shell::run(exec, settings.dialect),
         Mode::Server => {
             relay::set_verbose(cli.verbose > 0);
             let addr = SocketAddr::new(settings.server_address, settings.server_port);
-            match relay::serve(addr, Runner(Some(exec))) {
+            let connect = reconnector(&settings, exec.guid());
+            let session = relay::Session::new(exec, settings.dialect, connect);
+            let options = relay::Options {
+                status_lines: settings.status_lines,
+            };
+            match relay::serve(addr, session, options) {
                 Ok(()) => {
                     eprintln!("Bye bye!");
                     0
@@ -253,16 +274,13 @@ fn report(label: &str, e: &CmdError) -> i32 {
     }
 }
 
-/// `--json` before a subcommand.
-fn set_json(cmd: &mut Command) {
-    match cmd {
-        Command::Info(f) | Command::State(f) | Command::Ls(f, _) | Command::Describe(_, f)
-            if *f == Format::Text =>
-        {
-            *f = Format::Json;
-        }
-        _ => {}
-    }
+/// `--json` where no single command prints data: a usage error saying where it applies.
+fn json_misplaced(why: &str) -> i32 {
+    eprintln!(
+        "--json applies to one command ({}); {why}",
+        commands::JSON_COMMANDS
+    );
+    EXIT_USAGE
 }
 
 /// Commands that may run long enough to want Ctrl-C handled.
@@ -380,10 +398,10 @@ fn connect(s: &Settings, interrupt: Option<&Arc<AtomicBool>>, mode: &Mode) -> Re
     }
 }
 
-/// Runs one command and closes the session.
+/// Runs one command and closes the session. A closed output pipe ends it quietly.
 fn run_one(mut exec: Executor, cmd: &Command, label: &str) -> i32 {
     log::info!("Running {label}.");
-    let mut out = io::stdout();
+    let mut out = stdout::Stdout::new();
     let result = exec.execute(cmd, &mut out);
     let _ = out.flush();
     let _ = exec.close();
@@ -393,43 +411,10 @@ fn run_one(mut exec: Executor, cmd: &Command, label: &str) -> i32 {
         return code;
     }
     match result {
+        _ if out.is_broken() => stdout::EXIT_BROKEN_PIPE,
         Ok(()) => 0,
         Err(e) => report(label, &e),
     }
-}
-
-/// The interactive shell: one command per line from stdin, until EOF, `quit` or `exit`.
-/// Returns 1 if any command failed.
-fn run_interactive(mut exec: Executor) -> i32 {
-    let stdin = io::stdin();
-    let prompt = stdin.is_terminal();
-    let mut out = io::stdout();
-    let mut failed = false;
-    let mut line = String::new();
-    loop {
-        if prompt {
-            let _ = write!(out, "> ");
-            let _ = out.flush();
-        }
-        line.clear();
-        match stdin.lock().read_line(&mut line) {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {}
-        }
-        let text = line.trim();
-        match text {
-            "" => continue,
-            "quit" | "exit" => break,
-            _ => {}
-        }
-        if let Err(e) = commands::parse_line(text).and_then(|c| exec.execute(&c, &mut out)) {
-            let _ = out.flush();
-            report(&first_word(text), &e);
-            failed = true;
-        }
-    }
-    let _ = exec.close();
-    i32::from(failed)
 }
 
 /// `ptpip camera`.
@@ -456,22 +441,16 @@ fn run_camera(cli: &Cli, a: &CameraArgs) -> i32 {
     }
 }
 
-/// The relay's view of the camera: one command line at a time.
-struct Runner(Option<Executor>);
-
-impl relay::CommandRunner for Runner {
-    fn run(&mut self, line: &str, out: &mut dyn Write) -> Result<(), String> {
-        let exec = self.0.as_mut().ok_or("the camera session is closed")?;
-        let cmd = commands::parse_line(line).map_err(|e| e.to_string())?;
-        exec.execute(&cmd, out).map_err(|e| e.to_string())
-    }
-}
-
-impl Drop for Runner {
-    /// Closes the camera session gracefully when the relay stops.
-    fn drop(&mut self) {
-        if let Some(exec) = self.0.take() {
-            let _ = exec.close();
-        }
-    }
+/// How server mode connects again once the camera went away: the same settings and the same
+/// GUID (a camera that paired with it knows it), cancelled by the token when the server stops.
+fn reconnector(s: &Settings, guid: Guid) -> relay::Connect {
+    let s = s.clone();
+    Arc::new(move |cancel| {
+        let mut config = client_config(&s, true)?;
+        config.initiator.guid = guid;
+        config.cancel = cancel.clone();
+        let client = Client::connect(config).map_err(|e| e.to_string())?;
+        let host = s.host.clone();
+        Ok(Executor::new(client, s.dialect, host, s.ports.stream, true))
+    })
 }

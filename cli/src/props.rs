@@ -53,6 +53,23 @@ pub(crate) fn names(dialect: Dialect) -> Vec<&'static str> {
     v
 }
 
+/// The short names known in `dialect` with the property each names, for help texts.
+pub(crate) fn named(dialect: Dialect) -> Vec<(&'static str, DevicePropCode)> {
+    names(dialect)
+        .into_iter()
+        .filter_map(|n| resolve(n, dialect).ok().map(|c| (n, c)))
+        .collect()
+}
+
+/// The fixed labels of `code`'s values in `dialect` (empty when its values are numbers or
+/// computed, as exposure bias and ISO are), for help texts.
+pub(crate) fn labels(code: DevicePropCode, dialect: Dialect) -> Vec<&'static str> {
+    tables(code, dialect)
+        .iter()
+        .flat_map(|t| t.iter().map(|&(_, l)| l))
+        .collect()
+}
+
 /// Parses an unsigned number: `0x…` hex, `0o…` octal, `0b…` binary or decimal.
 pub(crate) fn parse_uint(text: &str) -> Option<u64> {
     let t = text.trim();

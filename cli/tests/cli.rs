@@ -173,7 +173,7 @@ fn info_prints_device_info_or_the_fuji_list() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|d| d["DevicePropertyCode"]["code"].as_u64().unwrap())
+        .map(|d| d["devicePropertyCode"]["code"].as_u64().unwrap())
         .collect();
     assert_eq!(
         codes,
@@ -195,7 +195,7 @@ fn state_is_fuji_only() {
     );
     let j: serde_json::Value = serde_json::from_str(&fuji.ok(&["state", "json"])).unwrap();
     assert_eq!(j.as_array().unwrap().len(), 17);
-    assert_eq!(j[16]["CurrentValue"]["value"], 1679);
+    assert_eq!(j[16]["currentValue"]["value"], 1679);
 
     let r = Cam::generic().run(&["state"]);
     assert_eq!(r.code, 1, "{r:?}");
@@ -220,19 +220,19 @@ fn describe_in_both_dialects() {
     let fuji = Cam::fuji();
     let r = fuji.ok(&["describe", "iso", "json", "pretty"]);
     assert!(
-        r.starts_with("{\n    \"DevicePropertyCode\": {\n        \"code\": 53290,"),
+        r.starts_with("{\n    \"devicePropertyCode\": {\n        \"code\": 53290,"),
         "{r}"
     );
     let j: serde_json::Value = serde_json::from_str(&r).unwrap();
     assert_eq!(j["dataType"], "uint32");
-    assert_eq!(j["CurrentValue"]["label"], "S6400");
+    assert_eq!(j["currentValue"]["label"], "S6400");
     assert_eq!(j["formType"], "enum");
     assert_eq!(j["form"]["values"].as_array().unwrap().len(), 25);
     let j: serde_json::Value =
         serde_json::from_str(&fuji.ok(&["describe", "focusmtr", "json"])).unwrap();
     assert_eq!(j["formType"], "range");
     assert_eq!(j["form"]["max"], 0x1009_0707);
-    assert_eq!(j["CurrentValue"]["label"], "4x4");
+    assert_eq!(j["currentValue"]["label"], "4x4");
 }
 
 #[test]
@@ -537,7 +537,7 @@ fn help_needs_no_camera() {
     assert!(
         run(&["get", "--help"])
             .stdout
-            .starts_with("usage: get PROP\n")
+            .starts_with("usage: get PROP [json [pretty]]\n")
     );
     let r = run(&["-c", "help nope"]);
     assert_eq!(r.code, 1);

@@ -8,7 +8,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use ptpip_protocol::ptp::PropValue;
 use ptpip_protocol::ptp::codes::{DataTypeCode, DevicePropCode};
-use ptpip_protocol::{Dialect, OperationCode};
+use ptpip_protocol::{DeviceEvent, Dialect, Guid, OperationCode};
 use ptpip_transport_std::{Calls, CancelToken, Client, ClientConfig, ClientError};
 
 use super::{CmdError, Command, files, help_text, render, spec, stream, usage};
@@ -19,7 +19,7 @@ use crate::props;
 const OPREQ_KEEP: usize = 1 << 20;
 
 /// In server mode, `events` stops after this long unless told otherwise.
-const RELAY_EVENTS_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const RELAY_EVENTS_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// After Ctrl-C, how long the camera gets to answer the Cancel, and then the CloseSession,
 /// before the sockets are shut anyway (the whole stop stays under a second).
@@ -146,11 +146,26 @@ impl Executor {
         self.client.close()
     }
 
+    /// Whether the session is over (closed, or the camera went away).
+    pub(crate) fn is_closed(&self) -> bool {
+        self.client.initiator().is_closed()
+    }
+
+    /// The GUID this session introduced itself with (a reconnect uses it again).
+    pub(crate) fn guid(&self) -> Guid {
+        self.client.initiator().config().guid
+    }
+
+    /// The next device event, waiting at most `wait` for one.
+    pub(crate) fn next_event(
+        &mut self,
+        wait: Duration,
+    ) -> Result<Option<DeviceEvent>, ClientError> {
+        self.client.next_event(Some(wait))
+    }
+
     /// Runs a command, writing its output to `out`.
     pub(crate) fn execute(&mut self, cmd: &Command, out: &mut dyn Write) -> Result<(), CmdError> {
-        if !self.relay {
-            crate::signals::clear();
-        }
         check_dialect(cmd, self.dialect)?;
         self.check_remote_mode(cmd)?;
         self.dispatch(cmd, out)
@@ -171,7 +186,9 @@ impl Executor {
     fn dispatch(&mut self, cmd: &Command, out: &mut dyn Write) -> Result<(), CmdError> {
         let dialect = self.dialect;
         match cmd {
-            Command::Help(topic) => out.write_all(help_text(topic.as_deref())?.as_bytes())?,
+            Command::Help(topic) => {
+                out.write_all(help_text(topic.as_deref(), dialect)?.as_bytes())?;
+            }
             Command::Info(format) => {
                 let text = if dialect == Dialect::Fuji {
                     let list = self.client.fuji_prop_desc_list()?;
@@ -197,10 +214,10 @@ impl Executor {
                 })?;
                 out.write_all(render::describe(&d, dialect, *format).as_bytes())?;
             }
-            Command::Get(prop) => {
+            Command::Get(prop, format) => {
                 let code = self.resolve(prop, "get")?;
                 let value = self.get(code)?;
-                writeln!(out, "{}", props::show(code, &value, dialect))?;
+                out.write_all(render::value(code, &value, dialect, *format).as_bytes())?;
             }
             Command::Set(prop, text) => self.set(prop, text, out)?,
             Command::OpReq { code, params, data } => self.opreq(*code, params, data, out)?,
@@ -222,12 +239,17 @@ impl Executor {
             Command::Capture(n, path) => {
                 files::capture(&mut self.session(), dialect, *n, path.as_deref(), out)?;
             }
-            Command::Events { count, timeout } => {
+            Command::Events {
+                count,
+                timeout,
+                format,
+            } => {
                 let timeout = match (timeout, count, self.relay) {
                     (None, None, true) => Some(RELAY_EVENTS_TIMEOUT),
                     (t, _, _) => *t,
                 };
-                stream::events(&mut self.client, *count, timeout, out)?;
+                let render = |e: &DeviceEvent| render::event(e, *format);
+                stream::events(&mut self.client, *count, timeout, &render, out)?;
             }
             Command::LiveView { sink, frames } => {
                 let frames = frames.or(self.relay.then_some(RELAY_LIVEVIEW_FRAMES));

@@ -1,200 +1,226 @@
-//! The commands' documentation: names, aliases, syntax and help text.
+//! Help texts: every command, one command, the property names and labels of the chosen vendor,
+//! and the binary's own subcommands (`camera`, `completions`), whose help clap renders.
+
+use std::fmt::Write as _;
+
+use clap::CommandFactory;
+use ptpip_protocol::Dialect;
+use ptpip_protocol::ptp::codes::DevicePropCode;
 
 use super::CmdError;
+use super::specs::{SPECS, spec, usage};
+use crate::args::Cli;
+use crate::props;
 
-/// One command's documentation.
-pub(crate) struct Spec {
-    /// The name.
-    pub(crate) name: &'static str,
-    /// Other names.
-    pub(crate) aliases: &'static [&'static str],
-    /// Arguments, as a usage line shows them.
-    pub(crate) args: &'static str,
-    /// One line on what it does.
-    pub(crate) about: &'static str,
-    /// More lines.
-    pub(crate) details: &'static str,
+/// The subcommands of the binary that are not camera commands (run as `ptpip NAME`).
+const LOCAL: &[&str] = &["camera", "completions"];
+
+/// The commands whose help lists the properties.
+const WITH_PROPERTIES: &[&str] = &["get", "set", "describe"];
+
+/// Where the label lists wrap.
+const WIDTH: usize = 96;
+
+/// The help text: every command, or one (`dialect` picks the property names and labels shown).
+pub(crate) fn help_text(topic: Option<&str>, dialect: Dialect) -> Result<String, CmdError> {
+    let Some(topic) = topic else {
+        return Ok(overview());
+    };
+    if let Some(text) = local_help(topic) {
+        return Ok(text);
+    }
+    let s = spec(topic).ok_or_else(|| CmdError::Failed(format!("Unknown command {topic}!")))?;
+    let mut out = format!("{}\n\n{}\n", usage(s), s.about);
+    if !s.aliases.is_empty() {
+        let _ = writeln!(out, "Aliases: {}", s.aliases.join(", "));
+    }
+    if !s.details.is_empty() {
+        let _ = write!(out, "\n{}\n", s.details);
+    }
+    if WITH_PROPERTIES.contains(&s.name) {
+        out.push('\n');
+        out.push_str(&properties(dialect));
+    }
+    Ok(out)
 }
 
-/// Every command, in help order.
-pub(crate) const SPECS: &[Spec] = &[
-    Spec {
-        name: "info",
-        aliases: &[],
-        args: "[json [pretty]]",
-        about: "Show what the camera is: DeviceInfo, or the Fujifilm property list",
-        details: "Generic cameras print their DeviceInfo; Fujifilm cameras the 0x902B list of\n\
-                  remote-shooting properties with their current values.",
-    },
-    Spec {
-        name: "state",
-        aliases: &[],
-        args: "[json [pretty]]",
-        about: "Show the Fujifilm camera state (property 0xD212)",
-        details: "Fujifilm only.",
-    },
-    Spec {
-        name: "describe",
-        aliases: &[],
-        args: "PROP [json [pretty]]",
-        about: "Describe a property: type, default, current and allowed values",
-        details: "PROP is a name (iso, effect, whitebalance, exp-bias, flashmode, focusmtr, delay,\n\
-                  recmode…), a hex code (0x5005) or a spec name (WhiteBalance).",
-    },
-    Spec {
-        name: "get",
-        aliases: &[],
-        args: "PROP",
-        about: "Show a property's current value",
-        details: "Prints the value's label and hex, e.g. `Velvia (0x2)`.",
-    },
-    Spec {
-        name: "set",
-        aliases: &[],
-        args: "PROP VALUE",
-        about: "Set a property",
-        details: "VALUE is hex (0x4), decimal (4, -1000) or a label: velvia, daylight, S3200,\n\
-                  \"-2 1/3\", 4x4, f/2.8…",
-    },
-    Spec {
-        name: "opreq",
-        aliases: &[],
-        args: "OPCODE [PARAM…] [--data HEX]",
-        about: "Run any operation and dump every packet received",
-        details: "OPCODE and PARAMs are hex, with or without 0x (at most five parameters).\n\
-                  --data sends HEX bytes as the data-out phase.",
-    },
-    Spec {
-        name: "ls",
-        aliases: &[],
-        args: "[-l] [json [pretty]]",
-        about: "List storages, folders and objects as a tree with sizes (-l: with details)",
-        details: "Handles are shown in hex; give them, or the object's path on the card, to\n\
-                  `download`. An object whose ObjectInfo cannot be read is listed as ? with the\n\
-                  reason, and ls then exits 1 (\"1 of 5 objects could not be read\").\n\
-                  -l prints one line per object: handle, capture date, format, pixel size, size\n\
-                  (the true size past 4 GiB where the camera tells it, else \">= 4 GiB\") and path.",
-    },
-    Spec {
-        name: "download",
-        aliases: &[],
-        args: "[OBJECT|all] [DIR] [OPTIONS]",
-        about: "Download objects to files (default: all, to the current directory)",
-        details: "OBJECT is a handle (0x0000000a as ls prints it, or 10), a path on the card\n\
-                  (DCIM/100FUJI/DSCF0001.JPG; a folder takes everything in it) or a file name;\n\
-                  GLOB a name pattern (*.RAF, DCIM/1*/*.JPG). Files keep the card's folders.\n\
-                  Data goes to NAME.part, renamed when complete; a .part left by an interrupted\n\
-                  run is resumed (GetPartialObject). A file already there with the same size is\n\
-                  skipped. Options:\n\
-                  \x20 --force            overwrite files that are there\n\
-                  \x20 --no-skip          keep both: NAME-1.JPG, NAME-2.JPG…\n\
-                  \x20 --new              only objects never downloaded from this camera (history)\n\
-                  \x20 --flat             every file straight in DIR\n\
-                  \x20 --filename PATTERN %f name, %C extension, %Y %m %d %H %M %S capture date,\n\
-                  \x20                    %n counter (%4n: 0001), %: card folder, %% a %\n\
-                  \x20 --since DATE, --until DATE   capture date (2024-05-31[ 14:30[:05]])\n\
-                  \x20 --format LIST      jpeg,raw,heif,mov,tiff or extensions (raf,…)\n\
-                  \x20 --retries N        reconnect and resume when the link drops (default 3)\n\
-                  Ends with: downloaded, skipped, failed, bytes, time. Exits 1 if any failed.",
-    },
-    Spec {
-        name: "upload",
-        aliases: &[],
-        args: "FILE… [FOLDER]",
-        about: "Send local files to the card (into FOLDER, e.g. DCIM/100FUJI)",
-        details: "The last word is the folder on the card when it is not a local file; without\n\
-                  one the camera picks the place. Files are streamed, with a progress bar.",
-    },
-    Spec {
-        name: "delete",
-        aliases: &["rm"],
-        args: "OBJECT|GLOB… [--yes]",
-        about: "Delete objects from the card (a folder with everything in it)",
-        details: "Asks first when run from a terminal; elsewhere (scripts, -c, the relay) --yes\n\
-                  is required.",
-    },
-    Spec {
-        name: "mkdir",
-        aliases: &[],
-        args: "PATH",
-        about: "Create a folder on the card (its parent must exist)",
-        details: "PATH is like DCIM/101TEST.",
-    },
-    Spec {
-        name: "thumb",
-        aliases: &["thumbs"],
-        args: "OBJECT|GLOB|all DIR",
-        about: "Save thumbnails as DIR/NAME.thumb.jpg",
-        details: "",
-    },
-    Spec {
-        name: "capture",
-        aliases: &["shoot", "shutter", "snap"],
-        args: "[N] [PATH]",
-        about: "Take N pictures (default 1); save them, or the Fujifilm previews, to PATH",
-        details: "PATH is a file (numbered name-1.jpg… when N > 1) or an existing directory.",
-    },
-    Spec {
-        name: "events",
-        aliases: &[],
-        args: "[--count N] [--timeout SECS]",
-        about: "Print device events as they come, until Ctrl-C, N events or SECS seconds",
-        details: "In server mode the default timeout is 10 seconds.",
-    },
-    Spec {
-        name: "liveview",
-        aliases: &[],
-        args: "DIR|- [--frames N]",
-        about: "Fujifilm live view: save frames to DIR, or write MJPEG to stdout with -",
-        details: "Reads the stream port (55742, -ps); stops at Ctrl-C or after N frames\n\
-                  (in server mode after 100 frames by default).",
-    },
-    Spec {
-        name: "help",
-        aliases: &[],
-        args: "[COMMAND]",
-        about: "Show the commands, or one command's help",
-        details: "",
-    },
-];
-
-/// The spec named `name` (or one of its aliases).
-pub(crate) fn spec(name: &str) -> Option<&'static Spec> {
-    let name = name.to_ascii_lowercase();
-    SPECS
-        .iter()
-        .find(|s| s.name == name || s.aliases.contains(&name.as_str()))
-}
-
-/// `usage: NAME ARGS`.
-pub(crate) fn usage(spec: &Spec) -> String {
-    format!("usage: {} {}", spec.name, spec.args)
-        .trim_end()
-        .to_owned()
-}
-
-/// The help text: every command, or one.
-pub(crate) fn help_text(topic: Option<&str>) -> Result<String, CmdError> {
-    match topic {
-        None => {
-            let mut out = String::from("\nSupported commands:\n\n");
-            for s in SPECS {
-                let head = format!("{} {}", s.name, s.args);
-                out.push_str(&format!("  {:<36} {}\n", head.trim_end(), s.about));
-            }
-            out.push_str("\nProperty names, values and more: help COMMAND\n");
-            Ok(out)
+/// Every command, then the binary's own subcommands.
+fn overview() -> String {
+    let mut out = String::from("\nSupported commands:\n\n");
+    for s in SPECS {
+        let head = format!("{} {}", s.name, s.args);
+        let _ = writeln!(out, "  {:<36} {}", head.trim_end(), s.about);
+    }
+    out.push_str("\nFrom the command line only (ptpip COMMAND):\n\n");
+    let cli = Cli::command();
+    for sub in cli.get_subcommands() {
+        let name = sub.get_name();
+        if LOCAL.contains(&name) {
+            let about = sub.get_about().map(ToString::to_string).unwrap_or_default();
+            let _ = writeln!(out, "  {name:<36} {about}");
         }
-        Some(t) => {
-            let s = spec(t).ok_or_else(|| CmdError::Failed(format!("Unknown command {t}!")))?;
-            let mut out = format!("{}\n\n{}\n", usage(s), s.about);
-            if !s.aliases.is_empty() {
-                out.push_str(&format!("Aliases: {}\n", s.aliases.join(", ")));
-            }
-            if !s.details.is_empty() {
-                out.push_str(&format!("\n{}\n", s.details));
-            }
-            Ok(out)
+    }
+    out.push_str(
+        "\nIn server mode (-s), `status on` ends each reply on that connection with a line\n\
+         OK or ERR <message> (`status off` stops it; --status-lines turns it on for all).\n",
+    );
+    out.push_str("\nProperty names, values and more: help COMMAND\n");
+    out
+}
+
+/// clap's help of `ptpip camera` or `ptpip completions`.
+fn local_help(topic: &str) -> Option<String> {
+    let name = LOCAL.iter().find(|n| n.eq_ignore_ascii_case(topic))?;
+    let mut cli = Cli::command();
+    // Building sets each subcommand's name in its usage line: `ptpip camera [OPTIONS]`.
+    cli.build();
+    let sub = cli.find_subcommand_mut(name)?;
+    Some(sub.render_long_help().to_string())
+}
+
+/// The property names of `dialect`, each with its code, spec name and the values it takes.
+fn properties(dialect: Dialect) -> String {
+    let (vendor, other) = match dialect {
+        Dialect::Generic => ("generic cameras", "-t fuji shows Fujifilm's"),
+        Dialect::Fuji => ("Fujifilm cameras", "without -t fuji: the standard ones"),
+    };
+    let mut out = format!(
+        "Properties of {vendor} ({other}).\n\
+         PROP may also be a hex code (0x5005) or a spec name (WhiteBalance).\n\n"
+    );
+    let named = props::named(dialect);
+    let width = named.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    for (name, code) in named {
+        let _ = writeln!(
+            out,
+            "  {name:<width$}  {:#06x}  {}",
+            code.0,
+            props::prop_name(code)
+        );
+        let indent = " ".repeat(width + 4);
+        for (n, line) in wrap(&values(code, dialect), WIDTH - indent.len() - 8)
+            .iter()
+            .enumerate()
+        {
+            // Continuation lines sit under the first value.
+            let more = if n == 0 { "" } else { "        " };
+            let _ = writeln!(out, "{indent}{more}{line}");
         }
+    }
+    out
+}
+
+/// What `set` takes for `code`: its labels, or how its values are written.
+fn values(code: DevicePropCode, dialect: Dialect) -> String {
+    let fuji = dialect == Dialect::Fuji;
+    let hint = match code.0 {
+        0x5010 => "in thirds of a stop: 0, +1, -2 1/3, +2/3 (or thousandths: -2333)",
+        0x5007 => "f/2.8, f/5.6… (or hundredths: 280)",
+        0x500D => "in 1/10000 s: 40 is 1/250 s",
+        0x5011 => "text: 20250102T030405",
+        0x5012 if !fuji => "milliseconds, 0 for Off",
+        0xD02A if fuji => "Auto, S6400 (auto up to 6400), L100 and H12800 (extended), 400",
+        0xD17C if fuji => "the focus point as XxY: 4x4",
+        0xD212 if fuji => "the state list (read it with `state`)",
+        _ => "",
+    };
+    if !hint.is_empty() {
+        return format!("values: {hint}");
+    }
+    let labels = props::labels(code, dialect);
+    if labels.is_empty() {
+        "values: a number (decimal or 0x… hex)".to_owned()
+    } else {
+        format!("values: {}", labels.join(", "))
+    }
+}
+
+/// `text` in lines of at most `width` characters, broken after commas.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for piece in text.split_inclusive(", ") {
+        if !line.is_empty() && line.len() + piece.trim_end().len() > width {
+            lines.push(line.trim_end().to_owned());
+            line.clear();
+        }
+        line.push_str(piece);
+    }
+    if !line.is_empty() {
+        lines.push(line.trim_end().to_owned());
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn help_lists_every_command_and_the_local_ones() {
+        let all = help_text(None, Dialect::Generic).unwrap();
+        assert!(all.starts_with("\nSupported commands:\n\n"));
+        for s in SPECS {
+            assert!(all.contains(&format!("\n  {} ", s.name)), "{}", s.name);
+        }
+        for name in LOCAL {
+            assert!(all.contains(&format!("\n  {name} ")), "{name}");
+        }
+        assert!(
+            help_text(Some("shoot"), Dialect::Generic)
+                .unwrap()
+                .starts_with("usage: capture [N] [PATH]")
+        );
+        assert_eq!(
+            help_text(Some("nope"), Dialect::Generic),
+            Err(CmdError::Failed("Unknown command nope!".into()))
+        );
+    }
+
+    #[test]
+    fn camera_and_completions_have_their_help() {
+        let camera = help_text(Some("camera"), Dialect::Generic).unwrap();
+        assert!(camera.contains("Usage: ptpip camera"), "{camera}");
+        assert!(camera.contains("--vendor <VENDOR>"), "{camera}");
+        let completions = help_text(Some("completions"), Dialect::Generic).unwrap();
+        assert!(
+            completions.contains("Usage: ptpip completions <SHELL>"),
+            "{completions}"
+        );
+        assert!(completions.contains("zsh"), "{completions}");
+    }
+
+    #[test]
+    fn property_help_follows_the_vendor() {
+        let generic = help_text(Some("set"), Dialect::Generic).unwrap();
+        assert!(
+            generic.contains("Properties of generic cameras"),
+            "{generic}"
+        );
+        assert!(generic.contains("  iso "), "{generic}");
+        assert!(generic.contains("0x500f  ExposureIndex"), "{generic}");
+        assert!(generic.contains("Daylight"), "{generic}");
+        assert!(!generic.contains("recmode"), "{generic}");
+        assert!(!generic.contains("Velvia"), "{generic}");
+        let fuji = help_text(Some("get"), Dialect::Fuji).unwrap();
+        assert!(fuji.contains("Properties of Fujifilm cameras"), "{fuji}");
+        assert!(fuji.contains("0xd02a"), "{fuji}");
+        assert!(fuji.contains("recmode"), "{fuji}");
+        assert!(fuji.contains("Velvia") && fuji.contains("Shade"), "{fuji}");
+        assert!(fuji.contains("S6400"), "{fuji}");
+        // Lines stay readable.
+        assert!(fuji.lines().all(|l| l.chars().count() <= WIDTH), "{fuji}");
+        // Other commands do not list them.
+        assert!(
+            !help_text(Some("ls"), Dialect::Fuji)
+                .unwrap()
+                .contains("Properties")
+        );
+    }
+
+    #[test]
+    fn wrapping_breaks_after_commas() {
+        assert_eq!(wrap("a, b, c", 5), ["a, b,", "c"]);
+        assert_eq!(wrap("values: x", 80), ["values: x"]);
     }
 }

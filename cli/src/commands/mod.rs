@@ -1,20 +1,26 @@
 //! The camera commands: one text form (`describe iso json pretty`) shared by one-shot
 //! subcommands, `-c`, the interactive shell and relay lines, parsed here before anything runs.
 
+mod checks;
 mod exec;
 mod files;
 mod help;
+mod json;
 mod objects;
 mod render;
+mod specs;
 mod stream;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub(crate) use exec::Executor;
-pub(crate) use exec::check_dialect;
-pub(crate) use help::{Spec, help_text, spec, usage};
+pub(crate) use checks::check_output;
+pub(crate) use exec::{Executor, RELAY_EVENTS_TIMEOUT, check_dialect};
+pub(crate) use help::help_text;
+pub(crate) use json::{JSON_COMMANDS, apply_json};
 pub(crate) use objects::{DownloadOpts, ObjectRef, Target};
+pub(crate) use render::event as render_event;
+pub(crate) use specs::{SPECS, Spec, spec, usage};
 
 use crate::output::Format;
 
@@ -66,7 +72,7 @@ pub(crate) enum Command {
     /// GetDevicePropDesc.
     Describe(String, Format),
     /// GetDevicePropValue.
-    Get(String),
+    Get(String, Format),
     /// SetDevicePropValue: the property and the value as typed.
     Set(String, String),
     /// Any operation, printing every packet received.
@@ -110,6 +116,8 @@ pub(crate) enum Command {
         count: Option<u64>,
         /// Stop after this long.
         timeout: Option<Duration>,
+        /// Text, or one JSON object per line ([`Format::Json`]).
+        format: Format,
     },
     /// Fujifilm live view.
     LiveView {
@@ -229,6 +237,14 @@ impl<'a> Args<'a> {
             .ok_or_else(|| self.usage(format_args!("{what} '{w}' is not a valid number")))
     }
 
+    /// A count of at least 1.
+    fn at_least_one<T: TryFrom<u64>>(&self, w: &str, what: &str) -> Result<T, CmdError> {
+        match crate::props::parse_uint(w) {
+            Some(0) => Err(self.usage(format_args!("{what} must be at least 1"))),
+            _ => self.number(w, what),
+        }
+    }
+
     fn hex<T: TryFrom<u64>>(&self, w: &str, what: &str) -> Result<T, CmdError> {
         crate::props::parse_hex(w)
             .and_then(|v| T::try_from(v).ok())
@@ -311,7 +327,10 @@ pub(crate) fn parse(words: &[String]) -> Result<Command, CmdError> {
             let prop = a.required("PROP")?.to_owned();
             Command::Describe(prop, a.format()?)
         }
-        "get" => Command::Get(a.required("PROP")?.to_owned()),
+        "get" => {
+            let prop = a.required("PROP")?.to_owned();
+            Command::Get(prop, a.format()?)
+        }
         "set" => {
             let prop = a.required("PROP")?.to_owned();
             a.required("VALUE")?;
@@ -333,6 +352,10 @@ pub(crate) fn parse(words: &[String]) -> Result<Command, CmdError> {
             if let Some(w) = a.next() {
                 match crate::props::parse_uint(w) {
                     Some(_) => count = a.number(w, "N")?,
+                    // `-1`, `+2`, `1.5`: a count gone wrong, not a file name.
+                    None if looks_numeric(w) => {
+                        return Err(a.usage(format_args!("N '{w}' is not a number of pictures")));
+                    }
                     None => path = Some(w),
                 }
                 if path.is_none() {
@@ -350,13 +373,14 @@ pub(crate) fn parse(words: &[String]) -> Result<Command, CmdError> {
             Command::Capture(count, path.map(PathBuf::from))
         }
         "events" => {
-            let (mut count, mut timeout) = (None, None);
+            let (mut count, mut timeout, mut format) = (None, None, Format::Text);
             while let Some(w) = a.next() {
                 match w {
                     "--count" | "-n" => {
                         let v = a.required("N after --count")?;
-                        count = Some(a.number(v, "N")?);
+                        count = Some(a.at_least_one(v, "N")?);
                     }
+                    "json" | "--json" => format = Format::Json,
                     "--timeout" => {
                         let v = a.required("SECS after --timeout")?;
                         let secs: f64 = v
@@ -369,7 +393,11 @@ pub(crate) fn parse(words: &[String]) -> Result<Command, CmdError> {
                     other => return Err(a.usage(format_args!("unexpected argument '{other}'"))),
                 }
             }
-            Command::Events { count, timeout }
+            Command::Events {
+                count,
+                timeout,
+                format,
+            }
         }
         "liveview" => {
             let (mut sink, mut frames) = (None, None);
@@ -377,7 +405,7 @@ pub(crate) fn parse(words: &[String]) -> Result<Command, CmdError> {
                 match w {
                     "--frames" | "-n" => {
                         let v = a.required("N after --frames")?;
-                        frames = Some(a.number(v, "N")?);
+                        frames = Some(a.at_least_one(v, "N")?);
                     }
                     "-" | "--mjpeg" if sink.is_none() => sink = Some(FrameSink::Stdout),
                     dir if sink.is_none() && !dir.starts_with("--") => {
@@ -394,6 +422,14 @@ pub(crate) fn parse(words: &[String]) -> Result<Command, CmdError> {
     };
     a.end()?;
     Ok(cmd)
+}
+
+/// Whether a word reads as a number someone meant (`-1`, `+2`, `1.5`, `-0x10`) rather than a
+/// name.
+fn looks_numeric(w: &str) -> bool {
+    let body = w.trim_start_matches(['-', '+']);
+    body.starts_with(|c: char| c.is_ascii_digit())
+        && (body.parse::<f64>().is_ok() || crate::props::parse_uint(body).is_some())
 }
 
 fn parse_opreq(a: &mut Args<'_>) -> Result<Command, CmdError> {
@@ -434,7 +470,6 @@ fn parse_hex_bytes(text: &str) -> Option<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
-    use super::help::SPECS;
     use super::*;
 
     fn p(line: &str) -> Result<Command, CmdError> {
@@ -536,9 +571,23 @@ mod tests {
             p("events --count 2 --timeout 1.5"),
             Ok(Command::Events {
                 count: Some(2),
-                timeout: Some(Duration::from_millis(1500))
+                timeout: Some(Duration::from_millis(1500)),
+                format: Format::Text,
             })
         );
+        assert_eq!(
+            p("events json"),
+            Ok(Command::Events {
+                count: None,
+                timeout: None,
+                format: Format::Json,
+            })
+        );
+        assert_eq!(
+            p("get iso json"),
+            Ok(Command::Get("iso".into(), Format::Json))
+        );
+        assert_eq!(p("get iso"), Ok(Command::Get("iso".into(), Format::Text)));
         assert_eq!(
             p("liveview - --frames 3"),
             Ok(Command::LiveView {
@@ -572,6 +621,13 @@ mod tests {
             ("delete 12x", "not an object"),
             ("thumb 3", "missing DIR"),
             ("get a b", "unexpected argument 'b'"),
+            ("capture -1", "N '-1' is not a number of pictures"),
+            ("capture +2 x.jpg", "N '+2' is not a number"),
+            ("capture 1.5", "N '1.5' is not a number"),
+            ("events --count 0", "N must be at least 1"),
+            ("events pretty", "unexpected argument 'pretty'"),
+            ("liveview dir --frames 0", "N must be at least 1"),
+            ("liveview - --frames -3", "N '-3' is not a valid number"),
         ] {
             match p(line) {
                 Err(CmdError::Usage(m)) => assert!(m.contains(syntax), "{line}: {m}"),
@@ -586,20 +642,14 @@ mod tests {
     }
 
     #[test]
-    fn help_lists_every_command() {
-        let all = help_text(None).unwrap();
-        assert!(all.starts_with("\nSupported commands:\n\n"));
-        for s in SPECS {
-            assert!(all.contains(s.name), "{}", s.name);
-        }
-        assert!(
-            help_text(Some("shoot"))
-                .unwrap()
-                .starts_with("usage: capture [N] [PATH]")
+    fn capture_takes_names_that_are_not_numbers() {
+        assert_eq!(
+            p("capture -shot.jpg"),
+            Ok(Command::Capture(1, Some("-shot.jpg".into())))
         );
         assert_eq!(
-            help_text(Some("nope")),
-            Err(CmdError::Failed("Unknown command nope!".into()))
+            p("capture 2 1.5.jpg"),
+            Ok(Command::Capture(2, Some("1.5.jpg".into())))
         );
     }
 

@@ -1,11 +1,14 @@
-//! How datasets print: text tables and the JSON shapes of the Go tool (`DevicePropDescJSON`).
+//! How datasets print: text tables, and JSON in the shapes of the Go tool (`DevicePropDescJSON`)
+//! with one key style throughout: camelCase, as most of the Go tool's keys were (`dataType`,
+//! `readOnly`, `formType`); its three capitalised ones are `devicePropertyCode`,
+//! `factoryDefaultValue` and `currentValue` here.
 
 use std::fmt::Write as _;
 
-use ptpip_protocol::Dialect;
 use ptpip_protocol::ptp::PropValue;
 use ptpip_protocol::ptp::codes::DevicePropCode;
 use ptpip_protocol::ptp::dataset::{DeviceInfo, DevicePropDesc, PropForm};
+use ptpip_protocol::{DeviceEvent, Dialect};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -57,17 +60,17 @@ fn value_json(code: DevicePropCode, value: &PropValue, dialect: Dialect) -> Valu
     }
 }
 
-/// The Go tool's `DevicePropDescJSON`.
+/// The Go tool's `DevicePropDescJSON`, its keys in camelCase.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct DescJson {
-    #[serde(rename = "DevicePropertyCode")]
+    #[serde(rename = "devicePropertyCode")]
     code: CodeJson,
     data_type: String,
     read_only: bool,
-    #[serde(rename = "FactoryDefaultValue")]
+    #[serde(rename = "factoryDefaultValue")]
     factory_default: ValueJson,
-    #[serde(rename = "CurrentValue")]
+    #[serde(rename = "currentValue")]
     current: ValueJson,
     form_type: &'static str,
     form: Option<FormJson>,
@@ -188,13 +191,53 @@ pub(super) fn desc_list(descs: &[DevicePropDesc], dialect: Dialect, format: Form
     output::table(&VALUE_HEADERS, &rows)
 }
 
-/// One 0xD212 entry in JSON.
+/// A property and its value in JSON: one 0xD212 entry, or what `get` read.
 #[derive(Serialize)]
 struct StateJson {
-    #[serde(rename = "DevicePropertyCode")]
+    #[serde(rename = "devicePropertyCode")]
     code: CodeJson,
-    #[serde(rename = "CurrentValue")]
+    #[serde(rename = "currentValue")]
     current: ValueJson,
+}
+
+/// `get`: `Velvia (0x2)`, or the property and its value in JSON.
+pub(super) fn value(
+    code: DevicePropCode,
+    value: &PropValue,
+    dialect: Dialect,
+    format: Format,
+) -> String {
+    if format == Format::Text {
+        return format!("{}\n", props::show(code, value, dialect));
+    }
+    let j = StateJson {
+        code: code_json(u32::from(code.0), code.name()),
+        current: value_json(code, value, dialect),
+    };
+    output::json(&j, format)
+}
+
+/// A device event in JSON.
+#[derive(Serialize)]
+struct EventJson<'a> {
+    code: u16,
+    label: &'a str,
+    transaction: u32,
+    params: Vec<u32>,
+}
+
+/// One event as `events` prints it, without its newline: text, or a JSON object on one line.
+pub(crate) fn event(e: &DeviceEvent, format: Format) -> String {
+    if format == Format::Text {
+        return super::stream::event_line(e);
+    }
+    let j = EventJson {
+        code: e.code.0,
+        label: e.code.name().unwrap_or("Unknown"),
+        transaction: e.transaction.0,
+        params: e.params.as_slice().to_vec(),
+    };
+    serde_json::to_string(&j).unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()))
 }
 
 /// `state`: the 0xD212 entries.

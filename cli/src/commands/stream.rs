@@ -30,11 +30,12 @@ pub(super) fn event_line(e: &DeviceEvent) -> String {
     )
 }
 
-/// Prints device events until `count` of them, `timeout`, or Ctrl-C.
+/// Prints device events, each as `render` has it, until `count` of them, `timeout`, or Ctrl-C.
 pub(super) fn events(
     client: &mut Client,
     count: Option<u64>,
     timeout: Option<Duration>,
+    render: &dyn Fn(&DeviceEvent) -> String,
     out: &mut dyn Write,
 ) -> Result<(), CmdError> {
     let deadline = timeout.map(|t| Instant::now() + t);
@@ -51,7 +52,7 @@ pub(super) fn events(
             None => POLL,
         };
         if let Some(e) = client.next_event(Some(wait))? {
-            writeln!(out, "{}", event_line(&e))?;
+            writeln!(out, "{}", render(&e))?;
             out.flush()?;
             seen += 1;
         }
