@@ -7,6 +7,7 @@
 use std::ffi::{OsStr, OsString};
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::builder::{PossibleValue, TypedValueParser};
 use clap::{ArgAction, Args, Parser, Subcommand};
@@ -207,6 +208,28 @@ fn seconds(s: &str) -> Result<f64, String> {
 /// A number of seconds, 0 allowed (0 turns the thing off).
 fn seconds_or_zero(s: &str) -> Result<f64, String> {
     parse_seconds(s, true).map(|d| d.as_secs_f64())
+}
+
+/// A think time: `5ms`, `0.5s`, `200us`, or a bare number of milliseconds; at most a minute.
+fn think_time(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("'{s}' is not a time (5ms, 0.5s, 200us)"))?;
+    let secs = match unit.trim() {
+        "" | "ms" => n / 1e3,
+        "s" => n,
+        "us" | "µs" => n / 1e6,
+        other => return Err(format!("'{other}' is not a time unit (ms, s, us)")),
+    };
+    if !(0.0..=60.0).contains(&secs) {
+        return Err(format!("'{s}': a think time is between 0 and 60 s"));
+    }
+    Ok(Duration::from_secs_f64(secs))
 }
 
 /// The commands and subcommands listed after the options in `--help`.
@@ -457,6 +480,10 @@ pub(crate) struct CameraArgs {
         value_name = "NAME"
     )]
     pub(crate) name: String,
+    /// Think time: hold every reply this long, as a real body takes milliseconds per request
+    /// (5ms, 0.5s, 200us; a bare number is milliseconds) [default: 0]
+    #[arg(long, value_parser = think_time, value_name = "TIME")]
+    pub(crate) think: Option<Duration>,
     /// Print help (`-h` is taken by the host, as in the Go tool)
     #[arg(short = '?', long = "help", action = ArgAction::Help)]
     help: Option<bool>,
@@ -567,5 +594,22 @@ mod tests {
             let e = cli(args).unwrap_err();
             assert_eq!(e.exit_code(), 2, "{args:?}: {e}");
         }
+    }
+
+    #[test]
+    fn think_times_parse() {
+        assert_eq!(think_time("5ms"), Ok(Duration::from_millis(5)));
+        assert_eq!(think_time("5"), Ok(Duration::from_millis(5)));
+        assert_eq!(think_time("0.5s"), Ok(Duration::from_millis(500)));
+        assert_eq!(think_time("200us"), Ok(Duration::from_micros(200)));
+        assert_eq!(think_time("0"), Ok(Duration::ZERO));
+        for bad in ["fast", "5 parsecs", "61s", "-1ms", ""] {
+            assert!(think_time(bad).is_err(), "{bad}");
+        }
+        let c = cli(&["camera", "--think", "7ms"]).unwrap();
+        let Some(Sub::Camera(a)) = c.sub else {
+            panic!("not the camera")
+        };
+        assert_eq!(a.think, Some(Duration::from_millis(7)));
     }
 }

@@ -50,6 +50,8 @@ pub(crate) struct CameraOptions {
     pub dir: Option<PathBuf>,
     /// The camera's friendly name, sent in Init_Command_Ack.
     pub name: String,
+    /// How long every reply is held (the camera's think time; see [`ResponderConfig::think`]).
+    pub think: Duration,
 }
 
 /// How often [`run`] looks at the Ctrl-C flag.
@@ -104,7 +106,8 @@ impl Camera {
     fn start(opts: &CameraOptions) -> Result<Self, String> {
         let name = FriendlyName::new(&opts.name)
             .map_err(|e| format!("invalid camera name '{}': {e}", opts.name))?;
-        let config = ResponderConfig::new(Guid::from(uuid::Uuid::new_v4()), name, opts.vendor);
+        let mut config = ResponderConfig::new(Guid::from(uuid::Uuid::new_v4()), name, opts.vendor);
+        config.think = opts.think;
         match opts.vendor {
             Dialect::Generic => Self::start_generic(opts, config),
             Dialect::Fuji => Self::start_fuji(opts, config),
@@ -398,6 +401,7 @@ mod tests {
             vendor,
             dir,
             name: "test camera".into(),
+            think: Duration::ZERO,
         }
     }
 

@@ -431,6 +431,7 @@ fn run_camera(cli: &Cli, a: &CameraArgs) -> i32 {
         vendor,
         dir: a.dir.clone(),
         name: a.name.clone(),
+        think: a.think.unwrap_or_default(),
     };
     match camera::run(opts) {
         Ok(()) => 0,

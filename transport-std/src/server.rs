@@ -21,14 +21,14 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use ptpip_protocol::responder::{
     ConnectionKind, ConnectionSorter, Device, Responder, ResponderConfig, ResponderEvent,
     Violation, unknown_connection_refusal,
 };
-use ptpip_protocol::{Channel, ConnectionNumber, Dialect};
+use ptpip_protocol::{Channel, ConnectionNumber, Dialect, TransactionId};
 
 use crate::link::{self, Input, Inputs, ReadOutcome};
 use command::CommandReader;
@@ -301,6 +301,7 @@ fn run_session(shared: &Shared, command: TcpStream, prefix: BytesMut) {
         event_rx,
         peer,
         log: shared.log.clone(),
+        release: None,
     };
     let _ = session.run(prefix);
     let _ = session.command.shutdown(Shutdown::Both);
@@ -324,6 +325,8 @@ struct Session {
     /// The initiator's address, for the log.
     peer: SocketAddr,
     log: ViolationLog,
+    /// A reply held for the think time: when it may go, and its transaction.
+    release: Option<(Instant, TransactionId)>,
 }
 
 impl Session {
@@ -334,6 +337,7 @@ impl Session {
             while let Ok(input) = self.inputs.rx.try_recv() {
                 self.feed(input);
             }
+            self.release_due();
             self.flush()?;
             if self.take_events() {
                 self.flush()?;
@@ -345,10 +349,11 @@ impl Session {
             }
             // Wait for a request; wake up now and then for device events and the event connection.
             self.settle_reader();
+            let wait = self.wait();
             if self.command_reader.is_lent() {
                 // The helper still has the command connection: its input comes through the
                 // queue (and so does its wake-up when it stops).
-                match self.inputs.rx.recv_timeout(DEVICE_POLL) {
+                match self.inputs.rx.recv_timeout(wait) {
                     Ok(input) => self.feed(input),
                     Err(mpsc::RecvTimeoutError::Timeout) => {}
                     Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
@@ -356,13 +361,33 @@ impl Session {
                 self.settle_reader();
                 continue;
             }
-            match self.command_reader.read(DEVICE_POLL)? {
+            match self.command_reader.read(wait)? {
                 ReadOutcome::Data(b) => {
                     let _ = self.responder.handle_input(Channel::Command, b);
                 }
                 ReadOutcome::Eof => self.responder.handle_eof(Channel::Command),
                 ReadOutcome::Idle => {}
             }
+        }
+    }
+
+    /// How long to wait for input: until a held reply is due, at most [`DEVICE_POLL`].
+    fn wait(&self) -> Duration {
+        self.release.map_or(DEVICE_POLL, |(at, _)| {
+            at.saturating_duration_since(Instant::now())
+                .min(DEVICE_POLL)
+        })
+    }
+
+    /// Releases the reply held for the think time once its time has come. The session's thread
+    /// never sleeps for it: it reads with a timeout that ends when the reply is due, so probes
+    /// and cancels are still answered, and nothing shared is locked meanwhile.
+    fn release_due(&mut self) {
+        if let Some((at, tid)) = self.release
+            && Instant::now() >= at
+        {
+            self.release = None;
+            self.responder.release_reply(tid);
         }
     }
 
@@ -373,6 +398,9 @@ impl Session {
             match e {
                 ResponderEvent::Closed | ResponderEvent::ConnectionLost { .. } => over = true,
                 ResponderEvent::Violation(v) => (self.log)(self.peer, &v),
+                ResponderEvent::ReplyDelayed { transaction, delay } => {
+                    self.release = Some((Instant::now() + delay, transaction));
+                }
                 _ => {}
             }
         }

@@ -74,8 +74,16 @@ impl<D: Device> Responder<D> {
         let Some(t) = self.current.as_mut() else {
             return Ok(());
         };
+        if t.held {
+            return Ok(());
+        }
         let tid = t.request.transaction;
         let code = t.request.code;
+        if let Phase::Responding(r) = t.phase {
+            self.current = None;
+            self.respond(tid, r);
+            return Ok(());
+        }
         let Phase::Sending(s) = &mut t.phase else {
             return Ok(());
         };
