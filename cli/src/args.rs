@@ -484,6 +484,10 @@ pub(crate) struct CameraArgs {
     /// (5ms, 0.5s, 200us; a bare number is milliseconds) [default: 0]
     #[arg(long, value_parser = think_time, value_name = "TIME")]
     pub(crate) think: Option<Duration>,
+    /// Generic: offer GetObjectPropList (MTP 0x9805), which lists the whole card in one round
+    /// trip (most cameras do not)
+    #[arg(long = "prop-list")]
+    pub(crate) prop_list: bool,
     /// Print help (`-h` is taken by the host, as in the Go tool)
     #[arg(short = '?', long = "help", action = ArgAction::Help)]
     help: Option<bool>,

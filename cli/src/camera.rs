@@ -52,6 +52,8 @@ pub(crate) struct CameraOptions {
     pub name: String,
     /// How long every reply is held (the camera's think time; see [`ResponderConfig::think`]).
     pub think: Duration,
+    /// Generic: offer GetObjectPropList (see [`VirtualCamera::set_object_prop_list`]).
+    pub object_prop_list: bool,
 }
 
 /// How often [`run`] looks at the Ctrl-C flag.
@@ -136,13 +138,18 @@ impl Camera {
         };
         let listener = bind(&opts.address, opts.port)?;
         // A fresh camera per session, all holding the same tree.
-        let make = move || match &template {
-            Some(store) => {
-                let mut cam = VirtualCamera::new();
-                *cam.store_mut() = store.clone();
-                cam
-            }
-            None => VirtualCamera::sample(),
+        let prop_list = opts.object_prop_list;
+        let make = move || {
+            let mut cam = match &template {
+                Some(store) => {
+                    let mut cam = VirtualCamera::new();
+                    *cam.store_mut() = store.clone();
+                    cam
+                }
+                None => VirtualCamera::sample(),
+            };
+            cam.set_object_prop_list(prop_list);
+            cam
         };
         let server = serve_logging(listener, None, config, make, violation_log())
             .map_err(|e| format!("cannot start the camera: {e}"))?;
@@ -402,6 +409,7 @@ mod tests {
             dir,
             name: "test camera".into(),
             think: Duration::ZERO,
+            object_prop_list: false,
         }
     }
 

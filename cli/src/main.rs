@@ -432,6 +432,7 @@ fn run_camera(cli: &Cli, a: &CameraArgs) -> i32 {
         dir: a.dir.clone(),
         name: a.name.clone(),
         think: a.think.unwrap_or_default(),
+        object_prop_list: a.prop_list,
     };
     match camera::run(opts) {
         Ok(()) => 0,

@@ -18,7 +18,8 @@ use crate::initiator::{Completion, DeviceEvent, Operation, OperationFailure};
 use crate::packet::Dialect;
 use crate::ptp::codes::{DevicePropCode, EventCode, OperationCode, ResponseCode};
 use crate::ptp::dataset::{
-    DeviceInfo, DevicePropDesc, ObjectHandle, ObjectInfo, StorageId, StorageInfo,
+    DeviceInfo, DevicePropDesc, ObjectHandle, ObjectInfo, ObjectPropList, OplQuirk, StorageId,
+    StorageInfo,
 };
 use crate::ptp::{DataTypeCode, PropValue};
 
@@ -217,6 +218,10 @@ impl EventBacklog {
 /// 100 000 objects are 400 KB).
 const DATASET_MAX: usize = 16 << 20;
 
+/// The most bytes a GetObjectPropList reply may have: every property of about 250 000 objects
+/// (a card's object takes about 250 bytes).
+pub const PROP_LIST_MAX: usize = 64 << 20;
+
 fn op(code: OperationCode, params: &[u32]) -> Result<Operation, ClientError> {
     Operation::new(code, params)
         .ok_or_else(|| OperationError::Invalid("at most five parameters").into())
@@ -358,6 +363,29 @@ pub trait Calls {
     fn object_info(&mut self, handle: ObjectHandle) -> Result<ObjectInfo, ClientError> {
         let c = self.dataset(OperationCode::GET_OBJECT_INFO, &[handle.0])?;
         Ok(ObjectInfo::decode(data(&c))?)
+    }
+
+    /// GetObjectPropList (MTP 0x9805): properties of many objects in one round trip, decoded
+    /// leniently ([`ObjectPropList::decode_lenient`]), with the quirks the camera needed. `handle`
+    /// 0xFFFFFFFF selects every object; `format` 0 any format; `property`
+    /// [`ObjectPropCode::ALL_PROPERTIES`](crate::ptp::codes::ObjectPropCode::ALL_PROPERTIES)
+    /// every property (0: the properties of `group`); `depth` 0 the object alone, 0xFFFFFFFF
+    /// everything below it. The reply may take up to [`PROP_LIST_MAX`] bytes.
+    fn object_prop_list(
+        &mut self,
+        handle: ObjectHandle,
+        format: u16,
+        property: u32,
+        group: u32,
+        depth: u32,
+    ) -> Result<(ObjectPropList, Vec<OplQuirk>), ClientError> {
+        let params = [handle.0, u32::from(format), property, group, depth];
+        let o = op(OperationCode::GET_OBJECT_PROP_LIST, &params)?.collect(PROP_LIST_MAX);
+        let c = self.execute(o)?;
+        Ok(ObjectPropList::decode_lenient(
+            data(&c),
+            ObjectPropList::MAX_ELEMENTS,
+        )?)
     }
 
     /// GetObject, streamed into `out`; `progress(received, total)` after each piece. Returns the

@@ -445,6 +445,7 @@ fn one_sigint_ends_serve_and_the_camera() {
             dir: None,
             name: "sigint".into(),
             think: Duration::ZERO,
+            object_prop_list: false,
         });
         done_tx.send(("camera", r)).unwrap();
     });

@@ -17,6 +17,7 @@ mod content;
 mod fuji;
 mod generic;
 pub mod jpeg;
+mod prop_list;
 mod props;
 pub mod sample;
 mod store;
@@ -28,6 +29,7 @@ use bytes::Bytes;
 pub use content::{ContentFactory, ObjectContent};
 pub use fuji::{FUJI_APP_VERSION, FujiCamera, LiveViewGenerator};
 pub use generic::VirtualCamera;
+pub use prop_list::LISTED_PROPERTIES;
 pub use props::{PropTable, Property, ValueCheck, is_ptp_datetime};
 pub use store::{Object, ObjectStore, Parent, Storage, Thumbnail};
 

@@ -6,6 +6,7 @@ mod fuji;
 mod generic;
 mod generic_objects;
 mod jpeg;
+mod prop_list;
 mod props;
 mod store;
 
