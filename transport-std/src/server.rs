@@ -350,6 +350,11 @@ impl Session {
             // Wait for a request; wake up now and then for device events and the event connection.
             self.settle_reader();
             let wait = self.wait();
+            if self.release.is_some() && !self.command_reader.is_lent() {
+                // A reply is held: wait on the input queue, whose timeout is precise, rather
+                // than on the socket's read timeout, which the kernel rounds to its tick.
+                self.command_reader.lend()?;
+            }
             if self.command_reader.is_lent() {
                 // The helper still has the command connection: its input comes through the
                 // queue (and so does its wake-up when it stops).
