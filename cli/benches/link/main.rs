@@ -369,7 +369,7 @@ fn resume(o: &Options, scratch: &Scratch) {
     const SIZE: u64 = 48_000_000;
     println!(
         "\n## Resume after the link drops\n\nOne {} MB file; the link drops once after {} MB \
-         from the camera. ptpip reconnects (after its 1 s pause) and continues its `.part` file \
+         from the camera. ptpip reconnects (after a 0.1 s pause) and continues its `.part` file \
          with GetPartialObject; gphoto2 fails and is run again, and downloads the file from the \
          start. Floor: the file's bytes once at the link's rate, plus two sessions' set-up, \
          GetObjectHandles, GetObjectInfo and GetObject (round trips of RTT + think).\n",
