@@ -90,6 +90,23 @@ impl OutQueue {
         self.bytes
     }
 
+    /// Appends `payload` after the bytes framed so far in `frame`: a large payload is queued as
+    /// it is (after `frame`, which is then emptied), not copied, so that a driver writes the
+    /// device's bytes straight from where the device made them; a small one is copied into
+    /// `frame`.
+    pub(crate) fn append_payload(&mut self, frame: &mut Vec<u8>, payload: Bytes) {
+        /// Below this, a copy costs less than another transmit.
+        const ZERO_COPY_MIN: usize = 16 << 10;
+        if payload.len() < ZERO_COPY_MIN {
+            frame.extend_from_slice(&payload);
+            return;
+        }
+        if !frame.is_empty() {
+            self.push(Bytes::from(std::mem::take(frame)));
+        }
+        self.push(payload);
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.items.is_empty()
     }

@@ -5,13 +5,13 @@
 //! and sends them, tagged with their [`Channel`], over one bounded channel to the owner. The bound
 //! is the backpressure: a reader blocks once a few pieces are waiting.
 
-use std::io::{self, Read, Write};
+use std::io::{self, IoSlice, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use ptpip_protocol::{Channel, ReadBuffer};
 
 /// The pause between connection attempts that were refused.
@@ -214,4 +214,19 @@ const fn ack_now(_: &TcpStream) {}
 /// Writes all of `bytes` in one call where the OS allows (one packet, one write).
 pub(crate) fn write_all(stream: &mut TcpStream, bytes: &[u8]) -> io::Result<()> {
     stream.write_all(bytes)
+}
+
+/// Writes all of `pieces`, in order, in as few calls as the OS allows (`writev`).
+pub(crate) fn write_all_vectored(stream: &mut TcpStream, pieces: &[Bytes]) -> io::Result<()> {
+    let mut slices: Vec<IoSlice<'_>> = pieces.iter().map(|p| IoSlice::new(p)).collect();
+    let mut rest = &mut slices[..];
+    while !rest.is_empty() {
+        match stream.write_vectored(rest) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => IoSlice::advance_slices(&mut rest, n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }

@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use ptpip_protocol::responder::{
     ConnectionKind, ConnectionSorter, Device, Responder, ResponderConfig, ResponderEvent,
     Violation, unknown_connection_refusal,
@@ -35,6 +35,9 @@ use command::CommandReader;
 
 /// How often an idle session looks at its device for events to send.
 const DEVICE_POLL: Duration = Duration::from_millis(20);
+
+/// The most bytes gathered for one vectored write.
+const BATCH: usize = 1 << 20;
 
 /// An event socket on its way to its session, with the bytes already read from it.
 type EventSocket = (TcpStream, BytesMut);
@@ -450,28 +453,59 @@ impl Session {
     /// Writes what the responder has, taking input between writes so that a Cancel reaches a
     /// responder busy sending a large object: during a data-in phase the helper reads the command
     /// connection, and its input is fed between two packets.
+    ///
+    /// Consecutive transmits for one channel, up to [`BATCH`] bytes, go out in one vectored
+    /// write: a data packet's header and its payload (which the responder hands over without
+    /// copying it) leave together.
     fn flush(&mut self) -> io::Result<()> {
-        while let Some(t) = self.responder.poll_transmit() {
+        let mut batch: Vec<Bytes> = Vec::new();
+        let mut next = self.responder.poll_transmit();
+        while let Some(t) = next {
             if self.responder.is_sending_data() {
                 self.settle_reader();
                 if !self.command_reader.is_lent() {
                     self.command_reader.lend()?;
                 }
             }
-            let stream = match t.channel {
+            let channel = t.channel;
+            let mut size = t.payload.len();
+            batch.push(t.payload);
+            next = None;
+            while size < BATCH {
+                match self.responder.poll_transmit() {
+                    Some(t) if t.channel == channel => {
+                        size += t.payload.len();
+                        batch.push(t.payload);
+                    }
+                    other => {
+                        next = other;
+                        break;
+                    }
+                }
+            }
+            let stream = match channel {
                 Channel::Command => &mut self.command,
                 Channel::Event => match self.event.as_mut() {
                     Some(s) => s,
                     // Not attached yet: nothing can be sent there.
-                    None => continue,
+                    None => {
+                        batch.clear();
+                        next = next.or_else(|| self.responder.poll_transmit());
+                        continue;
+                    }
                 },
             };
-            if link::write_all(stream, &t.payload).is_err() {
-                self.responder.handle_eof(t.channel);
+            let written = link::write_all_vectored(stream, &batch);
+            batch.clear();
+            if written.is_err() {
+                self.responder.handle_eof(channel);
                 return Ok(());
             }
             while let Ok(input) = self.inputs.rx.try_recv() {
                 self.feed(input);
+            }
+            if next.is_none() {
+                next = self.responder.poll_transmit();
             }
         }
         if !self.responder.is_sending_data() {

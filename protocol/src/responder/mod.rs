@@ -367,7 +367,10 @@ impl<D: Device> Responder<D> {
         };
         if !self.is_closed() {
             self.pump_device_events();
-            if self.out[0].bytes() < self.config.send_window
+            // One packet at a time (its header and its payload may be two transmits), so that
+            // a Cancel stops the data within a packet.
+            let window = self.config.send_window.min(self.config.max_data_packet);
+            if self.out[0].bytes() < window
                 && let Err(e) = self.pump_data()
             {
                 self.fail(e);

@@ -148,7 +148,7 @@ impl<D: Device> Responder<D> {
                 });
             }
             *n -= piece.len() as u64;
-            frame.extend_from_slice(&piece);
+            self.out[0].append_payload(&mut frame, piece.clone());
             if *n == 0 {
                 s.open_packet = None;
                 closed_packet = true;
@@ -156,7 +156,7 @@ impl<D: Device> Responder<D> {
         } else if !piece.is_empty() {
             let last = !s.empty_end_due && s.total == Some(s.sent);
             DataPacket::write_header(&mut frame, last, tid, piece.len() as u32);
-            frame.extend_from_slice(&piece);
+            self.out[0].append_payload(&mut frame, piece.clone());
         } else if let Some(total) = s.total.filter(|&n| n != s.sent) {
             return Err(Error::DataLength {
                 transaction: tid,
