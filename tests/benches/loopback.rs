@@ -22,6 +22,7 @@
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -206,8 +207,33 @@ fn client(transport: &str, ptp_port: u16, raw_port: u16, mib: u32, rounds: u32) 
         ratio.push(r.as_secs_f64() / p.as_secs_f64());
     }
 
-    // Round trips: alternating blocks of N, raw then ptpip.
-    const N: u32 = 1000;
+    let (ptp_rt, raw_rt, rt) = round_trips(session.as_mut(), raw_port, rounds)?;
+    drop(session);
+    println!(
+        "[{transport}] GetObject {mib} MiB: {:.2} GB/s, raw TCP {:.2} GB/s, ratio {:.2} \
+         (medians of {rounds} alternating rounds)",
+        median(ptp),
+        median(raw),
+        median(ratio)
+    );
+    println!(
+        "[{transport}] round trips: {ptp_rt:.0}/s, raw 32-byte ping-pong {raw_rt:.0}/s, ratio \
+         {rt:.2} (medians of alternating blocks of {RT_BLOCK})"
+    );
+    println!(
+        "[{transport}] client peak RSS: {:.1} MiB",
+        peak_rss_kib() as f64 / 1024.0
+    );
+    Ok(())
+}
+
+/// Round trips per block of [`round_trips`].
+const RT_BLOCK: u32 = 1000;
+
+/// Round trips per second, ptpip (GetNumObjects) and a raw 32-byte ping-pong, in alternating
+/// blocks (at least five); the medians of the rates and of the blocks' ratios.
+fn round_trips(session: &mut dyn Calls, raw_port: u16, rounds: u32) -> io::Result<(f64, f64, f64)> {
+    const N: u32 = RT_BLOCK;
     let mut s = TcpStream::connect(("127.0.0.1", raw_port))?;
     s.set_nodelay(true)?;
     s.write_all(b"P\0\0\0\0")?;
@@ -223,34 +249,14 @@ fn client(transport: &str, ptp_port: u16, raw_port: u16, mib: u32, rounds: u32) 
         let raw_rate = f64::from(N) / t.elapsed().as_secs_f64();
         let t = Instant::now();
         for _ in 0..N {
-            small(session.as_mut())?;
+            small(session)?;
         }
         let ptp_rate = f64::from(N) / t.elapsed().as_secs_f64();
         raw_rates.push(raw_rate);
         ptp_rates.push(ptp_rate);
         rt_ratio.push(ptp_rate / raw_rate);
     }
-    drop(session);
-    println!(
-        "[{transport}] GetObject {mib} MiB: {:.2} GB/s, raw TCP {:.2} GB/s, ratio {:.2} \
-         (medians of {rounds} alternating rounds)",
-        median(ptp),
-        median(raw),
-        median(ratio)
-    );
-    println!(
-        "[{transport}] round trips: {:.0}/s, raw 32-byte ping-pong {:.0}/s, ratio {:.2} \
-         (medians of {} alternating blocks of {N})",
-        median(ptp_rates),
-        median(raw_rates),
-        median(rt_ratio),
-        rounds.max(5)
-    );
-    println!(
-        "[{transport}] client peak RSS: {:.1} MiB",
-        peak_rss_kib() as f64 / 1024.0
-    );
-    Ok(())
+    Ok((median(ptp_rates), median(raw_rates), median(rt_ratio)))
 }
 
 /// Connects a client of `transport` to the camera on `port`.
@@ -380,33 +386,75 @@ fn main() -> io::Result<()> {
     if let Ok(spec) = std::env::var("PTPIP_BENCH_CLIENT") {
         let parts: Vec<&str> = spec.split(',').collect();
         let port = |i: usize| parts.get(i).and_then(|p| p.parse().ok()).unwrap_or(0);
-        return match parts[0].strip_prefix("aggregate-") {
-            Some(transport) => aggregate(transport, port(1), port(2), mib, rounds),
-            None => client(parts[0], port(1), port(2), mib, rounds),
-        };
+        if let Some(transport) = parts[0].strip_prefix("aggregate-") {
+            return aggregate(transport, port(1), port(2), mib, rounds);
+        }
+        if let Some(transport) = parts[0].strip_prefix("rt-") {
+            let mut session = connect(transport, port(1))?;
+            let (ptp, raw, ratio) = round_trips(session.as_mut(), port(2), rounds)?;
+            println!(
+                "[{transport}] round trips, everything on one vCPU (taskset -c 0): {ptp:.0}/s, \
+                 raw 32-byte ping-pong {raw:.0}/s, ratio {ratio:.2}"
+            );
+            return Ok(());
+        }
+        return client(parts[0], port(1), port(2), mib, rounds);
     }
-    let mut server = Command::new(std::env::current_exe()?)
-        .env("PTPIP_BENCH_SERVER", "1")
-        .stdout(Stdio::piped())
-        .spawn()?;
+    let taskset = Path::new("/usr/bin/taskset").exists();
+    let mut servers = Vec::new();
+    for (pinned, clients) in [
+        (false, &["std", "mio", "aggregate-std", "aggregate-mio"][..]),
+        (true, &["rt-std", "rt-mio"][..]),
+    ] {
+        if pinned && !taskset {
+            eprintln!("no taskset: round trips on one vCPU not measured");
+            continue;
+        }
+        let (server, ports) = spawn(pinned, &[("PTPIP_BENCH_SERVER", "1".into())], true)?;
+        servers.push(server);
+        for transport in clients {
+            let spec = format!("{transport},{},{}", ports[0], ports[1]);
+            let (mut c, _) = spawn(pinned, &[("PTPIP_BENCH_CLIENT", spec)], false)?;
+            let status = c.wait()?;
+            if !status.success() {
+                eprintln!("{transport} client failed: {status}");
+            }
+        }
+    }
+    for mut server in servers {
+        let _ = server.kill();
+    }
+    Ok(())
+}
+
+/// Starts this program again with `env` (and the same arguments), on CPU 0 only if `pinned`;
+/// with `ports`, reads the two ports it prints first.
+fn spawn(
+    pinned: bool,
+    env: &[(&str, String)],
+    ports: bool,
+) -> io::Result<(std::process::Child, Vec<u16>)> {
+    let exe = std::env::current_exe()?;
+    let mut cmd = if pinned {
+        let mut c = Command::new("/usr/bin/taskset");
+        c.arg("-c").arg("0").arg(exe);
+        c
+    } else {
+        Command::new(exe)
+    };
+    cmd.args(std::env::args().skip(1));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    if !ports {
+        return Ok((cmd.spawn()?, Vec::new()));
+    }
+    let mut child = cmd.stdout(Stdio::piped()).spawn()?;
     let mut line = String::new();
-    BufReader::new(server.stdout.take().expect("piped")).read_line(&mut line)?;
-    let ports: Vec<u16> = line
+    BufReader::new(child.stdout.take().expect("piped")).read_line(&mut line)?;
+    let ports = line
         .split_whitespace()
         .filter_map(|p| p.parse().ok())
         .collect();
-    for transport in ["std", "mio", "aggregate-std", "aggregate-mio"] {
-        let status = Command::new(std::env::current_exe()?)
-            .args(std::env::args().skip(1))
-            .env(
-                "PTPIP_BENCH_CLIENT",
-                format!("{transport},{},{}", ports[0], ports[1]),
-            )
-            .status()?;
-        if !status.success() {
-            eprintln!("{transport} client failed: {status}");
-        }
-    }
-    let _ = server.kill();
-    Ok(())
+    Ok((child, ports))
 }

@@ -140,7 +140,6 @@ pub(crate) struct DirectReader {
     stream: TcpStream,
     buf: ReadBuffer,
     timeout: Option<Duration>,
-    quickack: bool,
 }
 
 /// What a [`DirectReader`] read.
@@ -158,17 +157,17 @@ impl DirectReader {
             stream,
             buf: ReadBuffer::new(),
             timeout: None,
-            quickack: false,
         })
     }
 
-    /// Acknowledges every read at once (Linux's TCP_QUICKACK, which the kernel clears again, so it
-    /// is set after each read). For a server: initiators that send a request, then its data, in
-    /// separate writes without TCP_NODELAY (gphoto2 does) would otherwise wait about 40 ms for the
-    /// delayed acknowledgement of the first write before the second leaves.
-    pub(crate) const fn with_quickack(mut self) -> Self {
-        self.quickack = true;
-        self
+    /// Acknowledges what was read at once (Linux's TCP_QUICKACK, which the kernel clears again,
+    /// so it is set after the read that needs it). For a server that has nothing to answer yet:
+    /// initiators that send a request, then its data, in separate writes without TCP_NODELAY
+    /// (gphoto2 does) would otherwise wait about 40 ms for the delayed acknowledgement of the
+    /// first write before the second leaves. A read that is answered needs none: the answer
+    /// carries the acknowledgement.
+    pub(crate) fn ack_now(&self) {
+        ack_now(&self.stream);
     }
 
     /// Reads what is there, waiting at most `wait` (`None`: as long as it takes).
@@ -181,12 +180,7 @@ impl DirectReader {
         }
         let r = match self.stream.read(self.buf.spare()) {
             Ok(0) => ReadOutcome::Eof,
-            Ok(n) => {
-                if self.quickack {
-                    ack_now(&self.stream);
-                }
-                ReadOutcome::Data(self.buf.filled(n))
-            }
+            Ok(n) => ReadOutcome::Data(self.buf.filled(n)),
             Err(e)
                 if matches!(
                     e.kind(),

@@ -372,6 +372,11 @@ impl Session {
             match self.command_reader.read(wait)? {
                 ReadOutcome::Data(b) => {
                     let _ = self.responder.handle_input(Channel::Command, b);
+                    if !self.responder.wants_write(Channel::Command) {
+                        // Nothing to answer with yet (the rest of a packet, a data-out phase, or
+                        // a held reply is awaited): acknowledge now, not with the answer.
+                        self.command_reader.ack_now();
+                    }
                 }
                 ReadOutcome::Eof => self.responder.handle_eof(Channel::Command),
                 ReadOutcome::Idle => {}
