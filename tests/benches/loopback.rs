@@ -86,7 +86,7 @@ fn block() -> Bytes {
 }
 
 /// The server process: a ptpip camera and a raw service (first byte 'C' + u32 MiB: copy that
-/// much; 'P': ping-pong 32-byte messages until EOF).
+/// much, then take the next command; 'P': ping-pong 32-byte messages until EOF).
 fn server() -> io::Result<()> {
     let ptp = TcpListener::bind("127.0.0.1:0")?;
     let raw = TcpListener::bind("127.0.0.1:0")?;
@@ -108,16 +108,18 @@ fn server() -> io::Result<()> {
         let b = b.clone();
         std::thread::spawn(move || -> io::Result<()> {
             let mut kind = [0u8; 5];
-            s.read_exact(&mut kind)?;
-            if kind[0] == b'C' {
-                let mib = u32::from_le_bytes([kind[1], kind[2], kind[3], kind[4]]);
-                for _ in 0..mib {
-                    s.write_all(&b)?;
-                }
-            } else {
-                let mut msg = [0u8; 32];
-                while s.read_exact(&mut msg).is_ok() {
-                    s.write_all(&msg)?;
+            // Copies on one connection until EOF or a ping-pong, as ptpip's session is one.
+            while s.read_exact(&mut kind).is_ok() {
+                if kind[0] == b'C' {
+                    let mib = u32::from_le_bytes([kind[1], kind[2], kind[3], kind[4]]);
+                    for _ in 0..mib {
+                        s.write_all(&b)?;
+                    }
+                } else {
+                    let mut msg = [0u8; 32];
+                    while s.read_exact(&mut msg).is_ok() {
+                        s.write_all(&msg)?;
+                    }
                 }
             }
             Ok(())
@@ -169,11 +171,10 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-/// A raw TCP copy of `mib` MiB from the raw service; its time.
-fn raw_copy(raw_port: u16, mib: u32) -> io::Result<Duration> {
+/// A raw TCP copy of `mib` MiB from the raw service on `s` (one connection for every round, as
+/// ptpip's session is, so that both run on sockets the kernel has tuned); its time.
+fn raw_copy(s: &mut TcpStream, mib: u32) -> io::Result<Duration> {
     let total = u64::from(mib) << 20;
-    let mut s = TcpStream::connect(("127.0.0.1", raw_port))?;
-    s.set_nodelay(true)?;
     let mut buf = vec![0u8; 256 << 10];
     let mut req = vec![b'C'];
     req.extend_from_slice(&mib.to_le_bytes());
@@ -196,9 +197,11 @@ fn raw_copy(raw_port: u16, mib: u32) -> io::Result<Duration> {
 fn client(transport: &str, ptp_port: u16, raw_port: u16, mib: u32, rounds: u32) -> io::Result<()> {
     let total = u64::from(mib) << 20;
     let mut session = connect(transport, ptp_port)?;
+    let mut copies = TcpStream::connect(("127.0.0.1", raw_port))?;
+    copies.set_nodelay(true)?;
     let (mut raw, mut ptp, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..rounds {
-        let r = raw_copy(raw_port, mib)?;
+        let r = raw_copy(&mut copies, mib)?;
         let t = Instant::now();
         assert_eq!(get(session.as_mut(), mib)?, total);
         let p = t.elapsed();
@@ -277,29 +280,17 @@ fn connect(transport: &str, port: u16) -> io::Result<Box<dyn Calls + Send>> {
     })
 }
 
-/// `n` raw TCP copies of `mib` MiB at once; the wall time until the last ends.
-fn raw_aggregate(raw_port: u16, mib: u32, n: usize) -> io::Result<Duration> {
-    let start = std::sync::Barrier::new(n + 1);
+/// A raw TCP copy of `mib` MiB on each of `copies` at once; the wall time until the last ends.
+fn raw_aggregate(copies: &mut [TcpStream], mib: u32) -> io::Result<Duration> {
+    let start = std::sync::Barrier::new(copies.len() + 1);
     let t = std::thread::scope(|scope| -> io::Result<Instant> {
-        let workers: Vec<_> = (0..n)
-            .map(|_| {
+        let workers: Vec<_> = copies
+            .iter_mut()
+            .map(|s| {
                 let start = &start;
                 scope.spawn(move || -> io::Result<()> {
-                    let mut s = TcpStream::connect(("127.0.0.1", raw_port))?;
-                    s.set_nodelay(true)?;
-                    let mut req = vec![b'C'];
-                    req.extend_from_slice(&mib.to_le_bytes());
-                    let mut buf = vec![0u8; 256 << 10];
                     start.wait();
-                    s.write_all(&req)?;
-                    let (mut got, total) = (0u64, u64::from(mib) << 20);
-                    while got < total {
-                        match s.read(&mut buf)? {
-                            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
-                            n => got += n as u64,
-                        }
-                    }
-                    Ok(())
+                    raw_copy(s, mib).map(drop)
                 })
             })
             .collect();
@@ -354,10 +345,17 @@ fn aggregate(
     let mut sessions = (0..CLIENTS)
         .map(|_| connect(transport, ptp_port))
         .collect::<io::Result<Vec<_>>>()?;
+    let mut copies = (0..CLIENTS)
+        .map(|_| {
+            let s = TcpStream::connect(("127.0.0.1", raw_port))?;
+            s.set_nodelay(true)?;
+            Ok(s)
+        })
+        .collect::<io::Result<Vec<_>>>()?;
     let total = (u64::from(each) << 20) * CLIENTS as u64;
     let (mut raw, mut ptp, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..rounds {
-        let r = raw_aggregate(raw_port, each, CLIENTS)?;
+        let r = raw_aggregate(&mut copies, each)?;
         let p = ptp_aggregate(&mut sessions, each)?;
         raw.push(gbps(total, r));
         ptp.push(gbps(total, p));
