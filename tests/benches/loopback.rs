@@ -10,7 +10,9 @@
 //! - GetObject of SIZE_MIB (default 1024) streamed to a counting sink, against a raw TCP copy of the
 //!   same bytes from the same process: the throughput ratio (target ≥ 0.9);
 //! - small-operation round trips per second (GetNumObjects) against a 32-byte TCP ping-pong with
-//!   TCP_NODELAY: the ratio (target ≥ 0.9);
+//!   TCP_NODELAY: the ratio (target ≥ 0.9); then again with the server and the client pinned
+//!   (`taskset`) to one vCPU, and to two different ones, since where the scheduler puts the two
+//!   threads decides a round trip more than anything either does;
 //! - the client's peak RSS (VmHWM) after all of it (target ≤ 16 MiB whatever the object size);
 //! - then, in one more process per transport, 20 clients at once (threads), each a GetObject of
 //!   SIZE_MIB/16 from the same camera server, against 20 raw TCP copies of the same bytes at once:
@@ -387,12 +389,18 @@ fn main() -> io::Result<()> {
         if let Some(transport) = parts[0].strip_prefix("aggregate-") {
             return aggregate(transport, port(1), port(2), mib, rounds);
         }
-        if let Some(transport) = parts[0].strip_prefix("rt-") {
+        if let Some(rest) = parts[0].strip_prefix("rt-") {
+            let (placement, transport) = rest.split_once('-').unwrap_or(("same", rest));
             let mut session = connect(transport, port(1))?;
             let (ptp, raw, ratio) = round_trips(session.as_mut(), port(2), rounds)?;
+            let where_ = if placement == "same" {
+                "server and client on one vCPU (taskset -c 0)"
+            } else {
+                "server on vCPU 0, client on vCPU 1"
+            };
             println!(
-                "[{transport}] round trips, everything on one vCPU (taskset -c 0): {ptp:.0}/s, \
-                 raw 32-byte ping-pong {raw:.0}/s, ratio {ratio:.2}"
+                "[{transport}] round trips, {where_}: {ptp:.0}/s, raw 32-byte ping-pong \
+                 {raw:.0}/s, ratio {ratio:.2}"
             );
             return Ok(());
         }
@@ -400,19 +408,29 @@ fn main() -> io::Result<()> {
     }
     let taskset = Path::new("/usr/bin/taskset").exists();
     let mut servers = Vec::new();
-    for (pinned, clients) in [
-        (false, &["std", "mio", "aggregate-std", "aggregate-mio"][..]),
-        (true, &["rt-std", "rt-mio"][..]),
+    // Placements: the scheduler's choice, then both on vCPU 0, then server on 0 and client on 1.
+    for (server_cpu, client_cpu, clients) in [
+        (
+            None,
+            None,
+            &["std", "mio", "aggregate-std", "aggregate-mio"][..],
+        ),
+        (Some("0"), Some("0"), &["rt-same-std", "rt-same-mio"][..]),
+        (
+            Some("0"),
+            Some("1"),
+            &["rt-across-std", "rt-across-mio"][..],
+        ),
     ] {
-        if pinned && !taskset {
-            eprintln!("no taskset: round trips on one vCPU not measured");
+        if server_cpu.is_some() && !taskset {
+            eprintln!("no taskset: round trips on chosen vCPUs not measured");
             continue;
         }
-        let (server, ports) = spawn(pinned, &[("PTPIP_BENCH_SERVER", "1".into())], true)?;
+        let (server, ports) = spawn(server_cpu, &[("PTPIP_BENCH_SERVER", "1".into())], true)?;
         servers.push(server);
         for transport in clients {
             let spec = format!("{transport},{},{}", ports[0], ports[1]);
-            let (mut c, _) = spawn(pinned, &[("PTPIP_BENCH_CLIENT", spec)], false)?;
+            let (mut c, _) = spawn(client_cpu, &[("PTPIP_BENCH_CLIENT", spec)], false)?;
             let status = c.wait()?;
             if !status.success() {
                 eprintln!("{transport} client failed: {status}");
@@ -425,17 +443,17 @@ fn main() -> io::Result<()> {
     Ok(())
 }
 
-/// Starts this program again with `env` (and the same arguments), on CPU 0 only if `pinned`;
+/// Starts this program again with `env` (and the same arguments), on vCPU `cpu` only if given;
 /// with `ports`, reads the two ports it prints first.
 fn spawn(
-    pinned: bool,
+    cpu: Option<&str>,
     env: &[(&str, String)],
     ports: bool,
 ) -> io::Result<(std::process::Child, Vec<u16>)> {
     let exe = std::env::current_exe()?;
-    let mut cmd = if pinned {
+    let mut cmd = if let Some(cpu) = cpu {
         let mut c = Command::new("/usr/bin/taskset");
-        c.arg("-c").arg("0").arg(exe);
+        c.arg("-c").arg(cpu).arg(exe);
         c
     } else {
         Command::new(exe)
