@@ -79,7 +79,9 @@ pub struct ResponderConfig {
     pub data_in_framing: DataInFraming,
     /// The largest payload of one outgoing Data packet (or one continuation piece).
     pub max_data_packet: usize,
-    /// Outgoing bytes allowed to wait in the command channel's queue.
+    /// Outgoing bytes allowed to wait in the command channel's queue. Data is framed one packet
+    /// ahead at most (`max_data_packet`, if smaller), so that a Cancel stops it within a packet;
+    /// a packet's payload is queued as the device made it, not copied.
     pub send_window: usize,
     /// The largest control packet accepted from the initiator.
     pub max_control_len: u32,
