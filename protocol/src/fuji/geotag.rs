@@ -279,7 +279,10 @@ fn parse_coordinate(text: &str, deg_digits: usize) -> Option<i64> {
     let (whole, frac) = text.split_once('.')?;
     if whole.len() != deg_digits + 2
         || frac.len() != 6
-        || !whole.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+        || !whole
+            .bytes()
+            .chain(frac.bytes())
+            .all(|b| b.is_ascii_digit())
     {
         return None;
     }
@@ -392,7 +395,10 @@ mod tests {
         assert_eq!(g.altitude_cm, 33_000);
         assert!(GeoTag::parse_args(&["north", "2"], t).is_err());
         assert!(GeoTag::parse_args(&["1"], t).is_err());
-        assert_eq!(GeoTime::from_unix_millis(0).to_string(), "1970:01:01 00:00:00.000");
+        assert_eq!(
+            GeoTime::from_unix_millis(0).to_string(),
+            "1970:01:01 00:00:00.000"
+        );
         assert_eq!(
             GeoTime::from_unix_millis(951_782_400_000).to_string(),
             "2000:02:29 00:00:00.000"

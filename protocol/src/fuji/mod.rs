@@ -14,7 +14,7 @@
 //! The Fuji datasets, the 0x902B property-description list and the 0xD212 state list, live in
 //! [`lists`]. The rest of the dialect:
 //! - [`mode`]: the Wi-Fi modes (remote, browse, geotag), the values of 0xDF00 and 0xDF01 and the
-//!   version property each mode echoes ([`FujiMode`], [`FujiSession`]);
+//!   version property each mode echoes ([`FujiMode`]);
 //! - [`values`]: typed property values (shutter speed with its sub-second flag, F-number with
 //!   auto, sensitivity with its auto and extended flags, exposure bias, focus point) and the
 //!   exposure controls that step them ([`ExposureControl`]); [`battery`] reconciles the two
@@ -37,13 +37,13 @@ pub use container::{
 };
 pub use geotag::{GeoTag, GeoTagError, GeoTagLayout, GeoTime};
 pub use liveview::LiveViewFrame;
-pub use mode::{CameraState, ConnectionMode, FujiMode, FujiSession, SetupLeniency};
+pub(crate) use liveview::peek_frame_length;
+pub use mode::{CameraState, ConnectionMode, FujiMode, SetupLeniency};
 pub use stream::{FrameProblem, IntervalStats, LiveViewItem, LiveViewStats, LiveViewStream};
 pub use values::{
-    ExposureBias, ExposureControl, ExposureValue, FNumber, FocusPoint, Sensitivity,
-    ShutterSpeed, StateValue,
+    ExposureBias, ExposureControl, ExposureValue, FNumber, FocusPoint, Sensitivity, ShutterSpeed,
+    StateValue,
 };
-pub(crate) use liveview::peek_frame_length;
 
 /// The command/data port Fuji X bodies listen on.
 pub const COMMAND_PORT: u16 = 55740;

@@ -10,7 +10,7 @@
 //! Sources (see `fuji-wifi.md` §1): libfuji's `fujiptp.h` for the values of 0xDF00 and 0xDF01,
 //! hkr's fuji-cam-wifi-tool for the version properties per mode.
 
-use crate::ptp::codes::DevicePropCode;
+use crate::ptp::codes::{DevicePropCode, ResponseCode};
 
 code_newtype! {
     /// A value of 0xDF01 ([`DevicePropCode::FUJI_INIT_SEQUENCE`]): the mode the client works in.
@@ -133,32 +133,8 @@ impl std::str::FromStr for FujiMode {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, String> {
-        Self::from_name(s).ok_or_else(|| format!("unknown Fujifilm mode '{s}': use remote, browse or geotag"))
-    }
-}
-
-/// The Fujifilm part of a session, as the set-up left it
-/// ([`Initiator::fuji_session`](crate::Initiator::fuji_session)).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FujiSession {
-    /// The mode asked for.
-    pub mode: FujiMode,
-    /// What 0xDF00 said before the mode was written (browse mode reads it).
-    pub camera_state: Option<CameraState>,
-    /// The 0xDF01 value written.
-    pub connection_mode: ConnectionMode,
-    /// The mode's version property, the value the camera reported, and the value written back
-    /// (`None` when nothing was written: the camera has no such property).
-    pub version: Option<(DevicePropCode, u32, Option<u32>)>,
-    /// What the camera did that the set-up tolerated.
-    pub tolerated: Vec<SetupLeniency>,
-}
-
-impl FujiSession {
-    /// Whether the camera is sending pictures its user chose (a multiple transfer).
-    #[must_use]
-    pub fn is_multiple_transfer(&self) -> bool {
-        self.camera_state.is_some_and(CameraState::is_multiple_transfer)
+        Self::from_name(s)
+            .ok_or_else(|| format!("unknown Fujifilm mode '{s}': use remote, browse or geotag"))
     }
 }
 
@@ -172,19 +148,36 @@ pub enum SetupLeniency {
     VersionSize(DevicePropCode, usize),
     /// 0xDF00 could not be read (refused, or no value): the mode was written as asked.
     CameraStateUnreadable,
+    /// A browse or geotag step was refused; the session went on (the object operations need
+    /// no mode).
+    Refused {
+        /// The step (`SetDevicePropValue 0xDF01`…).
+        step: &'static str,
+        /// The camera's answer.
+        response: ResponseCode,
+    },
 }
 
 impl std::fmt::Display for SetupLeniency {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::VersionMissing(c) => {
-                write!(f, "the camera has no value for {c}; nothing was written back")
+                write!(
+                    f,
+                    "the camera has no value for {c}; nothing was written back"
+                )
             }
             Self::VersionSize(c, n) => {
-                write!(f, "{c} came as {n} bytes instead of 4; the first 4 were used")
+                write!(
+                    f,
+                    "{c} came as {n} bytes instead of 4; the first 4 were used"
+                )
             }
             Self::CameraStateUnreadable => {
                 f.write_str("the camera state (0xDF00) could not be read")
+            }
+            Self::Refused { step, response } => {
+                write!(f, "the camera answered {step} with {response}")
             }
         }
     }
@@ -201,7 +194,12 @@ mod tests {
             assert_eq!(m.to_string().parse::<FujiMode>(), Ok(m));
         }
         assert_eq!(FujiMode::from_name("RECEIVE"), Some(FujiMode::Browse));
-        assert!("shoot".parse::<FujiMode>().unwrap_err().contains("remote, browse or geotag"));
+        assert!(
+            "shoot"
+                .parse::<FujiMode>()
+                .unwrap_err()
+                .contains("remote, browse or geotag")
+        );
         assert_eq!(FujiMode::Remote.connection_mode().0, 5);
         assert_eq!(FujiMode::Browse.connection_mode().0, 2);
         assert_eq!(FujiMode::Geotag.connection_mode().0, 10);

@@ -296,12 +296,18 @@ mod tests {
         assert_eq!(st.span, Duration::from_millis(200));
         assert_eq!(st.rate(), Some(10.0));
         let i = s.take_interval(ms(500));
-        assert_eq!((i.frames, i.broken, i.elapsed), (3, 3, Duration::from_millis(500)));
+        assert_eq!(
+            (i.frames, i.broken, i.elapsed),
+            (3, 3, Duration::from_millis(500))
+        );
         assert_eq!(i.rate(), Some(6.0));
         assert_eq!(s.take_interval(ms(1500)).rate(), Some(0.0));
         // A length below the header is fatal.
         let mut bad = LiveViewStream::default();
-        assert!(bad.handle_input(t0, &[4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]).is_err());
+        assert!(
+            bad.handle_input(t0, &[4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+                .is_err()
+        );
         assert_eq!(LiveViewStream::default().take_interval(t0).rate(), None);
     }
 }

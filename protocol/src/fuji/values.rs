@@ -26,7 +26,11 @@ fn thousandths(text: &str) -> Option<u32> {
     {
         return None;
     }
-    let w: u32 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+    let w: u32 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
     let f: u32 = if frac.is_empty() {
         0
     } else {
@@ -248,7 +252,8 @@ impl Sensitivity {
     /// Whether this is an extended (L/H) value.
     #[must_use]
     pub const fn is_extended(self) -> bool {
-        self.0 != Self::AUTO.0 && self.0 & (Self::AUTO_FLAG | Self::EXTENDED_FLAG) == Self::EXTENDED_FLAG
+        self.0 != Self::AUTO.0
+            && self.0 & (Self::AUTO_FLAG | Self::EXTENDED_FLAG) == Self::EXTENDED_FLAG
     }
 }
 
@@ -285,7 +290,9 @@ impl FromStr for Sensitivity {
         };
         match digits.parse::<u32>() {
             Ok(iso) if iso > 0 && iso <= Self::VALUE_MASK => Ok(Self(flag | iso)),
-            _ => Err(format!("'{s}' is not a sensitivity (auto, S6400, L100, H12800, 400)")),
+            _ => Err(format!(
+                "'{s}' is not a sensitivity (auto, S6400, L100, H12800, 400)"
+            )),
         }
     }
 }
@@ -533,7 +540,9 @@ impl ExposureValue {
                 Some(a.cmp(b))
             }
             (Self::Aperture(a), Self::Aperture(b))
-                if ![*a, *b].iter().any(|v| *v == FNumber::AUTO || *v == FNumber::NONE) =>
+                if ![*a, *b]
+                    .iter()
+                    .any(|v| *v == FNumber::AUTO || *v == FNumber::NONE) =>
             {
                 Some(a.cmp(b))
             }

@@ -109,7 +109,10 @@ fn exposure_controls_compare_their_values() {
         "the camera's choice has no place"
     );
     let a = ExposureControl::Aperture;
-    assert_eq!(a.parse("f/8").unwrap().compare(&a.value(560)), Some(Greater));
+    assert_eq!(
+        a.parse("f/8").unwrap().compare(&a.value(560)),
+        Some(Greater)
+    );
     assert_eq!(a.value(0).compare(&a.value(560)), None);
     let b = ExposureControl::ExposureBias;
     assert_eq!(b.value(0xFD65).to_string(), "-2/3");
@@ -146,7 +149,10 @@ fn every_x_t1_value_decodes_to_what_its_heading_says() {
     let StateValue::Battery(b) = state(0x5001) else {
         panic!()
     };
-    assert_eq!((b.scale, b.reading), (BatteryScale::ThreeBars, BatteryReading::Critical));
+    assert_eq!(
+        (b.scale, b.reading),
+        (BatteryScale::ThreeBars, BatteryReading::Critical)
+    );
     // "F-Number" 0 reads as the camera's choice, not f/0.0.
     assert_eq!(state(0x5007).to_string(), "Auto");
     // "Exposure Index" 0xFFFFFFFF: auto; "Shutter Speed" 0xFFFFFFFF: the camera chooses.
@@ -154,7 +160,10 @@ fn every_x_t1_value_decodes_to_what_its_heading_says() {
     assert_eq!(state(0xD240).to_string(), "--");
     assert_eq!(state(0x5010).to_string(), "0");
     // "Focus Metering Mode" (the focus point): unset.
-    assert_eq!(state(0xD17C), StateValue::FocusPoint(FocusPoint::from_u32(0)));
+    assert_eq!(
+        state(0xD17C),
+        StateValue::FocusPoint(FocusPoint::from_u32(0))
+    );
     // "Captures remaining" 1494, "Movie Remaining Time" 1679, "Image Aspect Ratio" 10 (L 3:2).
     assert_eq!(state(0xD229), StateValue::Other(1494));
     assert_eq!(state(0xD22A), StateValue::Other(1679));
