@@ -6,6 +6,16 @@
 //! capture…) then comes with it. Both `ptpip-transport-std`'s `Client` and
 //! `ptpip-transport-mio`'s `Runner` do, so the two feel the same. Nothing here does I/O itself:
 //! the driver moves the bytes, these methods only build operations and decode replies.
+//!
+//! The Fujifilm calls (exposure steps and targets, focus point, movie, geotag, browsing and
+//! multiple transfer) are [`FujiCalls`], which every `Calls` driver has too.
+
+mod fuji;
+
+pub use fuji::{
+    DOWNLOAD_PIECE, FujiCalls, FujiDownload, FujiError, FujiObject, MAX_STEPS, MovieRecording,
+    StepReport,
+};
 
 use std::io::{self, Read, Write};
 use std::time::Duration;
@@ -90,6 +100,9 @@ pub enum ClientError {
     /// Fujifilm: the call needs remote mode, which the camera did not enter.
     #[error("{0}")]
     RemoteMode(#[from] crate::initiator::RemoteModeUnavailable),
+    /// Fujifilm: a call could not do what it was asked ([`FujiError`]).
+    #[error("{0}")]
+    Fuji(#[from] FujiError),
 }
 
 /// Where the data of a data-in phase goes.
@@ -517,6 +530,8 @@ pub trait Calls {
                 }
                 EventCode::OBJECT_ADDED | EventCode::FUJI_OBJECT_ADDED => done.added.push(e),
                 EventCode::FUJI_PREVIEW_AVAILABLE => {
+                    // The size is the word at offset 20 of the event container: parameter 3.
+                    done.preview_announced = e.params.get(3);
                     let preview = op(OperationCode::FUJI_GET_CAPTURE_PREVIEW, &[])?;
                     let c = self.execute(preview.collect(PREVIEW_MAX))?;
                     done.preview = Some(c.data.unwrap_or_default());
@@ -541,10 +556,47 @@ pub struct Captured {
     pub added: Vec<DeviceEvent>,
     /// The preview JPEG a Fujifilm body offered.
     pub preview: Option<Bytes>,
+    /// The preview's size as the Fujifilm event 0xC001 announced it (its third parameter).
+    pub preview_announced: Option<u32>,
     /// Whether the camera said CaptureComplete (false: the capture ended after a quiet period).
     pub complete: bool,
     /// Other device events that arrived during the capture, in order (kept, not dropped).
     pub other: Vec<DeviceEvent>,
+}
+
+impl Captured {
+    /// Whether the preview has the size 0xC001 announced. A body that sends another size is
+    /// tolerated (the preview is kept), and this says so.
+    #[must_use]
+    pub fn preview_check(&self) -> PreviewCheck {
+        match (&self.preview, self.preview_announced) {
+            (None, _) => PreviewCheck::NoPreview,
+            (Some(_), None) => PreviewCheck::NotAnnounced,
+            (Some(p), Some(n)) if p.len() as u64 == u64::from(n) => PreviewCheck::Matches,
+            (Some(p), Some(n)) => PreviewCheck::Differs {
+                announced: n,
+                received: p.len() as u64,
+            },
+        }
+    }
+}
+
+/// How a capture's preview compares with the size announced for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PreviewCheck {
+    /// No preview came (not a Fujifilm body).
+    NoPreview,
+    /// The event carried no size.
+    NotAnnounced,
+    /// As announced.
+    Matches,
+    /// Another size than announced.
+    Differs {
+        /// The size 0xC001 announced.
+        announced: u32,
+        /// The bytes received.
+        received: u64,
+    },
 }
 
 /// The iterator of [`Calls::events`].

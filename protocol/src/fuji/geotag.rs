@@ -211,6 +211,48 @@ impl GeoTag {
         out
     }
 
+    /// The 97-byte field an X-T1 answers a read of 0xD500 with: the fields without the spaces
+    /// but one, NUL-padded.
+    #[must_use]
+    pub fn to_x_t1_bytes(&self) -> Vec<u8> {
+        let (lat, ns) = coordinate(self.latitude, 2, 'N', 'S');
+        let (lon, ew) = coordinate(self.longitude, 3, 'E', 'W');
+        let t = self.time;
+        let text = format!(
+            "{lat},{ns}{lon},{ew}{:05}.{:02},M {:03}.{},K{:04}:{:02}:{:02}{:02}:{:02}:{:02}.{:03}",
+            self.altitude_cm / 100,
+            self.altitude_cm % 100,
+            self.speed_tenths / 10,
+            self.speed_tenths % 10,
+            t.year,
+            t.month,
+            t.day,
+            t.hour,
+            t.minute,
+            t.second,
+            t.millis
+        );
+        let mut out = text.into_bytes();
+        out.resize(Self::X_T1_FIELD, 0);
+        out
+    }
+
+    /// What an X-T1 that was never given a position answers: every field zero.
+    #[must_use]
+    pub fn unset_x_t1_bytes() -> Vec<u8> {
+        Self {
+            latitude: 0,
+            longitude: 0,
+            altitude_cm: 0,
+            speed_tenths: 0,
+            time: GeoTime::default(),
+        }
+        .to_x_t1_bytes()
+    }
+
+    /// The size of the X-T1's read layout.
+    pub const X_T1_FIELD: usize = 97;
+
     /// Reads a value of 0xD500 in either layout.
     pub fn decode(bytes: &[u8]) -> Result<(Self, GeoTagLayout), DecodeError> {
         let bad = |why: &'static str| {
@@ -382,6 +424,8 @@ mod tests {
             "3351.408000,S 15112.918000,W 00058.00,M 000.0,K 2016:01:03 15:41:40.130"
         );
         assert_eq!(GeoTag::decode(&g.to_bytes()).unwrap().0, g);
+        let (back, layout) = GeoTag::decode(&g.to_x_t1_bytes()).unwrap();
+        assert_eq!((back, layout), (g, GeoTagLayout::FixedAscii));
         assert!(GeoTag::from_degrees(91.0, 0.0, 0.0, t).is_err());
         assert!(GeoTag::from_degrees(0.0, 180.5, 0.0, t).is_err());
         assert!(matches!(
@@ -410,6 +454,7 @@ mod tests {
         let text = b"0000.000000,N00000.000000,E00000.00,M 000.0,K0000:00:0000:00:00.000";
         let mut field = text.to_vec();
         field.resize(97, 0);
+        assert_eq!(GeoTag::unset_x_t1_bytes(), field);
         let (g, layout) = GeoTag::decode(&field).unwrap();
         assert_eq!(layout, GeoTagLayout::FixedAscii);
         assert_eq!((g.latitude, g.longitude, g.altitude_cm), (0, 0, 0));
