@@ -14,7 +14,13 @@ use clap_complete::Shell;
 use ptpip_protocol::Dialect;
 use ptpip_protocol::initiator::KeepAliveMethod;
 
-use crate::values::{parse_keep_alive_method, parse_port, parse_seconds, parse_vendor};
+use ptpip_protocol::camera::FujiPersonality;
+use ptpip_protocol::fuji::FujiMode;
+
+use crate::values::{
+    parse_app_version, parse_keep_alive_method, parse_mode, parse_personality, parse_port,
+    parse_seconds, parse_vendor,
+};
 
 /// Multi-letter flags written with one dash in the Go tool, and whether they take a value.
 const GO_LONG: &[(&str, bool)] = &[
@@ -44,6 +50,8 @@ const LONG_VALUE: &[&str] = &[
     "server-address",
     "server-port",
     "connect-timeout",
+    "mode",
+    "app-version",
     "sa",
     "sp",
     "pc",
@@ -300,6 +308,14 @@ pub(crate) struct Cli {
     /// on cameras that drop idle ones) or probe (a PTP/IP Probe_Request) [default: operation]
     #[arg(long = "keep-alive-method", value_parser = parse_keep_alive_method, value_name = "METHOD")]
     pub(crate) keep_alive_method: Option<KeepAliveMethod>,
+    /// Fujifilm: the mode to ask the camera for: remote (shooting and live view), browse (the
+    /// card, or the pictures chosen on the camera) or geotag [default: remote]
+    #[arg(long = "mode", value_parser = parse_mode, value_name = "MODE")]
+    pub(crate) mode: Option<FujiMode>,
+    /// Fujifilm: the app version written back to 0xDF24 in remote mode, hex (0x000200FF)
+    /// [default: the camera's own]
+    #[arg(long = "app-version", value_parser = parse_app_version, value_name = "HEX")]
+    pub(crate) app_version: Option<u32>,
     /// JSON output (camelCase keys) for info, state, describe, get, ls, and events (a JSON object
     /// per line); a usage error for commands that print no data
     #[arg(long = "json")]
@@ -390,6 +406,31 @@ pub(crate) enum Sub {
     Events(Words),
     /// Fujifilm live view: liveview DIR|- [--frames N]
     Liveview(Words),
+    /// Fujifilm: shutter speed, a step (+1, -2) or a target (1/1000)
+    #[command(visible_aliases = ["shutter_speed", "set_shutter_speed"])]
+    ShutterSpeed(Words),
+    /// Fujifilm: aperture, a step (+1, -2) or a target (f/5.6)
+    #[command(visible_alias = "set_aperture")]
+    Aperture(Words),
+    /// Fujifilm: exposure bias, a step (+1, -2) or a target (-2/3)
+    #[command(visible_aliases = ["exposure_compensation", "set_exposure_compensation"])]
+    ExposureBias(Words),
+    /// Fujifilm: focus point: focus-point X Y
+    #[command(visible_alias = "focus_point")]
+    FocusPoint(Words),
+    /// Fujifilm: unlock the focus
+    #[command(visible_alias = "unlock_focus")]
+    FocusUnlock(Words),
+    /// Fujifilm: movie start|stop
+    Movie(Words),
+    /// Fujifilm: start recording a movie (movie start)
+    StartRecord(Words),
+    /// Fujifilm: stop recording a movie (movie stop)
+    StopRecord(Words),
+    /// Fujifilm: give the camera a position: geotag LAT LON [ALT]
+    Geotag(Words),
+    /// Fujifilm: save the pictures chosen on the camera: receive [DIR]
+    Receive(Words),
     /// The camera commands, or one command's help: help [COMMAND]
     Help(Words),
     /// Serve a built-in camera (generic or Fujifilm) on the network
@@ -423,6 +464,16 @@ impl Sub {
             Self::Capture(w) => ("capture", w.args.clone()),
             Self::Events(w) => ("events", w.args.clone()),
             Self::Liveview(w) => ("liveview", w.args.clone()),
+            Self::ShutterSpeed(w) => ("shutter-speed", w.args.clone()),
+            Self::Aperture(w) => ("aperture", w.args.clone()),
+            Self::ExposureBias(w) => ("exposure-bias", w.args.clone()),
+            Self::FocusPoint(w) => ("focus-point", w.args.clone()),
+            Self::FocusUnlock(w) => ("focus-unlock", w.args.clone()),
+            Self::Movie(w) => ("movie", w.args.clone()),
+            Self::StartRecord(w) => ("start_record", w.args.clone()),
+            Self::StopRecord(w) => ("stop_record", w.args.clone()),
+            Self::Geotag(w) => ("geotag", w.args.clone()),
+            Self::Receive(w) => ("receive", w.args.clone()),
             Self::Help(w) => ("help", w.args.clone()),
             Self::Camera(_) | Self::Completions { .. } => return None,
         };
@@ -447,6 +498,10 @@ pub(crate) struct CameraArgs {
     /// Camera kind: generic or fuji [default: -t, else generic]
     #[arg(long = "vendor", value_parser = VendorParser, value_name = "VENDOR")]
     pub(crate) vendor: Option<Dialect>,
+    /// Fujifilm: the Wi-Fi function chosen on the body: remote, browse, receive (pictures chosen
+    /// for a multiple transfer) or no-remote (a body without remote mode) [default: remote]
+    #[arg(long = "mode", value_parser = parse_personality, value_name = "MODE")]
+    pub(crate) mode: Option<FujiPersonality>,
     /// Serve the files in this directory as the card's contents
     #[arg(long, value_name = "DIR")]
     pub(crate) dir: Option<PathBuf>,

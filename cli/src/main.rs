@@ -318,6 +318,8 @@ fn client_config(s: &Settings, long_lived: bool) -> Result<ClientConfig, String>
         .keep_alive
         .unwrap_or_else(|| long_lived.then_some(config::DEFAULT_KEEP_ALIVE));
     c.initiator.keep_alive_method = s.keep_alive_method;
+    c.initiator.fuji_mode = s.mode;
+    c.initiator.fuji_app_version = s.app_version;
     if let Some(g) = &s.guid {
         c.initiator.guid = g
             .value
@@ -431,6 +433,7 @@ fn run_camera(cli: &Cli, a: &CameraArgs) -> i32 {
         vendor,
         dir: a.dir.clone(),
         name: a.name.clone(),
+        mode: a.mode.unwrap_or_default(),
     };
     match camera::run(opts) {
         Ok(()) => 0,

@@ -49,6 +49,7 @@ pub(crate) fn command_name(cmd: &Command) -> &'static str {
         Command::Capture(..) => "capture",
         Command::Events { .. } => "events",
         Command::LiveView { .. } => "liveview",
+        Command::Fuji(c) => c.name(),
         Command::Help(_) => "help",
     }
 }
