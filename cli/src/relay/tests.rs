@@ -444,6 +444,7 @@ fn one_sigint_ends_serve_and_the_camera() {
             vendor: ptpip_protocol::Dialect::Generic,
             dir: None,
             name: "sigint".into(),
+            mode: Default::default(),
         });
         done_tx.send(("camera", r)).unwrap();
     });
