@@ -188,9 +188,9 @@ impl Executor {
         };
         match self.client.initiator().remote_mode_unavailable() {
             Some(why) if needs_remote => Err(CmdError::Failed(format!(
-                "{why}; capture, live view and remote shooting need remote mode (on the camera, \
-                 choose remote shooting rather than image transfer, or check that the body \
-                 offers it)"
+                "{why}; capture and live view need remote mode, as do the exposure, focus and \
+                 movie commands (on the camera, choose remote shooting rather than image \
+                 transfer, or check that the body offers it)"
             ))),
             _ => match cmd {
                 Command::Fuji(c) if c.needs_remote() => remote::check_remote(&self.client, c.name()),
