@@ -230,8 +230,9 @@ impl FujiCamera {
     #[must_use]
     pub fn device_info(&self) -> DeviceInfo {
         let mut props = self.body.props().codes();
+        // 0xD500 answers reads and writes but has no description, and is not listed (nor is it
+        // in the X-H1's list): a client that describes every listed property would stall on it.
         props.push(DevicePropCode::FUJI_CURRENT_STATE);
-        props.push(DevicePropCode::FUJI_GEO_TAG);
         DeviceInfo {
             standard_version: 100,
             vendor_extension_id: VendorExtensionId::MICROSOFT,
