@@ -190,10 +190,23 @@ impl InitCommandAck {
         4 + 16 + self.friendly_name.encoded_len() + 4
     }
 
-    pub(crate) fn parse(i: &[u8]) -> DecodeResult<'_, Self> {
+    /// Reads the ack. In the Fujifilm dialect the bodies' 68-byte form is accepted too: the name
+    /// in a zero-padded field and no version, which decodes as [`ProtocolVersion::UNSTATED`].
+    pub(crate) fn parse(i: &[u8], dialect: Dialect) -> DecodeResult<'_, Self> {
         let (i, connection_number) = wire::u32_le(i, "ConnectionNumber")?;
         let (i, guid) = Guid::parse(i)?;
         let (i, friendly_name) = FriendlyName::parse(i)?;
+        if dialect == Dialect::Fuji && i.len() != 4 && i.iter().all(|&b| b == 0) {
+            return Ok((
+                &i[i.len()..],
+                Self {
+                    connection_number: connection_number.into(),
+                    guid,
+                    friendly_name,
+                    version: ProtocolVersion::UNSTATED,
+                },
+            ));
+        }
         let (i, version) = wire::u32_le(i, "ProtocolVersion")?;
         Ok((
             i,

@@ -342,7 +342,7 @@ fn parse_body_inner(
             Ok((i, Packet::InitCommandRequest(p)))
         }
         PacketType::INIT_COMMAND_ACK => {
-            let (i, p) = InitCommandAck::parse(b)?;
+            let (i, p) = InitCommandAck::parse(b, dialect)?;
             Ok((i, Packet::InitCommandAck(p)))
         }
         PacketType::INIT_EVENT_REQUEST => {
