@@ -396,7 +396,9 @@ pub(crate) fn label(code: DevicePropCode, value: &PropValue, dialect: Dialect) -
 /// `ptpip_protocol::fuji::battery` for which body uses which).
 fn fuji_label(code: DevicePropCode, v: i128) -> Option<String> {
     use ptpip_protocol::fuji::StateValue;
-    let raw = u32::try_from(v).ok().or_else(|| i16::try_from(v).ok().map(|x| x as u16 as u32))?;
+    let raw = u32::try_from(v)
+        .ok()
+        .or_else(|| i16::try_from(v).ok().map(|x| x as u16 as u32))?;
     match code.0 {
         0xD240 | 0x5007 | 0xD02A | 0xD02B | 0xD17C | 0x5001 | 0xD242 => {
             Some(StateValue::decode(code, raw).to_string())
@@ -632,10 +634,17 @@ mod tests {
             (0x5001, PropValue::UInt8(2), "2/3"),
             (0xD242, PropValue::UInt16(9), "3/5"),
         ] {
-            assert_eq!(label(DevicePropCode(code), &v, FUJI).unwrap(), text, "{code:#x}");
+            assert_eq!(
+                label(DevicePropCode(code), &v, FUJI).unwrap(),
+                text,
+                "{code:#x}"
+            );
         }
         // F-number 0 stays a number on generic cameras.
-        assert_eq!(label(DevicePropCode(0x5007), &PropValue::UInt16(0), GENERIC).unwrap(), "f/0.0");
+        assert_eq!(
+            label(DevicePropCode(0x5007), &PropValue::UInt16(0), GENERIC).unwrap(),
+            "f/0.0"
+        );
         assert_eq!(
             parse_value(DevicePropCode(0xD240), "1/250", FUJI, None),
             Ok(0x8000_0000 | 250_000)

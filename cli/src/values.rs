@@ -74,8 +74,9 @@ pub(crate) fn parse_mode(text: &str) -> Result<ptpip_protocol::fuji::FujiMode, S
 pub(crate) fn parse_personality(
     text: &str,
 ) -> Result<ptpip_protocol::camera::FujiPersonality, String> {
-    ptpip_protocol::camera::FujiPersonality::from_name(text)
-        .ok_or_else(|| format!("unknown camera mode '{text}' (remote, browse, receive or no-remote)"))
+    ptpip_protocol::camera::FujiPersonality::from_name(text).ok_or_else(|| {
+        format!("unknown camera mode '{text}' (remote, browse, receive or no-remote)")
+    })
 }
 
 /// A Fujifilm app version: hex with or without `0x` (`0x000200FF`, `200ff`).

@@ -134,7 +134,11 @@ fn card() -> (TempDir, Vec<(&'static str, Vec<u8>)>) {
     ];
     d.write("DCIM/100_FUJI/.keep", "");
     for (name, data) in &files {
-        let folder = if name.ends_with(".RAF") { "DCIM/100_FUJI" } else { "DCIM" };
+        let folder = if name.ends_with(".RAF") {
+            "DCIM/100_FUJI"
+        } else {
+            "DCIM"
+        };
         let p = d.path(&format!("{folder}/{name}"));
         fs::write(p, data).unwrap();
     }
@@ -164,37 +168,57 @@ fn remote_shooting_steps_targets_focus_movie_capture_and_live_view() {
         "shutter speed: 1/400 -> 1/250 (-2 steps)\n"
     );
     let e = cam.fails(&["shutter-speed", "1/8000"]);
-    assert!(e.contains("at the end of its range: it stays at 1/4000"), "{e}");
-    assert_eq!(cam.ok(&["-c", "shutter-speed 1/250"]), "shutter speed: 1/4000 -> 1/250 (12 steps)\n");
+    assert!(
+        e.contains("at the end of its range: it stays at 1/4000"),
+        "{e}"
+    );
+    assert_eq!(
+        cam.ok(&["-c", "shutter-speed 1/250"]),
+        "shutter speed: 1/4000 -> 1/250 (12 steps)\n"
+    );
     let e = cam.fails(&["shutter-speed", "1/300"]);
-    assert!(e.contains("has no shutter speed of 1/300: it went from 1/250 to 1/320"), "{e}");
+    assert!(
+        e.contains("has no shutter speed of 1/300: it went from 1/250 to 1/320"),
+        "{e}"
+    );
     cam.ok(&["shutter-speed", "1/250"]);
     assert!(cam.ok(&["aperture", "f/8"]).ends_with("-> f/8 (3 steps)\n"));
-    assert!(cam.ok(&["set_aperture", "+1"]).ends_with("f/8 -> f/9 (+1 steps)\n"));
+    assert!(
+        cam.ok(&["set_aperture", "+1"])
+            .ends_with("f/8 -> f/9 (+1 steps)\n")
+    );
     assert_eq!(
         cam.ok(&["exposure-bias", "-2/3"]),
         "exposure bias: 0 -> -2/3 (2 steps)\n"
     );
-    assert!(cam.ok(&["exposure_compensation", "0"]).ends_with("-2/3 -> 0 (2 steps)\n"));
+    assert!(
+        cam.ok(&["exposure_compensation", "0"])
+            .ends_with("-2/3 -> 0 (2 steps)\n")
+    );
 
-    assert_eq!(cam.ok(&["focus-point", "3", "5"]), "focus point: 3x5 (focus locked)\n");
+    assert_eq!(
+        cam.ok(&["focus-point", "3", "5"]),
+        "focus point: 3x5 (focus locked)\n"
+    );
     let state = cam.ok(&["state"]);
     for label in ["3x5", "1/250", "f/9", "S6400", "2/3"] {
         assert!(state.contains(label), "{label}: {state}");
     }
-    assert_eq!(cam.ok(&["focus_point", "2x2"]), "focus point: 2x2 (focus locked)\n");
+    assert_eq!(
+        cam.ok(&["focus_point", "2x2"]),
+        "focus point: 2x2 (focus locked)\n"
+    );
     assert_eq!(cam.ok(&["unlock_focus"]), "focus unlocked\n");
     let e = cam.fails(&["focus-point", "9", "1"]);
     assert!(e.contains("grid"), "{e}");
 
     // A movie, started and stopped in one session (the shell).
-    let r = cam.run_with(&["-i"], Some("movie start\nmovie stop\nstart_record\nstop_record\n"));
-    assert_eq!(r.code, 0, "{r:?}");
-    assert_eq!(
-        r.stdout.matches("recording a movie").count(),
-        2,
-        "{r:?}"
+    let r = cam.run_with(
+        &["-i"],
+        Some("movie start\nmovie stop\nstart_record\nstop_record\n"),
     );
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.stdout.matches("recording a movie").count(), 2, "{r:?}");
     assert_eq!(r.stdout.matches("movie stopped").count(), 2, "{r:?}");
     let e = cam.fails(&["movie", "stop"]);
     assert!(e.contains("did not start a movie"), "{e}");
@@ -204,7 +228,11 @@ fn remote_shooting_steps_targets_focus_movie_capture_and_live_view() {
     let r = cam.run(&["capture", &dir.path("shot.jpg")]);
     assert_eq!(r.code, 0, "{r:?}");
     assert!(!r.stderr.contains("warning"), "{r:?}");
-    assert!(fs::read(dir.path("shot.jpg")).unwrap().starts_with(&[0xFF, 0xD8]));
+    assert!(
+        fs::read(dir.path("shot.jpg"))
+            .unwrap()
+            .starts_with(&[0xFF, 0xD8])
+    );
 
     // Live view twice in one session: frames from SOI to EOI, the rate at the end.
     let r = cam.run_with(
@@ -216,15 +244,29 @@ fn remote_shooting_steps_targets_focus_movie_capture_and_live_view() {
         )),
     );
     assert_eq!(r.code, 0, "{r:?}");
-    assert!(r.stdout.contains(&format!("Saved 3 frames to {}", dir.path("lv1"))), "{r:?}");
-    assert!(r.stdout.contains(&format!("Saved 2 frames to {}", dir.path("lv2"))), "{r:?}");
-    assert!(r.stderr.contains("frames/s, 0 broken frames skipped"), "{r:?}");
+    assert!(
+        r.stdout
+            .contains(&format!("Saved 3 frames to {}", dir.path("lv1"))),
+        "{r:?}"
+    );
+    assert!(
+        r.stdout
+            .contains(&format!("Saved 2 frames to {}", dir.path("lv2"))),
+        "{r:?}"
+    );
+    assert!(
+        r.stderr.contains("frames/s, 0 broken frames skipped"),
+        "{r:?}"
+    );
     let jpeg = fs::read(dir.path("lv2/frame-000002.jpg")).unwrap();
     assert!(jpeg.starts_with(&[0xFF, 0xD8]) && jpeg.ends_with(&[0xFF, 0xD9]));
     // At -v the rate is logged while streaming.
     let r = cam.run(&["-v", "liveview", &dir.path("lv3"), "--frames", "15"]);
     assert_eq!(r.code, 0, "{r:?}");
-    assert!(r.stderr.contains("live view: ") && r.stderr.contains("frames/s ("), "{r:?}");
+    assert!(
+        r.stderr.contains("live view: ") && r.stderr.contains("frames/s ("),
+        "{r:?}"
+    );
 
     // Remote mode has no card to browse, and no geotags.
     assert!(cam.ok(&["ls"]).contains("--mode browse"));
@@ -236,10 +278,16 @@ fn remote_shooting_steps_targets_focus_movie_capture_and_live_view() {
 fn geotag_mode_takes_a_position() {
     let cam = Camera::start("remote", None);
     let out = cam.ok(&["--mode", "geotag", "geotag", "48.8584", "2.2945", "330"]);
-    assert!(out.starts_with("position sent: 48.858400, 2.294500, 330.00 m, "), "{out}");
+    assert!(
+        out.starts_with("position sent: 48.858400, 2.294500, 330.00 m, "),
+        "{out}"
+    );
     // Remote shooting is refused in geotag mode, saying how to get it.
     let e = cam.fails(&["--mode", "geotag", "shutter-speed", "+1"]);
-    assert!(e.contains("needs remote mode, and this session is in geotag mode"), "{e}");
+    assert!(
+        e.contains("needs remote mode, and this session is in geotag mode"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -251,23 +299,38 @@ fn browse_mode_lists_and_downloads_the_card_byte_for_byte() {
         assert!(ls.contains(name), "{ls}");
         let _ = data;
     }
-    assert!(ls.contains("2.2 MiB"), "the true size, not the placeholder: {ls}");
+    assert!(
+        ls.contains("2.2 MiB"),
+        "the true size, not the placeholder: {ls}"
+    );
     let long = cam.ok(&["--mode", "browse", "ls", "-l", "json"]);
     assert!(long.contains("\"size\":2300000"), "{long}");
 
     let out = TempDir::new("fuji-dl");
     let r = cam.ok(&["--mode", "browse", "download", "all", &out.path("")]);
-    assert!(r.ends_with("downloaded 3, skipped 0, failed 0, 2.9 MiB\n"), "{r}");
+    assert!(
+        r.ends_with("downloaded 3, skipped 0, failed 0, 2.9 MiB\n"),
+        "{r}"
+    );
     for (name, data) in &files {
         assert_eq!(&fs::read(out.path(name)).unwrap(), data, "{name}");
     }
     // Again: already there.
     let r = cam.ok(&["--mode", "browse", "download", "all", &out.path("")]);
-    assert!(r.ends_with("downloaded 0, skipped 3, failed 0, 0 B\n"), "{r}");
+    assert!(
+        r.ends_with("downloaded 0, skipped 3, failed 0, 0 B\n"),
+        "{r}"
+    );
     // A glob, a name, a handle.
     let out2 = TempDir::new("fuji-dl2");
     cam.ok(&["--mode", "browse", "download", "*.RAF", &out2.path("")]);
-    cam.ok(&["--mode", "browse", "download", "DSCF0002.JPG", &out2.path("")]);
+    cam.ok(&[
+        "--mode",
+        "browse",
+        "download",
+        "DSCF0002.JPG",
+        &out2.path(""),
+    ]);
     assert_eq!(
         fs::read(out2.path("DSCF0003.RAF")).unwrap(),
         files[2].1,
@@ -295,9 +358,16 @@ fn the_mode_comes_from_the_config_file_too() {
     let (card, _) = card();
     let cam = Camera::start("browse", Some(&card.path("")));
     let home = TempDir::new("fuji-config");
-    let ini = home.write("c.ini", "[responder]\nmode = browse\n[initiator]\napp_version = 0x000200FF\n");
+    let ini = home.write(
+        "c.ini",
+        "[responder]\nmode = browse\n[initiator]\napp_version = 0x000200FF\n",
+    );
     let r = cam.run(&["-f", &ini, "--dry-run"]);
-    assert!(r.stdout.contains("fujifilm mode:  browse, app version 0x000200ff"), "{r:?}");
+    assert!(
+        r.stdout
+            .contains("fujifilm mode:  browse, app version 0x000200ff"),
+        "{r:?}"
+    );
     let r = cam.run(&["-f", &ini, "ls"]);
     assert_eq!(r.code, 0, "{r:?}");
     assert!(!r.stderr.contains("remote mode"), "{r:?}");
@@ -311,7 +381,10 @@ fn a_multiple_transfer_is_received() {
     let cam = Camera::start("receive", Some(&card.path("")));
     let out = TempDir::new("fuji-recv");
     let r = cam.ok(&["--mode", "browse", "receive", &out.path("")]);
-    assert!(r.ends_with(&format!("received 3 pictures into {}\n", out.path(""))), "{r}");
+    assert!(
+        r.ends_with(&format!("received 3 pictures into {}\n", out.path(""))),
+        "{r}"
+    );
     for (name, data) in &files {
         assert_eq!(&fs::read(out.path(name)).unwrap(), data, "{name}");
     }
@@ -327,14 +400,19 @@ fn a_body_without_remote_mode_browses_and_says_why_remote_commands_cannot_run() 
     let r = cam.run(&["ls"]);
     assert_eq!(r.code, 0, "{r:?}");
     assert!(
-        r.stderr
-            .contains("did not enter remote mode: GetDevicePropValue 0xDF24 answered with an empty value"),
+        r.stderr.contains(
+            "did not enter remote mode: GetDevicePropValue 0xDF24 answered with an empty value"
+        ),
         "{r:?}"
     );
     assert!(r.stdout.contains("DSCF0003.JPG"), "{r:?}");
     let dir = TempDir::new("fuji-noremote");
     cam.ok(&["download", "DSCF0001.JPG", &dir.path("")]);
-    assert!(fs::read(dir.path("DSCF0001.JPG")).unwrap().starts_with(&[0xFF, 0xD8]));
+    assert!(
+        fs::read(dir.path("DSCF0001.JPG"))
+            .unwrap()
+            .starts_with(&[0xFF, 0xD8])
+    );
     for args in [
         &["shutter-speed", "+1"][..],
         &["focus-point", "1", "1"],

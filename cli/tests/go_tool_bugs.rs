@@ -83,7 +83,10 @@ fn the_command_line_is_robust() {
     cam.ok(&["download", "3", &dir.path("")]);
     assert!(fs::read(dir.path("DCIM/100PTPIP/IMG_0001.JPG")).is_ok());
     let r = run(&["--dry-run"]);
-    assert!(r.stdout.contains("server mode:    off (127.0.0.1:15740"), "{r:?}");
+    assert!(
+        r.stdout.contains("server mode:    off (127.0.0.1:15740"),
+        "{r:?}"
+    );
 }
 
 /// §9.8: "Ports must be configured by hand for Fuji (55740/55741/55742)." The vendor picks them.

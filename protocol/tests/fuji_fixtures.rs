@@ -8,9 +8,7 @@ use std::time::Instant;
 use bytes::BytesMut;
 use ptpip_protocol::initiator::{Event, Initiator, InitiatorConfig};
 use ptpip_protocol::ptp::PtpString;
-use ptpip_protocol::{
-    Channel, Dialect, FriendlyName, Guid, Packet, ProtocolVersion, parse_packet,
-};
+use ptpip_protocol::{Channel, Dialect, FriendlyName, Guid, Packet, ProtocolVersion, parse_packet};
 
 const XA2_ACK: &[u8] = include_bytes!("fixtures/xa2_init_command_ack.bin");
 const XH1_D185_INITIAL: &[u8] = include_bytes!("fixtures/xh1_d185_initial.bin");
@@ -36,7 +34,10 @@ fn the_68_byte_ack_decodes_in_the_fuji_dialect_only() {
     // A Fujifilm initiator takes it and goes on to OpenSession.
     let now = Instant::now();
     let name = FriendlyName::new("me").unwrap();
-    let mut ini = Initiator::new(InitiatorConfig::new(Guid([1; 16]), name, Dialect::Fuji), now);
+    let mut ini = Initiator::new(
+        InitiatorConfig::new(Guid([1; 16]), name, Dialect::Fuji),
+        now,
+    );
     while ini.poll_transmit().is_some() {}
     ini.handle_input(now, Channel::Command, BytesMut::from(XA2_ACK))
         .unwrap();
@@ -61,7 +62,10 @@ fn the_x_h1_d185_values_start_with_the_serial_like_string() {
     let (_, s) = PtpString::parse(&XH1_D185_2[2..], "D185").unwrap();
     assert_eq!(s.as_str(), "FF129506");
 
-    assert_eq!(u16::from_le_bytes([XH1_D185_INITIAL[0], XH1_D185_INITIAL[1]]), 0x17);
+    assert_eq!(
+        u16::from_le_bytes([XH1_D185_INITIAL[0], XH1_D185_INITIAL[1]]),
+        0x17
+    );
     assert_eq!(XH1_D185_INITIAL[2], 8);
     assert!(PtpString::parse(&XH1_D185_INITIAL[2..], "D185").is_err());
     let units: Vec<u16> = XH1_D185_INITIAL[3..]

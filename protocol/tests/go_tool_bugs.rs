@@ -8,7 +8,7 @@ use ptpip_protocol::camera::FujiCamera;
 use ptpip_protocol::initiator::{Event, Initiator, InitiatorConfig, Operation};
 use ptpip_protocol::packet::{OperationResponse, Packet};
 use ptpip_protocol::ptp::codes::DevicePropCode;
-use ptpip_protocol::responder::{Device, Reply, Request, Response, ResponderConfig};
+use ptpip_protocol::responder::{Device, Reply, Request, ResponderConfig, Response};
 use ptpip_protocol::{
     Channel, Deframer, DeframerConfig, Dialect, FriendlyName, Guid, OperationCode, Params,
     Responder, ResponseCode, TransactionId,
@@ -71,7 +71,9 @@ impl<D: Device> Wired<D> {
                     self.cam.handle_connected(Channel::Event);
                 }
                 self.sent.push((t.channel, t.payload.clone()));
-                let _ = self.cam.handle_input(t.channel, BytesMut::from(&t.payload[..]));
+                let _ = self
+                    .cam
+                    .handle_input(t.channel, BytesMut::from(&t.payload[..]));
             }
             while let Some(t) = self.cam.poll_transmit() {
                 moved = true;
@@ -79,7 +81,8 @@ impl<D: Device> Wired<D> {
                     .ini
                     .handle_input(self.now, t.channel, BytesMut::from(&t.payload[..]));
             }
-            self.events.extend(std::iter::from_fn(|| self.ini.poll_event()));
+            self.events
+                .extend(std::iter::from_fn(|| self.ini.poll_event()));
             if !moved {
                 return;
             }
@@ -104,7 +107,11 @@ fn a_probe_from_the_camera_is_answered_with_eight_bytes() {
     let t = ini.poll_transmit().expect("an answer");
     assert_eq!(t.channel, Channel::Event);
     assert_eq!(&t.payload[..], &Packet::ProbeResponse.to_bytes()[..]);
-    assert_eq!(t.payload.len(), 8, "a packet with no payload is still written");
+    assert_eq!(
+        t.payload.len(),
+        8,
+        "a packet with no payload is still written"
+    );
 }
 
 /// §9.4: "Fuji SetDevicePropValue sends a 4-byte value plus 16 padding bytes, not a payload
@@ -126,10 +133,7 @@ fn fuji_values_are_sent_sized_by_their_type() {
     w.ini.execute(w.now, op).unwrap();
     w.pump();
     // 0xDF01 (UINT16), 0xDF24 (UINT32), then the film simulation (UINT16).
-    assert_eq!(
-        w.cam.device().sets,
-        [(0xDF01, 2), (0xDF24, 4), (film, 2)]
-    );
+    assert_eq!(w.cam.device().sets, [(0xDF01, 2), (0xDF24, 4), (film, 2)]);
     // On the wire: a 12-byte container header and the 2 value bytes, nothing more.
     let data: Vec<&Bytes> = w
         .sent
@@ -160,16 +164,21 @@ fn lengths_are_checked_before_anything_is_allocated() {
 /// ends the session with an error: no panic, reported once.
 #[test]
 fn a_response_nobody_asked_for_is_an_error_not_a_panic() {
-    let mut w = Wired::new(Dialect::Generic, ptpip_protocol::camera::VirtualCamera::sample());
+    let mut w = Wired::new(
+        Dialect::Generic,
+        ptpip_protocol::camera::VirtualCamera::sample(),
+    );
     assert!(w.ini.is_ready());
     let stray = Packet::OperationResponse(OperationResponse {
         code: ResponseCode::OK,
         transaction_id: TransactionId(99),
         params: Params::new(),
     });
-    let r = w
-        .ini
-        .handle_input(w.now, Channel::Command, BytesMut::from(&stray.to_bytes()[..]));
+    let r = w.ini.handle_input(
+        w.now,
+        Channel::Command,
+        BytesMut::from(&stray.to_bytes()[..]),
+    );
     assert!(r.is_err());
     let lost: Vec<Event> = std::iter::from_fn(|| w.ini.poll_event()).collect();
     assert_eq!(

@@ -193,7 +193,9 @@ impl Executor {
                  transfer, or check that the body offers it)"
             ))),
             _ => match cmd {
-                Command::Fuji(c) if c.needs_remote() => remote::check_remote(&self.client, c.name()),
+                Command::Fuji(c) if c.needs_remote() => {
+                    remote::check_remote(&self.client, c.name())
+                }
                 Command::Capture(..) => remote::check_remote(&self.client, "capture"),
                 Command::LiveView { .. } => remote::check_remote(&self.client, "liveview"),
                 _ => Ok(()),

@@ -162,9 +162,10 @@ pub(super) fn liveview(
 
 /// The line said at the end: frames, time, rate, what was skipped.
 fn summary(stats: &LiveViewStats, elapsed: Duration) -> String {
-    let rate = stats
-        .rate()
-        .map_or_else(|| "rate unknown (one frame)".to_owned(), |r| format!("{r:.1} frames/s"));
+    let rate = stats.rate().map_or_else(
+        || "rate unknown (one frame)".to_owned(),
+        |r| format!("{r:.1} frames/s"),
+    );
     format!(
         "live view: {} frames in {:.1} s, {rate}, {} broken frames skipped",
         stats.frames,
@@ -194,10 +195,7 @@ mod tests {
             summary(&s, Duration::from_millis(1500)),
             "live view: 11 frames in 1.5 s, 10.0 frames/s, 2 broken frames skipped"
         );
-        let one = LiveViewStats {
-            frames: 1,
-            ..s
-        };
+        let one = LiveViewStats { frames: 1, ..s };
         assert!(summary(&one, Duration::ZERO).contains("rate unknown"));
     }
 }

@@ -1,25 +1,4 @@
 //! [`FujiCalls`]: the Fujifilm calls, over any driver that implements [`Calls`].
-//!
-//! - **Remote shooting**: one-third-stop steps of shutter speed, aperture and exposure bias
-//!   (0x902C, 0x902D, 0x902E; parameter 1 up, 0 down), relative ([`fuji_step`]) or to a target
-//!   ([`fuji_set_exposure`]), each step read back from the camera; a step that changes nothing
-//!   is the end of the range (real bodies do not answer it with an error). Focus point (0x9026)
-//!   and unlock (0x9027); movie start (0x9020) and stop (0x9021, which names the start's
-//!   transaction).
-//! - **Geotag**: a position written to 0xD500 ([`fuji_push_geotag`]).
-//! - **Browsing**: the pictures are handles 1 to N, N from 0xD222 (the bodies do not list them
-//!   with GetObjectHandles); 0xD227 = 1 around GetObjectInfo and GetPartialObject makes them
-//!   report and send the true file rather than a placeholder size, and is set back to 0 after
-//!   (left on, it slows the camera's gallery). Downloads read 1 MiB pieces with GetPartialObject
-//!   and always finish the object (one left half-read can stall the next operation).
-//!   GetObjectInfo goes before GetThumb, without which newer bodies never answer it.
-//! - **Multiple transfer**: the pictures the user chose on the camera come one after another at
-//!   handle 1 ([`fuji_receive_next`]).
-//!
-//! [`fuji_step`]: FujiCalls::fuji_step
-//! [`fuji_set_exposure`]: FujiCalls::fuji_set_exposure
-//! [`fuji_push_geotag`]: FujiCalls::fuji_push_geotag
-//! [`fuji_receive_next`]: FujiCalls::fuji_receive_next
 
 use std::cmp::Ordering;
 use std::io::Write;
@@ -185,7 +164,28 @@ impl Write for Counting<'_> {
     }
 }
 
-/// The Fujifilm calls; every [`Calls`] driver has them. See the [module docs](self).
+/// The Fujifilm calls; every [`Calls`] driver has them.
+///
+/// - **Remote shooting**: one-third-stop steps of shutter speed, aperture and exposure bias
+///   (0x902C, 0x902D, 0x902E; parameter 1 up, 0 down), relative ([`fuji_step`]) or to a target
+///   ([`fuji_set_exposure`]), each step read back from the camera; a step that changes nothing
+///   is the end of the range (real bodies do not answer it with an error). Focus point (0x9026)
+///   and unlock (0x9027); movie start (0x9020) and stop (0x9021, which names the start's
+///   transaction).
+/// - **Geotag**: a position written to 0xD500 ([`fuji_push_geotag`]).
+/// - **Browsing**: the pictures are handles 1 to N, N from 0xD222 (the bodies do not list them
+///   with GetObjectHandles); 0xD227 = 1 around GetObjectInfo and GetPartialObject makes them
+///   report and send the true file rather than a placeholder size, and is set back to 0 after
+///   (left on, it slows the camera's gallery). Downloads read 1 MiB pieces with GetPartialObject
+///   and always finish the object (one left half-read can stall the next operation).
+///   GetObjectInfo goes before GetThumb, without which newer bodies never answer it.
+/// - **Multiple transfer**: the pictures the user chose on the camera come one after another at
+///   handle 1 ([`fuji_receive_next`]).
+///
+/// [`fuji_step`]: FujiCalls::fuji_step
+/// [`fuji_set_exposure`]: FujiCalls::fuji_set_exposure
+/// [`fuji_push_geotag`]: FujiCalls::fuji_push_geotag
+/// [`fuji_receive_next`]: FujiCalls::fuji_receive_next
 pub trait FujiCalls: Calls {
     /// The current value of a property as a word: from the 0xD212 list when it is there (one
     /// read serves all), else with GetDevicePropValue.
@@ -248,15 +248,12 @@ pub trait FujiCalls: Calls {
     ) -> Result<StepReport, ClientError> {
         let from = self.fuji_exposure(control)?;
         let mut cur = from;
-        let mut want = match target.compare(&cur) {
-            Some(o) => o,
-            None => {
-                return Err(FujiError::CameraChooses {
-                    control,
-                    value: cur,
-                }
-                .into());
+        let Some(mut want) = target.compare(&cur) else {
+            return Err(FujiError::CameraChooses {
+                control,
+                value: cur,
             }
+            .into());
         };
         // First guess: "up" raises the F-number and the bias, and shortens the shutter time.
         let mut up = match control {

@@ -106,11 +106,7 @@ impl ShutterSpeed {
         if self.is_not_applicable() {
             None
         } else if self.is_fraction() {
-            if v == 0 {
-                None
-            } else {
-                Some(1_000_000_000 / v)
-            }
+            1_000_000_000u64.checked_div(v)
         } else {
             Some(v * 1000)
         }

@@ -55,7 +55,11 @@ pub(crate) fn capture(
         match dialect {
             Dialect::Fuji => {
                 let captured = cam.calls().capture(CAPTURE_TIMEOUT).map_err(call_error)?;
-                if let PreviewCheck::Differs { announced, received } = captured.preview_check() {
+                if let PreviewCheck::Differs {
+                    announced,
+                    received,
+                } = captured.preview_check()
+                {
                     eprintln!(
                         "warning: the preview has {received} bytes; the camera announced \
                          {announced} (event 0xC001)"

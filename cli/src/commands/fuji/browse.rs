@@ -11,10 +11,10 @@ use ptpip_protocol::ptp::dataset::ObjectHandle;
 use ptpip_transport_std::{Client, ClientError};
 use serde::Serialize;
 
+use crate::commands::CmdError;
 use crate::commands::files::names::{NameGlob, part_path, safe_name};
 use crate::commands::files::{call_error, stopped};
 use crate::commands::objects::{DownloadOpts, ObjectRef, Target};
-use crate::commands::CmdError;
 use crate::output::{self, Format, human_size};
 use crate::signals::interrupted;
 
@@ -41,9 +41,10 @@ fn listing(client: &mut Client) -> Result<Vec<FujiObject>, CmdError> {
 /// Why a remote session lists nothing, for the message.
 fn empty_note(client: &Client) -> Option<&'static str> {
     let f = client.initiator().fuji_session()?;
-    (f.mode == FujiMode::Remote && client.initiator().remote_mode_unavailable().is_none()).then_some(
-        "no pictures to browse in remote mode: connect with --mode browse to list the card",
-    )
+    (f.mode == FujiMode::Remote && client.initiator().remote_mode_unavailable().is_none())
+        .then_some(
+            "no pictures to browse in remote mode: connect with --mode browse to list the card",
+        )
 }
 
 /// `ls` on a Fujifilm body.
@@ -122,17 +123,25 @@ pub(crate) fn ls(
 }
 
 /// The pictures `target` names, with their names.
-fn select(list: &[FujiObject], target: &Target) -> Result<Vec<(ObjectHandle, String, u32)>, CmdError> {
+fn select(
+    list: &[FujiObject],
+    target: &Target,
+) -> Result<Vec<(ObjectHandle, String, u32)>, CmdError> {
     let all = list.iter().filter_map(|o| {
         let i = o.info.as_ref().ok()?;
-        Some((o.handle, safe_name(i.filename.as_str(), o.handle.0), i.object_compressed_size))
+        Some((
+            o.handle,
+            safe_name(i.filename.as_str(), o.handle.0),
+            i.object_compressed_size,
+        ))
     });
     let chosen: Vec<_> = match target {
         Target::All => all.collect(),
         Target::Object(ObjectRef::Handle(h)) => all.filter(|(x, ..)| x.0 == *h).collect(),
         Target::Object(ObjectRef::Path(p)) => {
             let name = p.rsplit('/').next().unwrap_or(p);
-            all.filter(|(_, n, _)| n.eq_ignore_ascii_case(name)).collect()
+            all.filter(|(_, n, _)| n.eq_ignore_ascii_case(name))
+                .collect()
         }
         Target::Glob(g) => {
             let glob = NameGlob::new(g).map_err(CmdError::Usage)?;
@@ -191,7 +200,12 @@ pub(crate) fn download(
     opts: &DownloadOpts,
     out: &mut dyn Write,
 ) -> Result<(), CmdError> {
-    if opts.new_only || opts.pattern.is_some() || opts.since.is_some() || opts.until.is_some() || !opts.formats.is_empty() {
+    if opts.new_only
+        || opts.pattern.is_some()
+        || opts.since.is_some()
+        || opts.until.is_some()
+        || !opts.formats.is_empty()
+    {
         return Err(CmdError::Usage(
             "on a Fujifilm body, download takes OBJECT|GLOB|all, DIR, --force and --no-skip \
              (the card has no folders, and no history or date filters yet)"
@@ -247,7 +261,9 @@ pub(crate) fn download(
         human_size(bytes)
     )?;
     if failed > 0 {
-        return Err(CmdError::Failed(format!("{failed} pictures were not downloaded")));
+        return Err(CmdError::Failed(format!(
+            "{failed} pictures were not downloaded"
+        )));
     }
     Ok(())
 }
@@ -271,7 +287,11 @@ pub(crate) fn thumb(
 }
 
 /// `receive`: the pictures of a multiple transfer, one after another, into `dir`.
-pub(crate) fn receive(client: &mut Client, dir: &Path, out: &mut dyn Write) -> Result<(), CmdError> {
+pub(crate) fn receive(
+    client: &mut Client,
+    dir: &Path,
+    out: &mut dyn Write,
+) -> Result<(), CmdError> {
     let multiple = client
         .initiator()
         .fuji_session()

@@ -115,11 +115,7 @@ pub(super) fn parse(name: &str, typed: &str, a: &mut Args<'_>) -> Result<Command
                 }
                 ExposureArg::Step(n)
             }
-            words => ExposureArg::Target(
-                control
-                    .parse(&words.join(" "))
-                    .map_err(|e| a.usage(e))?,
-            ),
+            words => ExposureArg::Target(control.parse(&words.join(" ")).map_err(|e| a.usage(e))?),
         };
         FujiCommand::Exposure(control, arg)
     } else {
@@ -145,8 +141,7 @@ pub(super) fn parse(name: &str, typed: &str, a: &mut Args<'_>) -> Result<Command
             },
             "geotag" => {
                 let rest: Vec<&str> = std::iter::from_fn(|| a.next()).collect();
-                let tag = GeoTag::parse_args(&rest, GeoTime::default())
-                    .map_err(|e| a.usage(e))?;
+                let tag = GeoTag::parse_args(&rest, GeoTime::default()).map_err(|e| a.usage(e))?;
                 FujiCommand::Geotag(
                     tag.latitude_degrees(),
                     tag.longitude_degrees(),
@@ -175,9 +170,18 @@ mod tests {
     #[test]
     fn names_aliases_steps_and_targets() {
         let s = ExposureControl::ShutterSpeed;
-        assert_eq!(fuji("shutter-speed"), FujiCommand::Exposure(s, ExposureArg::Show));
-        assert_eq!(fuji("shutter-speed +1"), FujiCommand::Exposure(s, ExposureArg::Step(1)));
-        assert_eq!(fuji("shutter_speed -2"), FujiCommand::Exposure(s, ExposureArg::Step(-2)));
+        assert_eq!(
+            fuji("shutter-speed"),
+            FujiCommand::Exposure(s, ExposureArg::Show)
+        );
+        assert_eq!(
+            fuji("shutter-speed +1"),
+            FujiCommand::Exposure(s, ExposureArg::Step(1))
+        );
+        assert_eq!(
+            fuji("shutter_speed -2"),
+            FujiCommand::Exposure(s, ExposureArg::Step(-2))
+        );
         assert_eq!(
             fuji("shutter-speed 1/1000"),
             FujiCommand::Exposure(s, ExposureArg::Target(s.parse("1/1000").unwrap()))
@@ -200,16 +204,28 @@ mod tests {
             fuji("exposure-bias +1 1/3"),
             FujiCommand::Exposure(b, ExposureArg::Target(b.parse("+1 1/3").unwrap()))
         );
-        assert_eq!(fuji("exposure-bias -1"), FujiCommand::Exposure(b, ExposureArg::Step(-1)));
-        assert_eq!(fuji("focus-point 3 5"), FujiCommand::FocusPoint(FocusPoint::new(3, 5)));
-        assert_eq!(fuji("focus_point 3x5"), FujiCommand::FocusPoint(FocusPoint::new(3, 5)));
+        assert_eq!(
+            fuji("exposure-bias -1"),
+            FujiCommand::Exposure(b, ExposureArg::Step(-1))
+        );
+        assert_eq!(
+            fuji("focus-point 3 5"),
+            FujiCommand::FocusPoint(FocusPoint::new(3, 5))
+        );
+        assert_eq!(
+            fuji("focus_point 3x5"),
+            FujiCommand::FocusPoint(FocusPoint::new(3, 5))
+        );
         assert_eq!(fuji("focus-unlock"), FujiCommand::FocusUnlock);
         assert_eq!(fuji("unlock_focus"), FujiCommand::FocusUnlock);
         assert_eq!(fuji("movie start"), FujiCommand::Movie(true));
         assert_eq!(fuji("movie STOP"), FujiCommand::Movie(false));
         assert_eq!(fuji("start_record"), FujiCommand::Movie(true));
         assert_eq!(fuji("stop_record"), FujiCommand::Movie(false));
-        assert_eq!(fuji("geotag 48.8584 2.2945"), FujiCommand::Geotag(48.8584, 2.2945, 0.0));
+        assert_eq!(
+            fuji("geotag 48.8584 2.2945"),
+            FujiCommand::Geotag(48.8584, 2.2945, 0.0)
+        );
         let FujiCommand::Geotag(lat, lon, alt) = fuji("geotag -33.8568 151.2153 58") else {
             panic!()
         };

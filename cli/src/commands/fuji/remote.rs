@@ -4,9 +4,9 @@
 use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use ptpip_protocol::ResponseCode;
 use ptpip_protocol::calls::{FujiCalls, MovieRecording};
 use ptpip_protocol::fuji::{FujiMode, GeoTag, GeoTime};
-use ptpip_protocol::ResponseCode;
 use ptpip_transport_std::{Client, ClientError};
 
 use super::{ExposureArg, FujiCommand};

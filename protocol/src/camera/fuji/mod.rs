@@ -1,39 +1,5 @@
-//! [`FujiCamera`]: a Fujifilm X body over Wi-Fi, modelled on the X-T1 dumps, in any of its Wi-Fi
-//! functions ([`FujiPersonality`]); [`FujiBody`], what it keeps between connections; and
+//! [`FujiCamera`], a session with a virtual Fujifilm X body ([`FujiBody`]), and
 //! [`LiveViewGenerator`] for its live-view port.
-//!
-//! What a session does, by the mode its client writes to 0xDF01 and the body's personality:
-//!
-//! | | remote (5) | browse (2, 11), receive (1, 8) | geotag (10) |
-//! |---|---|---|---|
-//! | remote body | capture with preview, exposure steps, focus point, movies, live view | the card | 0xD500 |
-//! | browse body | refused (AccessDenied) | the card | 0xD500 |
-//! | receive body | refused | the chosen pictures, one by one at handle 1 | 0xD500 |
-//! | no-remote body (X-A2) | accepted, but 0xDF24 has no value and InitiateOpenCapture is not supported: the client degrades to browsing | the card | 0xD500 |
-//!
-//! - The set-up properties answer as an X-T1's do; the version properties (0xDF21–0xDF31) keep
-//!   what clients write. 0x902B returns the X-T1's eight descriptions; every property in the
-//!   state list answers GetDevicePropValue and GetDevicePropDesc.
-//! - 0xD212 returns, in remote mode, the X-T1's seventeen entries plus shutter speed (0xD240) and
-//!   F-number (0x5007), the X-T4's; in the other modes only what changed since the last read
-//!   (camera state, transfer request, picture count), as the bodies' logs show. Property changes
-//!   are reported there, never pushed as events (real bodies have no DevicePropChanged).
-//! - Capture: InitiateCapture, events 0xC004 then 0xC001 (whose third parameter, the word at
-//!   offset 20, is the preview's size), 0x9022 for the preview, then 0x400D.
-//! - Exposure: 0x902C (shutter speed, 30 s to 1/4000), 0x902D (aperture, f/2 to f/16) and 0x902E
-//!   (bias, ±3) move a third of a stop up (1: faster, narrower, brighter) or down (0); at the end
-//!   of a range nothing changes and the answer is still OK, as on the bodies, and 0xD028 says
-//!   which control is pinned. Focus point (0x9026, x and y 1–7, in AF-S) locks the focus
-//!   (0xD209); 0x9027 unlocks it. Movies: 0x9020 starts (0xD019 must be 1), 0x9021 with the
-//!   start's transaction stops.
-//! - Browsing: handles 1 to N (0xD222); ObjectInfo reports a placeholder size (0x19000) unless
-//!   0xD227 is 1, and 0xD226 = 1 serves a small recompressed copy; GetPartialObject answers with
-//!   the bytes sent; GetThumb; ObjectAdded (0x4002) when a picture is added to the card.
-//! - Settings, the card, a movie and the last position live in the [`FujiBody`], for as long as
-//!   the body does: a server gives every connection a session of the same body.
-//!
-//! Where the sources say nothing, the model chooses and says so: AccessDenied for a refused mode,
-//! a focus point outside AF-S, and a position outside geotag mode.
 
 mod body;
 mod browse;
@@ -111,7 +77,41 @@ const BROWSE_MODES: &[ConnectionMode] = &[
     ConnectionMode::REMOTE_GALLERY,
 ];
 
-/// One connection's session with a [`FujiBody`]. See the [module docs](self).
+/// One connection's session with a [`FujiBody`]: a Fujifilm X body over Wi-Fi, modelled on the
+/// X-T1 dumps, in the Wi-Fi function its user chose ([`FujiPersonality`]).
+///
+/// What a session does, by the mode its client writes to 0xDF01 and the body's personality:
+///
+/// | | remote (5) | browse (2, 11), receive (1, 8) | geotag (10) |
+/// |---|---|---|---|
+/// | remote body | capture with preview, exposure steps, focus point, movies, live view | the card | 0xD500 |
+/// | browse body | refused (AccessDenied) | the card | 0xD500 |
+/// | receive body | refused | the chosen pictures, one by one at handle 1 | 0xD500 |
+/// | no-remote body (X-A2) | accepted, but 0xDF24 has no value and InitiateOpenCapture is not supported: the client degrades to browsing | the card | 0xD500 |
+///
+/// - The set-up properties answer as an X-T1's do; the version properties (0xDF21–0xDF31) keep
+///   what clients write. 0x902B returns the X-T1's eight descriptions; every property in the
+///   state list answers GetDevicePropValue and GetDevicePropDesc.
+/// - 0xD212 returns, in remote mode, the X-T1's seventeen entries plus shutter speed (0xD240) and
+///   F-number (0x5007), the X-T4's; in the other modes only what changed since the last read
+///   (camera state, transfer request, picture count), as the bodies' logs show. Property changes
+///   are reported there, never pushed as events (real bodies have no DevicePropChanged).
+/// - Capture: InitiateCapture, events 0xC004 then 0xC001 (whose third parameter, the word at
+///   offset 20, is the preview's size), 0x9022 for the preview, then 0x400D.
+/// - Exposure: 0x902C (shutter speed, 30 s to 1/4000), 0x902D (aperture, f/2 to f/16) and 0x902E
+///   (bias, ±3) move a third of a stop up (1: faster, narrower, brighter) or down (0); at the end
+///   of a range nothing changes and the answer is still OK, as on the bodies, and 0xD028 says
+///   which control is pinned. Focus point (0x9026, x and y 1–7, in AF-S) locks the focus
+///   (0xD209); 0x9027 unlocks it. Movies: 0x9020 starts (0xD019 must be 1), 0x9021 with the
+///   start's transaction stops.
+/// - Browsing: handles 1 to N (0xD222); ObjectInfo reports a placeholder size (0x19000) unless
+///   0xD227 is 1, and 0xD226 = 1 serves a small recompressed copy; GetPartialObject answers with
+///   the bytes sent; GetThumb; ObjectAdded (0x4002) when a picture is added to the card.
+/// - Settings, the card, a movie and the last position live in the [`FujiBody`], for as long as
+///   the body does: a server gives every connection a session of the same body.
+///
+/// Where the sources say nothing, the model chooses and says so: AccessDenied for a refused mode,
+/// a focus point outside AF-S, and a position outside geotag mode.
 #[derive(Debug)]
 pub struct FujiCamera {
     body: FujiBody,

@@ -32,7 +32,7 @@ fn shutter_speeds_with_the_sub_second_flag() {
     assert!("1/0".parse::<ShutterSpeed>().is_err());
     assert!("fast".parse::<ShutterSpeed>().is_err());
     // Order is by time: 1/1000 < 1/250 < 1/1.3 < 2 s < the camera's choice.
-    let mut v = vec![
+    let mut v = [
         ShutterSpeed::NOT_APPLICABLE,
         ShutterSpeed(2_000),
         ShutterSpeed::fraction(1_300),
