@@ -239,6 +239,14 @@ const PROGRAM: Labels = &[
     (6, "Program action"),
     (7, "Portrait"),
 ];
+/// Fujifilm's exposure programs (hkr's fuji-cam-wifi-tool: 6 is Auto, not "Program action").
+const FUJI_PROGRAM: Labels = &[
+    (1, "Manual"),
+    (2, "Program"),
+    (3, "Aperture priority"),
+    (4, "Shutter priority"),
+    (6, "Auto"),
+];
 const CAPTURE_MODE: Labels = &[(1, "Normal"), (2, "Burst"), (3, "Timelapse")];
 const EFFECT: Labels = &[(1, "Standard"), (2, "Black and white"), (3, "Sepia")];
 const FOCUS_METERING: Labels = &[(1, "Center-spot"), (2, "Multi-spot")];
@@ -281,6 +289,7 @@ fn tables(code: DevicePropCode, dialect: Dialect) -> &'static [Labels] {
         0x500B => &[METERING],
         0x500C if fuji => &[FUJI_FLASH_MODE, FLASH_MODE],
         0x500C => &[FLASH_MODE],
+        0x500E if fuji => &[FUJI_PROGRAM],
         0x500E => &[PROGRAM],
         0x5012 if fuji => &[FUJI_DELAY],
         0x5013 => &[CAPTURE_MODE],
