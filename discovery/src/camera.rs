@@ -155,8 +155,9 @@ impl Found {
     #[must_use]
     pub fn from_tether(inv: &TetherInvite, from: IpAddr) -> Self {
         let host = fuji::host_part(&inv.camera).parse().unwrap_or(from);
-        let mut f = Self::new(host, Dialect::Fuji, Source::FujiTether);
-        f.ports = ports_from(Dialect::Fuji, inv.port, inv.event_port, None);
+        let dialect = inv.dialect.unwrap_or(Dialect::Fuji);
+        let mut f = Self::new(host, dialect, Source::FujiTether);
+        f.ports = ports_from(dialect, inv.port, inv.event_port, None);
         f.vendor = Some("Fujifilm".to_owned());
         f.model = inv.name.clone();
         f

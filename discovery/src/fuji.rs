@@ -12,8 +12,11 @@
 //! the camera opens TCP to the host's [`TETHER_PORT`] and sends a [`TetherInvite`]; the host
 //! answers [`Accepted`] and connects to the port the invite names.
 //!
-//! Messages from `ptpip camera` carry one extra header, `X-PTPIP-EVENTPORT`, because a test
-//! camera's event port is not the command port + 1; real hosts ignore it.
+//! Messages between `ptpip camera` and `ptpip listen` may carry `X-PTPIP-…` headers that real
+//! cameras and hosts ignore: the ports a test picks are not the fixed ones, and the built-in
+//! camera that serves files speaks standard PTP/IP.
+
+use ptpip_protocol::Dialect;
 
 use crate::error::ParseError;
 use crate::head::{self, Head, Start};
@@ -41,6 +44,23 @@ pub const AUTOSAVE_SERVICE: &str = "PCAUTOSAVE/1.0";
 pub const TETHER_SERVICE: &str = "PCSS/1.0";
 /// The extension header carrying a `ptpip camera`'s event port.
 const EVENT_PORT_HEADER: &str = "X-PTPIP-EVENTPORT";
+/// The extension header carrying a `ptpip camera`'s dialect.
+const DIALECT_HEADER: &str = "X-PTPIP-DIALECT";
+
+fn dialect_value(v: &str) -> Result<Dialect, ParseError> {
+    match v.trim() {
+        "generic" => Ok(Dialect::Generic),
+        "fuji" => Ok(Dialect::Fuji),
+        other => Err(ParseError::bad(WHAT, DIALECT_HEADER, other)),
+    }
+}
+
+const fn dialect_name(d: Dialect) -> &'static str {
+    match d {
+        Dialect::Generic => "generic",
+        Dialect::Fuji => "fuji",
+    }
+}
 
 /// Camera → host, UDP: "here is a camera that wants to register (`importer` is `None`, sent as
 /// `*`) or to send pictures to `importer`".
@@ -54,6 +74,9 @@ pub struct Discover {
     pub service: Option<String>,
     /// `HOST` as sent (the broadcast address, with a stray `:|` on real cameras).
     pub host: Option<String>,
+    /// `X-PTPIP-NOTIFYPORT`: where the camera takes the [`Notify`] when it is not
+    /// [`AUTOSAVE_NOTIFY_PORT`] (`ptpip camera` only).
+    pub notify_port: Option<u16>,
 }
 
 /// Host → camera, TCP: "I am the importer".
@@ -63,6 +86,9 @@ pub struct Notify {
     pub host: Option<String>,
     /// `IMPORTER`: the host's name (libfuji echoes the DISCOVER token).
     pub importer: String,
+    /// `X-PTPIP-IMPORTPORT`: where the host takes the [`Import`] or [`Register`] when it is not
+    /// the standard port (`ptpip listen` on a port the OS picked).
+    pub import_port: Option<u16>,
 }
 
 /// Camera → host, TCP on the register port.
@@ -85,6 +111,8 @@ pub struct Import {
     pub port: Option<u16>,
     /// `X-PTPIP-EVENTPORT` (`ptpip camera` only).
     pub event_port: Option<u16>,
+    /// `X-PTPIP-DIALECT` (`ptpip camera` only): the dialect when it is not Fujifilm's.
+    pub dialect: Option<Dialect>,
 }
 
 /// Host → broadcast, UDP on [`PCSS_PORT`]: "a tether host is here".
@@ -110,6 +138,8 @@ pub struct TetherInvite {
     pub port: Option<u16>,
     /// `X-PTPIP-EVENTPORT` (`ptpip camera` only).
     pub event_port: Option<u16>,
+    /// `X-PTPIP-DIALECT` (`ptpip camera` only).
+    pub dialect: Option<Dialect>,
 }
 
 /// `HTTP/1.1 200 OK`, with the register answer's fields.
@@ -197,10 +227,12 @@ pub fn parse(bytes: &[u8]) -> Result<Message, ParseError> {
             camera: head.need(WHAT, "DSCADDR")?.to_owned(),
             service: owned(head.get("SERVICE")),
             host: owned(head.get("HOST")),
+            notify_port: opt_port(&head, "X-PTPIP-NOTIFYPORT")?,
         })),
         "NOTIFY" => Ok(Message::Notify(Notify {
             host: owned(head.get("HOST")),
             importer: head.need(WHAT, "IMPORTER")?.to_owned(),
+            import_port: opt_port(&head, "X-PTPIP-IMPORTPORT")?,
         })),
         "REGISTER" => Ok(Message::Register(Register {
             name: head.need(WHAT, "DSCNAME")?.to_owned(),
@@ -214,6 +246,7 @@ pub fn parse(bytes: &[u8]) -> Result<Message, ParseError> {
                 .and_then(|p| p.parse().ok())
                 .filter(|p| *p != 0),
             event_port: opt_port(&head, EVENT_PORT_HEADER)?,
+            dialect: head.get(DIALECT_HEADER).map(dialect_value).transpose()?,
         })),
         "DISCOVERY" => Ok(Message::Discovery(Discovery {
             host: head.need(WHAT, "HOST")?.to_owned(),
@@ -278,6 +311,7 @@ fn parse_invite(bytes: &[u8]) -> Result<TetherInvite, ParseError> {
         name: owned(get("CAMERANAME")),
         port: port("DSCPORT")?,
         event_port: port(EVENT_PORT_HEADER)?,
+        dialect: get(DIALECT_HEADER).map(dialect_value).transpose()?,
     })
 }
 
@@ -285,14 +319,18 @@ impl Discover {
     /// The datagram, as an X-H1 sends it (`HOST: <broadcast>:|`).
     #[must_use]
     pub fn encode(&self) -> Vec<u8> {
-        format!(
+        let mut s = format!(
             "DISCOVER {} HTTP/1.1\r\nMX:3\r\nHOST:{}\r\nDSCADDR:{}\r\nSERVICE:{}\r\n",
             self.importer.as_deref().unwrap_or("*"),
             self.host.as_deref().unwrap_or("192.168.1.255:|"),
             self.camera,
             self.service.as_deref().unwrap_or(AUTOSAVE_SERVICE)
         )
-        .into_bytes()
+        .into_bytes();
+        if let Some(p) = self.notify_port {
+            s.extend_from_slice(format!("X-PTPIP-NOTIFYPORT:{p}\r\n").as_bytes());
+        }
+        s
     }
 }
 
@@ -305,6 +343,9 @@ impl Notify {
             s.push_str(&format!("HOST: {h}\r\n"));
         }
         s.push_str(&format!("IMPORTER: {}\r\n", self.importer));
+        if let Some(p) = self.import_port {
+            s.push_str(&format!("X-PTPIP-IMPORTPORT: {p}\r\n"));
+        }
         s.into_bytes()
     }
 }
@@ -339,6 +380,9 @@ impl Import {
         if let Some(p) = self.event_port {
             s.push_str(&format!("{EVENT_PORT_HEADER}:{p}\r\n"));
         }
+        if let Some(d) = self.dialect {
+            s.push_str(&format!("{DIALECT_HEADER}:{}\r\n", dialect_name(d)));
+        }
         s.into_bytes()
     }
 }
@@ -372,6 +416,9 @@ impl TetherInvite {
         }
         if let Some(p) = self.event_port {
             s.push_str(&format!("{EVENT_PORT_HEADER}: {p}\r\n"));
+        }
+        if let Some(d) = self.dialect {
+            s.push_str(&format!("{DIALECT_HEADER}: {}\r\n", dialect_name(d)));
         }
         s.into_bytes()
     }

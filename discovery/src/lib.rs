@@ -32,3 +32,8 @@ pub mod mdns;
 pub mod ssdp;
 
 pub use error::{ErrorKind, ParseError};
+
+/// The crate README's examples, compiled and run as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -491,6 +491,7 @@ fn fuji_messages_parse_and_round_trip() {
         name: None,
         port: Some(4000),
         event_port: Some(4001),
+        dialect: Some(Dialect::Generic),
     };
     assert_eq!(
         fuji::parse(&ours.encode("[::1]:51541")),
@@ -500,6 +501,7 @@ fn fuji_messages_parse_and_round_trip() {
     let notify = fuji::Notify {
         host: Some("192.168.1.33:51540".into()),
         importer: "desktop".into(),
+        import_port: Some(4002),
     };
     assert_eq!(
         fuji::parse(&notify.encode()),

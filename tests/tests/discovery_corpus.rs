@@ -118,6 +118,7 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
                 camera: "192.168.1.33".into(),
                 service: None,
                 host: None,
+                notify_port: Some(51540),
             }
             .encode(),
         ),
@@ -126,6 +127,7 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
             fuji::Notify {
                 host: Some("192.168.1.33:51540".into()),
                 importer: "desktop".into(),
+                import_port: Some(51541),
             }
             .encode(),
         ),
@@ -144,6 +146,7 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
                 name: Some("X-H1".into()),
                 port: Some(55740),
                 event_port: Some(55741),
+                dialect: Some(Dialect::Fuji),
             }
             .encode("192.168.1.5:51541"),
         ),
@@ -163,6 +166,7 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
                 name: Some("X-T3".into()),
                 port: Some(15740),
                 event_port: None,
+                dialect: Some(Dialect::Generic),
             }
             .encode(),
         ),
