@@ -131,7 +131,18 @@ fn fuji_round_trip(input: &[u8]) {
         }
         Ok(fuji::Message::Notify(n)) => (fuji::parse(&n.encode()), fuji::Message::Notify(n)),
         Ok(fuji::Message::Accepted(a)) => (fuji::parse(&a.encode()), fuji::Message::Accepted(a)),
-        Ok(fuji::Message::Discovery(d)) => (fuji::parse(&d.encode()), fuji::Message::Discovery(d)),
+        Ok(fuji::Message::Discovery(d)) => {
+            // The builder writes the standard service when none is given.
+            let d = fuji::Discovery {
+                service: Some(
+                    d.service
+                        .clone()
+                        .unwrap_or_else(|| fuji::TETHER_SERVICE.into()),
+                ),
+                ..d
+            };
+            (fuji::parse(&d.encode()), fuji::Message::Discovery(d))
+        }
         Ok(fuji::Message::Import(i)) => (fuji::parse(&i.encode("h:1")), fuji::Message::Import(i)),
         Ok(fuji::Message::Discover(d)) => {
             let d = fuji::Discover {
