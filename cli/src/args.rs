@@ -43,6 +43,12 @@ const LONG_VALUE: &[&str] = &[
     "server-address",
     "server-port",
     "connect-timeout",
+    "ssdp",
+    "mdns",
+    "fuji-broadcast",
+    "fuji-listen",
+    "gateway",
+    "discover-timeout",
     "sa",
     "sp",
     "pc",
@@ -151,7 +157,7 @@ fn vendor(s: &str) -> Result<Dialect, String> {
     parse_vendor(s)
 }
 
-fn seconds(s: &str) -> Result<f64, String> {
+pub(crate) fn seconds(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 && v < 1e6 => Ok(v),
         _ => Err(format!("'{s}' is not a number of seconds")),
@@ -269,6 +275,9 @@ pub(crate) struct Cli {
     /// Print the effective settings (command line over config file) and exit
     #[arg(long = "dry-run")]
     pub(crate) dry_run: bool,
+    /// Where `-h auto` looks for cameras (as `discover` does)
+    #[command(flatten)]
+    pub(crate) discovery: crate::discover::DiscoveryFlags,
     /// A camera command, or `camera`, or `completions`
     #[command(subcommand)]
     pub(crate) sub: Option<Sub>,
@@ -312,6 +321,10 @@ pub(crate) enum Sub {
     Help(Words),
     /// Serve a built-in camera (generic or Fujifilm) on the network
     Camera(CameraArgs),
+    /// Find cameras on the network (SSDP, mDNS, Fujifilm, the gateway) and print how to connect
+    Discover(crate::discover::DiscoverArgs),
+    /// Wait for cameras that invite this computer (Fujifilm PC AutoSave) and download from them
+    Listen(crate::discover::listen::ListenArgs),
     /// Print a shell completion script: completions bash|zsh|fish|elvish|powershell
     Completions {
         /// The shell
@@ -338,7 +351,9 @@ impl Sub {
             Self::Events(w) => ("events", w),
             Self::Liveview(w) => ("liveview", w),
             Self::Help(w) => ("help", w),
-            Self::Camera(_) | Self::Completions { .. } => return None,
+            Self::Camera(_) | Self::Discover(_) | Self::Listen(_) | Self::Completions { .. } => {
+                return None;
+            }
         };
         let mut v = vec![name.to_owned()];
         v.extend(w.args.iter().cloned());
@@ -371,6 +386,9 @@ pub(crate) struct CameraArgs {
         value_name = "NAME"
     )]
     pub(crate) name: String,
+    /// How the camera announces itself
+    #[command(flatten)]
+    pub(crate) announce: crate::camera::announce::AnnounceArgs,
     /// Print help (`-h` is taken by the host, as in the Go tool)
     #[arg(short = '?', long = "help", action = ArgAction::Help)]
     help: Option<bool>,

@@ -13,6 +13,7 @@ mod args;
 mod camera;
 mod commands;
 mod config;
+mod discover;
 mod output;
 mod props;
 mod relay;
@@ -73,6 +74,8 @@ fn run() -> i32 {
             return 0;
         }
         Some(Sub::Camera(a)) => return run_camera(&cli, a),
+        Some(Sub::Discover(a)) => return discover::run(&cli, a),
+        Some(Sub::Listen(a)) => return discover::listen::run(&cli, a),
         _ => {}
     }
     let words = cli.sub.as_ref().and_then(Sub::words);
@@ -134,6 +137,15 @@ fn run() -> i32 {
             eprintln!("No command given.\n\n{}", Cli::command().render_usage());
             eprintln!("Run `ptpip --help` for the options and `ptpip help` for the commands.");
             return EXIT_USAGE;
+        }
+    };
+    // `-h auto` (or a camera's name): discovery picks the host, dialect and ports.
+    let settings = if matches!(mode, Mode::One(Command::Help(_))) {
+        settings
+    } else {
+        match discover::resolve_host(settings, &cli) {
+            Ok(s) => s,
+            Err(code) => return code,
         }
     };
     if let Mode::One(cmd) = &mode {
@@ -437,7 +449,7 @@ fn run_camera(cli: &Cli, a: &CameraArgs) -> i32 {
         dir: a.dir.clone(),
         name: a.name.clone(),
     };
-    match camera::run(opts) {
+    match camera::run(opts, &a.announce) {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("camera error: {e}");

@@ -141,7 +141,9 @@ impl Found {
         f.ports = ports_from(dialect, Some(port), number("event"), number("stream"));
         f.name = Some(i.label.clone()).filter(|l| !l.is_empty());
         f.model = i.txt_value("model").map(str::to_owned);
-        f.vendor = i.txt_value("vendor").map(str::to_owned);
+        f.vendor = i
+            .txt_value("vendor")
+            .map(|v| vendor_of(v).unwrap_or(v).to_owned());
         if let Some(tid) = i.txt_value("tid.canon.com") {
             f.guid = canon_guid(tid);
             f.vendor.get_or_insert_with(|| "Canon".to_owned());

@@ -1,0 +1,285 @@
+//! `ptpip listen`: answers cameras that make the first move, then connects to them and downloads
+//! what they offer.
+//!
+//! Fujifilm PC AutoSave (libfuji `docs/autosave.md`): the camera's UDP `DISCOVER` comes to the
+//! connect port (51541) or the register port (51542); we send `NOTIFY` over TCP to the camera's
+//! notify port (51540); the camera opens TCP to our port and sends `IMPORT` (connect) or
+//! `REGISTER`; we answer `200 OK`. After an import we open PTP/IP to the camera and download
+//! everything into the folder, with `download`'s naming rules (safe names, never overwriting).
+
+use std::io::{self, Write};
+use std::net::{IpAddr, SocketAddr, TcpListener, UdpSocket};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use ptpip_discovery::camera::ports_from;
+use ptpip_discovery::fuji::{self, Message};
+use ptpip_protocol::{Dialect, FriendlyName, Guid};
+use ptpip_transport_std::{Client, ClientConfig};
+
+use super::net;
+use crate::args::Cli;
+use crate::commands::{Command, Executor, Target};
+
+/// How long a camera has to come back after our NOTIFY (libfuji's invite server waits 30 s).
+const INVITE_WAIT: Duration = Duration::from_secs(30);
+/// The wait between the camera's `IMPORT` and our PTP/IP connection (libfuji sleeps 1 s; the
+/// camera needs a moment to open its PTP/IP port).
+const CONNECT_DELAY: Duration = Duration::from_millis(500);
+
+/// `ptpip listen`.
+#[derive(Args, Debug, Clone, Default)]
+pub(crate) struct ListenArgs {
+    /// Folder the pictures go to [default: the current directory]
+    #[arg(long, value_name = "DIR")]
+    pub(crate) dir: Option<PathBuf>,
+    /// Address to listen on (IPv4 or IPv6)
+    #[arg(long, default_value = "0.0.0.0", value_name = "ADDR")]
+    pub(crate) address: String,
+    /// Fujifilm PC AutoSave connect port (UDP DISCOVER and TCP IMPORT), 0 to let the OS pick
+    /// [default: 51541]
+    #[arg(long = "autosave-port", value_name = "PORT")]
+    pub(crate) autosave_port: Option<u16>,
+    /// Fujifilm PC AutoSave register port (UDP DISCOVER and TCP REGISTER), 0 to let the OS pick
+    /// [default: 51542]
+    #[arg(long = "register-port", value_name = "PORT")]
+    pub(crate) register_port: Option<u16>,
+    /// The name this computer gives cameras [default: the name the camera asks for, else ptpip]
+    #[arg(long, value_name = "NAME")]
+    pub(crate) importer: Option<String>,
+    /// Stop after one camera's download
+    #[arg(long)]
+    pub(crate) once: bool,
+    /// Print help (`-h` is taken by the host)
+    #[arg(short = '?', long = "help", action = clap::ArgAction::Help)]
+    help: Option<bool>,
+}
+
+/// One PC AutoSave flow's sockets: the UDP port DISCOVER comes to and the TCP port the camera
+/// comes back to.
+struct Flow {
+    register: bool,
+    udp: UdpSocket,
+    tcp: TcpListener,
+}
+
+impl Flow {
+    fn bind(ip: IpAddr, port: u16, register: bool) -> Result<Self, String> {
+        let udp = net::udp_listen(SocketAddr::new(ip, port), None)
+            .map_err(|e| format!("cannot listen on udp {ip}:{port}: {e}"))?;
+        let tcp = net::tcp_listen(SocketAddr::new(ip, port))
+            .map_err(|e| format!("cannot listen on tcp {ip}:{port}: {e}"))?;
+        Ok(Self { register, udp, tcp })
+    }
+
+    fn describe(&self) -> String {
+        let show = |a: io::Result<SocketAddr>| a.map_or_else(|e| e.to_string(), |a| a.to_string());
+        format!(
+            "Fujifilm PC AutoSave {} on udp {} (the camera comes back on tcp {})",
+            if self.register { "register" } else { "connect" },
+            show(self.udp.local_addr()),
+            show(self.tcp.local_addr())
+        )
+    }
+
+    fn standard_port(&self) -> u16 {
+        if self.register {
+            fuji::AUTOSAVE_REGISTER_PORT
+        } else {
+            fuji::AUTOSAVE_CONNECT_PORT
+        }
+    }
+}
+
+/// `ptpip listen`.
+pub(crate) fn run(cli: &Cli, a: &ListenArgs) -> i32 {
+    match listen(cli, a) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("listen error: {e}");
+            1
+        }
+    }
+}
+
+fn listen(cli: &Cli, a: &ListenArgs) -> Result<(), String> {
+    let ip: IpAddr = net::unbracket(&a.address)
+        .parse()
+        .map_err(|_| format!("--address: '{}' is not an IP address", a.address))?;
+    let flows = [
+        Flow::bind(
+            ip,
+            a.autosave_port.unwrap_or(fuji::AUTOSAVE_CONNECT_PORT),
+            false,
+        )?,
+        Flow::bind(
+            ip,
+            a.register_port.unwrap_or(fuji::AUTOSAVE_REGISTER_PORT),
+            true,
+        )?,
+    ];
+    let stop = crate::relay::interrupt_flag().map_err(|e| e.to_string())?;
+    let mut out = io::stdout();
+    for f in &flows {
+        let _ = writeln!(out, "ptpip listen: {}", f.describe()).and_then(|()| out.flush());
+    }
+    eprintln!("ptpip listen: waiting for cameras; CTRL+C to quit");
+    let dir = a.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    let mut buf = vec![0u8; fuji::MAX_MESSAGE + 1];
+    while !stop.load(Ordering::SeqCst) {
+        for flow in &flows {
+            let Ok((n, from)) = flow.udp.recv_from(&mut buf) else {
+                continue;
+            };
+            let discover = match fuji::parse(&buf[..n]) {
+                Ok(Message::Discover(d)) => d,
+                Ok(other) => {
+                    log::debug!("{from}: ignored {other:?}");
+                    continue;
+                }
+                Err(e) => {
+                    log::debug!("{from}: ignored: {e}");
+                    continue;
+                }
+            };
+            match answer(cli, a, flow, &discover, from, &dir, &stop) {
+                Ok(true) if a.once => return Ok(()),
+                Ok(_) => {}
+                Err(e) => eprintln!("ptpip listen: {e}"),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Answers one DISCOVER; `true` once a camera's pictures are downloaded.
+fn answer(
+    cli: &Cli,
+    a: &ListenArgs,
+    flow: &Flow,
+    d: &fuji::Discover,
+    from: SocketAddr,
+    dir: &std::path::Path,
+    stop: &Arc<AtomicBool>,
+) -> Result<bool, String> {
+    let camera: IpAddr = fuji::host_part(&d.camera).parse().unwrap_or(from.ip());
+    let notify_to = SocketAddr::new(camera, d.notify_port.unwrap_or(fuji::AUTOSAVE_NOTIFY_PORT));
+    log::info!("DISCOVER from {from}: the camera at {camera}");
+    let mut s = net::connect(notify_to, Duration::from_secs(5))
+        .map_err(|e| format!("cannot reach the camera's notify port {notify_to}: {e}"))?;
+    let our_port = flow.tcp.local_addr().map_err(|e| e.to_string())?.port();
+    let notify = fuji::Notify {
+        host: Some(notify_to.to_string()),
+        importer: a
+            .importer
+            .clone()
+            .or_else(|| d.importer.clone())
+            .unwrap_or_else(|| "ptpip".to_owned()),
+        import_port: (our_port != flow.standard_port()).then_some(our_port),
+    };
+    s.write_all(&notify.encode()).map_err(|e| e.to_string())?;
+    let reply = net::read_message(
+        &mut s,
+        fuji::MAX_MESSAGE,
+        Duration::from_millis(300),
+        Instant::now() + Duration::from_secs(5),
+    )
+    .map_err(|e| e.to_string())?;
+    if !matches!(fuji::parse(&reply), Ok(Message::Accepted(_))) {
+        log::debug!("NOTIFY answered with {:?}", String::from_utf8_lossy(&reply));
+    }
+    drop(s);
+    let deadline = Instant::now() + INVITE_WAIT;
+    let stopped = || stop.load(Ordering::SeqCst);
+    let (mut s, peer) = net::accept_until(&flow.tcp, deadline, &stopped).ok_or_else(|| {
+        format!("the camera at {camera} did not come back within {INVITE_WAIT:?}")
+    })?;
+    let msg = net::read_message(
+        &mut s,
+        fuji::MAX_MESSAGE,
+        Duration::from_millis(300),
+        deadline,
+    )
+    .map_err(|e| e.to_string())?;
+    match fuji::parse(&msg) {
+        Ok(Message::Register(r)) => {
+            let ok = fuji::Accepted {
+                folder: Some("guest".into()),
+                service: Some(fuji::AUTOSAVE_SERVICE.into()),
+            };
+            s.write_all(&ok.encode()).map_err(|e| e.to_string())?;
+            let mut out = io::stdout();
+            let _ = writeln!(
+                out,
+                "ptpip listen: registered {} ({})",
+                r.name,
+                r.model.as_deref().unwrap_or("?")
+            );
+            Ok(false)
+        }
+        Ok(Message::Import(i)) => {
+            s.write_all(&fuji::Accepted::default().encode())
+                .map_err(|e| e.to_string())?;
+            drop(s);
+            let host = fuji::host_part(&d.camera).parse().unwrap_or(peer.ip());
+            std::thread::sleep(CONNECT_DELAY);
+            download(cli, &i, host, dir)?;
+            Ok(true)
+        }
+        Ok(other) => Err(format!(
+            "{peer}: expected IMPORT or REGISTER, got {other:?}"
+        )),
+        Err(e) => Err(format!("{peer}: {e}")),
+    }
+}
+
+/// Connects to the camera that asked for an import and downloads everything.
+fn download(
+    cli: &Cli,
+    i: &fuji::Import,
+    host: IpAddr,
+    dir: &std::path::Path,
+) -> Result<(), String> {
+    let dialect = i.dialect.unwrap_or(Dialect::Fuji);
+    let ports = ports_from(
+        dialect,
+        Some(i.port.unwrap_or(fuji::AUTOSAVE_PTP_PORT)),
+        i.event_port,
+        None,
+    );
+    let mut config = ClientConfig::new(host.to_string(), dialect);
+    config.ports = ports;
+    if let Some(g) = &cli.guid {
+        config.initiator.guid = g
+            .parse::<Guid>()
+            .map_err(|e| format!("bad GUID '{g}': {e}"))?;
+    }
+    config.initiator.friendly_name = FriendlyName::new(cli.name.as_deref().unwrap_or("ptpip"))
+        .map_err(|e| format!("bad name: {e}"))?;
+    if let Some(t) = cli.connect_timeout {
+        config.connect_timeout = Duration::from_secs_f64(t);
+    }
+    let name = i.name.as_deref().unwrap_or("the camera");
+    eprintln!(
+        "ptpip listen: {name} at {host} asks to import into {}",
+        dir.display()
+    );
+    let client = Client::connect(config)
+        .map_err(|e| format!("cannot connect to {host}:{}: {e}", ports.command))?;
+    let mut exec = Executor::new(client, dialect, host.to_string(), ports.stream, false);
+    let mut out = io::stdout();
+    let result = exec
+        .execute(
+            &Command::Download(Target::All, Some(dir.to_path_buf())),
+            &mut out,
+        )
+        .map_err(|e| format!("download from {host}: {e}"));
+    let _ = out.flush();
+    let _ = exec.close();
+    result?;
+    let _ = writeln!(out, "ptpip listen: {name} at {host}: done");
+    Ok(())
+}
