@@ -354,10 +354,13 @@ impl MioClient {
         loop {
             for ch in Channel::ALL {
                 let link = &mut self.links[index(ch)];
-                if link.state == State::Open && link.writable && link.has_pending()
-                    && let Err(e) = link.write_pending() {
-                        self.fail_link(now, ch, e);
-                    }
+                if link.state == State::Open
+                    && link.writable
+                    && link.has_pending()
+                    && let Err(e) = link.write_pending()
+                {
+                    self.fail_link(now, ch, e);
+                }
             }
             let next = if self.ini.wants_write(Channel::Command) {
                 Channel::Command

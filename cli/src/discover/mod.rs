@@ -303,6 +303,8 @@ pub(crate) fn resolve_host(mut s: Settings, cli: &Cli) -> Result<Settings, i32> 
     let wanted = s.host.trim().to_owned();
     let auto = wanted.eq_ignore_ascii_case("auto");
     if !auto && resolvable(&wanted) {
+        // `[::1]` as URLs write it: every later use wants the bare address.
+        s.host = net::unbracket(&wanted).to_owned();
         return Ok(s);
     }
     let t = targets(&cli.discovery, None).map_err(|e| {
