@@ -716,14 +716,15 @@ mod tests {
             tx.send(("serve", r.map_err(|e| e.to_string()))).unwrap();
         });
         thread::spawn(move || {
-            let r = camera::run(CameraOptions {
+            let opts = CameraOptions {
                 address: "127.0.0.1".into(),
                 port: 0,
                 event_port: None,
                 vendor: ptpip_protocol::Dialect::Generic,
                 dir: None,
                 name: "sigint".into(),
-            });
+            };
+            let r = camera::run(opts, &Default::default());
             done_tx.send(("camera", r)).unwrap();
         });
         thread::sleep(Duration::from_millis(300));
