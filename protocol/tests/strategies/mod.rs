@@ -385,10 +385,11 @@ pub(crate) fn gather(frames: Vec<Frame>) -> Result<Vec<Item>, String> {
     let mut open: Option<(DataHeader, Vec<u8>)> = None;
     for (n, frame) in frames.into_iter().enumerate() {
         if let Some((header, buf)) = &open
-            && buf.len() == header.payload_len as usize {
-                items.push(Item::Data(*header, buf.clone()));
-                open = None;
-            }
+            && buf.len() == header.payload_len as usize
+        {
+            items.push(Item::Data(*header, buf.clone()));
+            open = None;
+        }
         match (frame, &mut open) {
             (Frame::DataChunk(chunk), Some((header, buf))) => {
                 if chunk.is_empty() {
