@@ -13,7 +13,7 @@ use clap_complete::Shell;
 use ptpip_protocol::Dialect;
 use ptpip_protocol::initiator::KeepAliveMethod;
 
-use crate::config::{parse_port, parse_vendor};
+use crate::values::{parse_keep_alive_method, parse_port, parse_seconds, parse_vendor};
 
 /// Multi-letter flags written with one dash in the Go tool, and whether they take a value.
 const GO_LONG: &[(&str, bool)] = &[
@@ -157,30 +157,13 @@ fn vendor(s: &str) -> Result<Dialect, String> {
     parse_vendor(s)
 }
 
-pub(crate) fn seconds(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 && v < 1e6 => Ok(v),
-        _ => Err(format!("'{s}' is not a number of seconds")),
-    }
+fn seconds(s: &str) -> Result<f64, String> {
+    parse_seconds(s, false).map(|d| d.as_secs_f64())
 }
 
 /// A number of seconds, 0 allowed (0 turns the thing off).
 fn seconds_or_zero(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(0.0) => Ok(0.0),
-        _ => seconds(s),
-    }
-}
-
-/// A keep-alive method: `operation` or `probe`.
-pub(crate) fn keep_alive_method(s: &str) -> Result<KeepAliveMethod, String> {
-    match s.trim().to_ascii_lowercase().as_str() {
-        "operation" | "op" | "getdeviceinfo" => Ok(KeepAliveMethod::GetDeviceInfo),
-        "probe" => Ok(KeepAliveMethod::Probe),
-        other => Err(format!(
-            "unknown keep-alive method '{other}' (operation or probe)"
-        )),
-    }
+    parse_seconds(s, true).map(|d| d.as_secs_f64())
 }
 
 /// The commands and subcommands listed after the options in `--help`.
@@ -267,7 +250,7 @@ pub(crate) struct Cli {
     pub(crate) keep_alive: Option<f64>,
     /// How the keep-alive checks the camera: operation (GetDeviceInfo, which keeps sessions alive
     /// on cameras that drop idle ones) or probe (a PTP/IP Probe_Request) [default: operation]
-    #[arg(long = "keep-alive-method", value_parser = keep_alive_method, value_name = "METHOD")]
+    #[arg(long = "keep-alive-method", value_parser = parse_keep_alive_method, value_name = "METHOD")]
     pub(crate) keep_alive_method: Option<KeepAliveMethod>,
     /// JSON output for info, state, describe and ls
     #[arg(long = "json")]
@@ -277,7 +260,7 @@ pub(crate) struct Cli {
     pub(crate) dry_run: bool,
     /// Where `-h auto` looks for cameras (as `discover` does)
     #[command(flatten)]
-    pub(crate) discovery: crate::discover::DiscoveryFlags,
+    pub(crate) discovery: crate::discovery_options::DiscoveryFlags,
     /// A camera command, or `camera`, or `completions`
     #[command(subcommand)]
     pub(crate) sub: Option<Sub>,
@@ -322,9 +305,9 @@ pub(crate) enum Sub {
     /// Serve a built-in camera (generic or Fujifilm) on the network
     Camera(CameraArgs),
     /// Find cameras on the network (SSDP, mDNS, Fujifilm, the gateway) and print how to connect
-    Discover(crate::discover::DiscoverArgs),
+    Discover(crate::discovery_options::DiscoverArgs),
     /// Wait for cameras that invite this computer (Fujifilm PC AutoSave) and download from them
-    Listen(crate::discover::listen::ListenArgs),
+    Listen(crate::discovery_options::ListenArgs),
     /// Print a shell completion script: completions bash|zsh|fish|elvish|powershell
     Completions {
         /// The shell
@@ -388,7 +371,7 @@ pub(crate) struct CameraArgs {
     pub(crate) name: String,
     /// How the camera announces itself
     #[command(flatten)]
-    pub(crate) announce: crate::camera::announce::AnnounceArgs,
+    pub(crate) announce: crate::discovery_options::AnnounceArgs,
     /// Print help (`-h` is taken by the host, as in the Go tool)
     #[arg(short = '?', long = "help", action = ArgAction::Help)]
     help: Option<bool>,

@@ -35,6 +35,10 @@ use ptpip_protocol::initiator::KeepAliveMethod;
 use ptpip_transport_std::Ports;
 
 use crate::args::Cli;
+use crate::values::{
+    keep_alive_method_name, parse_bool, parse_keep_alive_method, parse_port, parse_seconds,
+    parse_vendor,
+};
 
 /// The known keys, by section.
 const KNOWN: &[(&str, &[&str])] = &[
@@ -171,43 +175,6 @@ fn key_lines(text: &str) -> (KeyLines, Vec<(String, String, usize)>) {
     (first, all)
 }
 
-/// Parses a port: decimal, `0x…`, `0o…` or `0b…`, 1–65535.
-pub(crate) fn parse_port(text: &str) -> Result<u16, String> {
-    match crate::props::parse_uint(text) {
-        Some(0) => Err("value out of range: 0 (a port is 1–65535)".into()),
-        Some(v) => {
-            u16::try_from(v).map_err(|_| format!("value out of range: {v} (a port is 1–65535)"))
-        }
-        None => Err(format!("invalid port '{text}'")),
-    }
-}
-
-/// Parses a vendor name.
-pub(crate) fn parse_vendor(text: &str) -> Result<Dialect, String> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "generic" | "" => Ok(Dialect::Generic),
-        "fuji" | "fujifilm" => Ok(Dialect::Fuji),
-        other => Err(format!("unknown vendor '{other}' (generic or fuji)")),
-    }
-}
-
-/// Parses a number of seconds; `zero_ok` allows 0.
-fn parse_seconds(text: &str, zero_ok: bool) -> Result<Duration, String> {
-    match text.trim().parse::<f64>() {
-        Ok(v) if v == 0.0 && zero_ok => Ok(Duration::ZERO),
-        Ok(v) if v.is_finite() && v > 0.0 && v < 1e6 => Ok(Duration::from_secs_f64(v)),
-        _ => Err(format!("'{text}' is not a number of seconds")),
-    }
-}
-
-fn parse_bool(text: &str) -> Result<bool, String> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "1" | "t" | "true" | "y" | "yes" | "on" => Ok(true),
-        "0" | "f" | "false" | "n" | "no" | "off" => Ok(false),
-        other => Err(format!("'{other}' is not a boolean (true or false)")),
-    }
-}
-
 /// The file being checked: its name and where its keys are.
 struct Ctx<'a> {
     path: &'a Path,
@@ -333,7 +300,7 @@ impl FileConfig {
         c.keep_alive = secs("keep_alive", true)?.map(|d| (!d.is_zero()).then_some(d));
         c.keep_alive_method = get("initiator", "keep_alive_method")
             .map(|v| {
-                let m = crate::args::keep_alive_method(&v.value);
+                let m = parse_keep_alive_method(&v.value);
                 ctx.check("initiator", "keep_alive_method", m)
             })
             .transpose()?;
@@ -510,20 +477,13 @@ impl Settings {
                 None => format!(
                     "{:?} for long-lived sessions, {}",
                     DEFAULT_KEEP_ALIVE,
-                    method_name(self.keep_alive_method)
+                    keep_alive_method_name(self.keep_alive_method)
                 ),
                 Some(None) => "off".to_owned(),
-                Some(Some(d)) => format!("{d:?}, {}", method_name(self.keep_alive_method)),
+                Some(Some(d)) =>
+                    format!("{d:?}, {}", keep_alive_method_name(self.keep_alive_method)),
             },
         )
-    }
-}
-
-/// A keep-alive method as the options spell it.
-const fn method_name(m: KeepAliveMethod) -> &'static str {
-    match m {
-        KeepAliveMethod::Probe => "probe",
-        KeepAliveMethod::GetDeviceInfo => "operation",
     }
 }
 

@@ -14,9 +14,11 @@ mod camera;
 mod commands;
 mod config;
 mod discover;
+mod discovery_options;
 mod output;
 mod props;
 mod relay;
+mod values;
 
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::net::SocketAddr;

@@ -79,10 +79,17 @@ fn a_silent_peer_is_named_and_the_other_dialect_suggested() {
         let mut sink = [0; 256];
         while s.read(&mut sink).is_ok_and(|n| n > 0) {}
     });
+    let t = std::time::Instant::now();
     let r = connect_error(&["-p", &port], &[]);
+    // --connect-timeout 2 bounds the handshake: the per-packet init timer alone would wait 10 s.
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(9),
+        "{:?}",
+        t.elapsed()
+    );
     assert!(
         r.stderr
-            .contains("did not complete the PTP/IP init handshake"),
+            .contains("did not complete the PTP/IP init handshake within 2s"),
         "{r:?}"
     );
     assert!(r.stderr.contains("try -t fuji"), "{r:?}");

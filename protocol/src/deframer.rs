@@ -16,7 +16,7 @@ use bytes::{Bytes, BytesMut};
 
 use crate::error::{DecodeError, DecodeReason};
 use crate::fuji::{self, Container, ContainerStart, LiveViewFrame};
-use crate::packet::{self, Dialect, Packet, PacketType};
+use crate::packet::{self, DataPacket, Dialect, Packet, PacketType};
 use crate::types::TransactionId;
 
 /// How the bytes on a connection are framed.
@@ -75,6 +75,34 @@ pub enum DataKind {
         /// The operation code in the container.
         code: u16,
     },
+}
+
+impl DataKind {
+    /// The wire header of a data packet of this kind for `transaction` carrying `len` payload
+    /// bytes: what a tap or a trace shows of a payload that streams past in pieces.
+    #[must_use]
+    pub fn header(self, transaction: TransactionId, len: u32) -> Vec<u8> {
+        let mut head = Vec::with_capacity(DataPacket::HEADER_LEN);
+        match self {
+            Self::Data | Self::EndData => {
+                DataPacket::write_header(&mut head, self == Self::EndData, transaction, len)
+            }
+            Self::FujiData { code } => {
+                fuji::ContainerHeader::data(code, transaction, len).write(&mut head);
+            }
+        }
+        head
+    }
+
+    /// The packet's name, as the specs spell it.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Data => "Data",
+            Self::EndData => "End_Data",
+            Self::FujiData { .. } => "Fuji Data",
+        }
+    }
 }
 
 /// The start of a data payload; [`Frame::DataChunk`]s with exactly `payload_len` bytes follow.
@@ -221,7 +249,7 @@ impl Deframer {
         let context = header.packet_type.name().unwrap_or("PTP/IP");
         let end = header.packet_type == PacketType::END_DATA;
         if end || header.packet_type == PacketType::DATA {
-            let prefix = packet::DataPacket::HEADER_LEN;
+            let prefix = DataPacket::HEADER_LEN;
             if (header.length as usize) < prefix {
                 return Err(DecodeError::new(
                     "Length",

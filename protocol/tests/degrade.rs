@@ -286,15 +286,19 @@ fn keep_alive_by_probe_stays_on_the_event_channel() {
     assert_eq!(device_infos(&p), 0);
 }
 
+/// A generic initiator with no responder: the test plays the camera by hand.
+fn lone_initiator(now: std::time::Instant) -> Initiator {
+    let name = FriendlyName::new("t").unwrap();
+    Initiator::new(
+        InitiatorConfig::new(Guid([1; 16]), name, Dialect::Generic),
+        now,
+    )
+}
+
 #[test]
 fn a_probe_before_init_command_ack_is_answered_on_its_channel() {
     let now = std::time::Instant::now();
-    let cfg = InitiatorConfig::new(
-        Guid([1; 16]),
-        FriendlyName::new("t").unwrap(),
-        Dialect::Generic,
-    );
-    let mut ini = Initiator::new(cfg, now);
+    let mut ini = lone_initiator(now);
     let request = ini.poll_transmit().unwrap();
     assert_eq!(request.channel, Channel::Command);
     // The camera probes while its user is still confirming the connection.
@@ -338,12 +342,7 @@ fn a_peer_speaking_another_protocol_is_named() {
 
     // The initiator stops at the first bytes instead of reading "HTTP" as a length.
     let now = std::time::Instant::now();
-    let cfg = InitiatorConfig::new(
-        Guid([1; 16]),
-        FriendlyName::new("t").unwrap(),
-        Dialect::Generic,
-    );
-    let mut ini = Initiator::new(cfg, now);
+    let mut ini = lone_initiator(now);
     let e = ini
         .handle_input(
             now,

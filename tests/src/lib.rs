@@ -2,10 +2,13 @@
 //!
 //! - [`tools`]: finding an outside judge (tshark, gphoto2, …) on `PATH`, the skip-or-fail rule when it
 //!   is missing, running it, and a scratch directory for its files.
+//! - [`link`]: a camera-link emulator (delay, bandwidth, bottleneck buffer, stalls) between a client
+//!   and a camera, with the binary `linkemu`.
 //! - [`pcap`]: a classic pcap writer that wraps PTP/IP bytes in Ethernet/IPv4/TCP, one packet per TCP
 //!   segment, so a dissector sees them exactly as we encoded them.
 
 pub mod camera;
+pub mod link;
 
 pub mod tools {
     //! Outside tools: where they are, what to do when they are not, and a place for their files.

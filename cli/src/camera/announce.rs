@@ -15,7 +15,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use clap::Args;
 use ptpip_discovery::description::{Description, PtpipInfo};
 use ptpip_discovery::mdns::{self, Advertisement};
 use ptpip_discovery::ssdp::{self, NotifyKind};
@@ -25,42 +24,12 @@ use ptpip_protocol::calls::Ports;
 
 use super::Camera;
 use crate::discover::net;
+pub(crate) use crate::discovery_options::AnnounceArgs;
 
 /// How often NOTIFY and the mDNS announcement are repeated.
 const REPEAT: Duration = Duration::from_secs(30);
 /// The description's path.
 const DESCRIPTION_PATH: &str = "/description.xml";
-
-/// How `ptpip camera` announces itself.
-#[derive(Args, Debug, Clone, Default)]
-pub(crate) struct AnnounceArgs {
-    /// Announce the camera by SSDP and mDNS (and, for Fujifilm, answer tether hosts)
-    #[arg(long)]
-    pub(crate) announce: bool,
-    /// Where SSDP searches are taken [default: 0.0.0.0:1900, in the group 239.255.255.250]
-    #[arg(long = "ssdp-listen", value_name = "ADDR")]
-    pub(crate) ssdp_listen: Option<String>,
-    /// Where NOTIFY goes, or off [default: 239.255.255.250:1900]
-    #[arg(long = "ssdp-notify", value_name = "ADDR")]
-    pub(crate) ssdp_notify: Option<String>,
-    /// Where mDNS queries are taken [default: 0.0.0.0:5353, in the group 224.0.0.251]
-    #[arg(long = "mdns-listen", value_name = "ADDR")]
-    pub(crate) mdns_listen: Option<String>,
-    /// Where unsolicited mDNS announcements go, or off [default: 224.0.0.251:5353]
-    #[arg(long = "mdns-announce", value_name = "ADDR")]
-    pub(crate) mdns_announce: Option<String>,
-    /// Fujifilm: where tether hosts' broadcasts are taken, or off [default: 0.0.0.0:51562]
-    #[arg(long = "fuji-tether-listen", value_name = "ADDR")]
-    pub(crate) tether_listen: Option<String>,
-    /// Fujifilm PC AutoSave: invite the computer at ADDR (UDP DISCOVER every second until one
-    /// answers), e.g. 255.255.255.255:51541
-    #[arg(long = "autosave-to", value_name = "ADDR")]
-    pub(crate) autosave_to: Option<String>,
-    /// Fujifilm PC AutoSave: the TCP port the computer's NOTIFY comes to, 0 to let the OS pick
-    /// [default: 51540]
-    #[arg(long = "autosave-notify-port", value_name = "PORT")]
-    pub(crate) autosave_notify_port: Option<u16>,
-}
 
 /// What the camera is, for the announcements.
 #[derive(Debug, Clone)]

@@ -14,7 +14,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use clap::Args;
 use ptpip_discovery::camera::ports_from;
 use ptpip_discovery::fuji::{self, Message};
 use ptpip_protocol::{Dialect, FriendlyName, Guid};
@@ -23,40 +22,13 @@ use ptpip_transport_std::{Client, ClientConfig};
 use super::net;
 use crate::args::Cli;
 use crate::commands::{Command, Executor, Target};
+pub(crate) use crate::discovery_options::ListenArgs;
 
 /// How long a camera has to come back after our NOTIFY (libfuji's invite server waits 30 s).
 const INVITE_WAIT: Duration = Duration::from_secs(30);
 /// The wait between the camera's `IMPORT` and our PTP/IP connection (libfuji sleeps 1 s; the
 /// camera needs a moment to open its PTP/IP port).
 const CONNECT_DELAY: Duration = Duration::from_millis(500);
-
-/// `ptpip listen`.
-#[derive(Args, Debug, Clone, Default)]
-pub(crate) struct ListenArgs {
-    /// Folder the pictures go to [default: the current directory]
-    #[arg(long, value_name = "DIR")]
-    pub(crate) dir: Option<PathBuf>,
-    /// Address to listen on (IPv4 or IPv6)
-    #[arg(long, default_value = "0.0.0.0", value_name = "ADDR")]
-    pub(crate) address: String,
-    /// Fujifilm PC AutoSave connect port (UDP DISCOVER and TCP IMPORT), 0 to let the OS pick
-    /// [default: 51541]
-    #[arg(long = "autosave-port", value_name = "PORT")]
-    pub(crate) autosave_port: Option<u16>,
-    /// Fujifilm PC AutoSave register port (UDP DISCOVER and TCP REGISTER), 0 to let the OS pick
-    /// [default: 51542]
-    #[arg(long = "register-port", value_name = "PORT")]
-    pub(crate) register_port: Option<u16>,
-    /// The name this computer gives cameras [default: the name the camera asks for, else ptpip]
-    #[arg(long, value_name = "NAME")]
-    pub(crate) importer: Option<String>,
-    /// Stop after one camera's download
-    #[arg(long)]
-    pub(crate) once: bool,
-    /// Print help (`-h` is taken by the host)
-    #[arg(short = '?', long = "help", action = clap::ArgAction::Help)]
-    help: Option<bool>,
-}
 
 /// One PC AutoSave flow's sockets: the UDP port DISCOVER comes to and the TCP port the camera
 /// comes back to.

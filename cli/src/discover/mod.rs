@@ -5,6 +5,8 @@
 //! group address, broadcast target and port is a flag, so the tests point all of it at
 //! 127.0.0.1.
 
+pub(crate) use crate::discovery_options::{DiscoverArgs, DiscoveryFlags};
+
 pub(crate) mod listen;
 pub(crate) mod net;
 mod search;
@@ -13,7 +15,6 @@ use std::io::{self, BufRead, IsTerminal, Write};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
-use clap::Args;
 use ptpip_discovery::camera::Found;
 use ptpip_discovery::{fuji, mdns, ssdp};
 use ptpip_protocol::Dialect;
@@ -30,51 +31,6 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
 const EXIT_NOT_FOUND: i32 = 105;
 /// Exit code: a bad flag.
 const EXIT_USAGE: i32 = 2;
-
-/// Where discovery looks: taken by `ptpip discover` and by `-h auto`.
-#[derive(Args, Debug, Clone, Default)]
-pub(crate) struct DiscoveryFlags {
-    /// Discovery: where SSDP M-SEARCH goes, ADDR[:PORT] (repeatable) or off
-    /// [default: 239.255.255.250:1900]
-    #[arg(long = "ssdp", value_name = "ADDR")]
-    pub(crate) ssdp: Vec<String>,
-    /// Discovery: where the DNS-SD _ptp._tcp query goes, ADDR[:PORT] (repeatable) or off
-    /// [default: 224.0.0.251:5353]
-    #[arg(long = "mdns", value_name = "ADDR")]
-    pub(crate) mdns: Vec<String>,
-    /// Discovery: where the Fujifilm tether announcement goes, ADDR[:PORT] (repeatable) or off
-    /// [default: 255.255.255.255:51562]
-    #[arg(long = "fuji-broadcast", value_name = "ADDR")]
-    pub(crate) fuji: Vec<String>,
-    /// Discovery: where Fujifilm tether invitations are taken, ADDR[:PORT] (port 0: the OS
-    /// picks) [default: 0.0.0.0:51560]
-    #[arg(long = "fuji-listen", value_name = "ADDR")]
-    pub(crate) fuji_listen: Option<String>,
-    /// Discovery: the gateway checked for a camera's PTP/IP port: auto, off or an address
-    /// [default: auto, the default route's gateway]
-    #[arg(long = "gateway", value_name = "ADDR")]
-    pub(crate) gateway: Option<String>,
-    /// Discovery: how long to look, in seconds [default: 3]
-    #[arg(long = "discover-timeout", value_parser = crate::args::seconds, value_name = "SECS")]
-    pub(crate) timeout: Option<f64>,
-}
-
-/// `ptpip discover`.
-#[derive(Args, Debug, Clone, Default)]
-pub(crate) struct DiscoverArgs {
-    /// How long to look, in seconds [default: 3]
-    #[arg(long = "timeout", id = "wait", value_parser = crate::args::seconds, value_name = "SECS")]
-    pub(crate) timeout: Option<f64>,
-    /// Where to look
-    #[command(flatten)]
-    pub(crate) flags: DiscoveryFlags,
-    /// JSON output
-    #[arg(long)]
-    pub(crate) json: bool,
-    /// Print help (`-h` is taken by the host)
-    #[arg(short = '?', long = "help", action = clap::ArgAction::Help)]
-    help: Option<bool>,
-}
 
 /// The addresses of a repeatable flag: `default` when not given, none for `off`.
 fn addrs(given: &[String], default: SocketAddr, flag: &str) -> Result<Vec<SocketAddr>, String> {

@@ -4,9 +4,6 @@ use bytes::{Bytes, BytesMut};
 
 use super::{Event, Initiator};
 use crate::channel::{Channel, Inbound};
-use crate::deframer::DataKind;
-use crate::fuji::ContainerHeader;
-use crate::packet::DataPacket;
 
 /// A data packet being gathered for the tap.
 #[derive(Debug)]
@@ -33,18 +30,7 @@ impl Initiator {
                 transaction_id,
                 len,
             } => {
-                let mut head = Vec::with_capacity(DataPacket::HEADER_LEN);
-                match kind {
-                    DataKind::Data | DataKind::EndData => DataPacket::write_header(
-                        &mut head,
-                        *kind == DataKind::EndData,
-                        *transaction_id,
-                        *len,
-                    ),
-                    DataKind::FujiData { code } => {
-                        ContainerHeader::data(*code, *transaction_id, *len).write(&mut head);
-                    }
-                }
+                let head = kind.header(*transaction_id, *len);
                 let mut bytes = BytesMut::from(&head[..]);
                 bytes.truncate(cap);
                 self.tapping = Some(Tapping {

@@ -6,9 +6,8 @@ use log::Level;
 
 use super::Initiator;
 use crate::channel::{Channel, Inbound};
-use crate::deframer::DataKind;
-use crate::fuji::{Container, ContainerHeader};
-use crate::packet::{DataPacket, Dialect, parse_packet};
+use crate::fuji::Container;
+use crate::packet::{Dialect, parse_packet};
 
 /// The most bytes of a packet shown in hex at trace level.
 const HEX_BYTES: usize = 64;
@@ -42,18 +41,8 @@ impl Initiator {
                 len,
             } => {
                 // The payload streams past in pieces: the header is what can be shown.
-                let mut head = Vec::with_capacity(DataPacket::HEADER_LEN);
-                let what = match kind {
-                    DataKind::Data | DataKind::EndData => {
-                        let end = *kind == DataKind::EndData;
-                        DataPacket::write_header(&mut head, end, *transaction_id, *len);
-                        if end { "End_Data" } else { "Data" }
-                    }
-                    DataKind::FujiData { code } => {
-                        ContainerHeader::data(*code, *transaction_id, *len).write(&mut head);
-                        "Fuji Data"
-                    }
-                };
+                let head = kind.header(*transaction_id, *len);
+                let what = kind.name();
                 log::trace!(
                     "← {channel}: {what} tid={} {len} bytes\n{}",
                     transaction_id.0,
