@@ -44,6 +44,7 @@ const LONG_VALUE: &[&str] = &[
     "server-port",
     "connect-timeout",
     "ssdp",
+    "ssdp-listen",
     "mdns",
     "fuji-broadcast",
     "fuji-listen",

@@ -20,6 +20,11 @@ pub(crate) struct DiscoveryFlags {
     /// [default: 239.255.255.250:1900]
     #[arg(long = "ssdp", value_name = "ADDR")]
     pub(crate) ssdp: Vec<String>,
+    /// Discovery: where SSDP NOTIFY announcements are heard (Canon EOS in EOS Utility mode only
+    /// announces), ADDR[:PORT] or off [default: 0.0.0.0:1900 in the group when --ssdp is the
+    /// group, else off]
+    #[arg(long = "ssdp-listen", value_name = "ADDR")]
+    pub(crate) ssdp_listen: Option<String>,
     /// Discovery: where the DNS-SD _ptp._tcp query goes, ADDR[:PORT] (repeatable) or off
     /// [default: 224.0.0.251:5353]
     #[arg(long = "mdns", value_name = "ADDR")]

@@ -12,7 +12,7 @@ use std::sync::mpsc::{self, Receiver};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use ptpip_discovery::fuji;
+use ptpip_discovery::{fuji, mdns, ssdp};
 use support::{TempDir, bin, interrupt, run};
 
 mod support;
@@ -575,4 +575,107 @@ fn the_listener_registers_a_camera() {
     assert_eq!(ok.service.as_deref(), Some(fuji::AUTOSAVE_SERVICE));
     listener.line("registered FUJIFILM-X-H1-CA2A (X-H1)");
     listener.stop();
+}
+
+#[test]
+fn discover_hears_a_notify_and_the_camera_sends_them() {
+    // The camera's NOTIFY and mDNS announcement, sent to sockets of ours instead of the groups.
+    let notify_in = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let mdns_in = UdpSocket::bind("127.0.0.1:0").unwrap();
+    for s in [&notify_in, &mdns_in] {
+        s.set_read_timeout(Some(DEADLINE)).unwrap();
+    }
+    let (n_to, m_to) = (
+        notify_in.local_addr().unwrap().to_string(),
+        mdns_in.local_addr().unwrap().to_string(),
+    );
+    let mut cam = Proc::start(&[
+        "camera",
+        "--port",
+        "0",
+        "--announce",
+        "--ssdp-listen",
+        "127.0.0.1:0",
+        "--ssdp-notify",
+        &n_to,
+        "--mdns-listen",
+        "127.0.0.1:0",
+        "--mdns-announce",
+        &m_to,
+    ]);
+    cam.line("description on port ");
+    let mut buf = vec![0u8; 9000];
+    let mut locations = Vec::new();
+    while locations.len() < 3 {
+        let n = notify_in.recv(&mut buf).unwrap();
+        let ssdp::Message::Notify(n) = ssdp::parse(&buf[..n]).unwrap() else {
+            panic!("not a NOTIFY");
+        };
+        assert_eq!(n.kind, ssdp::NotifyKind::Alive);
+        locations.push(n.location.unwrap());
+    }
+    let n = mdns_in.recv(&mut buf).unwrap();
+    let found = mdns::parse_response(&buf[..n]).unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].label, "ptpip camera");
+
+    // Discover hears a NOTIFY (sent here again and again until it is done: no race with its start).
+    let port = UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let disc = Command::new(bin())
+        .args([
+            "discover",
+            "--timeout",
+            "2",
+            "--ssdp",
+            "off",
+            "--ssdp-listen",
+            &listen,
+            "--mdns",
+            "off",
+            "--fuji-broadcast",
+            "off",
+            "--gateway",
+            "off",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let notify = ssdp::Notify {
+        target: ssdp::targets::PTPIP_CAMERA.into(),
+        kind: ssdp::NotifyKind::Alive,
+        usn: "uuid:x".into(),
+        location: Some(locations[0].clone()),
+        server: None,
+    }
+    .encode(listen.parse().unwrap());
+    let sender = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let finished = done.clone();
+    let spam = thread::spawn(move || {
+        let end = Instant::now() + DEADLINE;
+        while Instant::now() < end && !finished.load(std::sync::atomic::Ordering::SeqCst) {
+            let _ = sender.send_to(&notify, ("127.0.0.1", port));
+            thread::sleep(Duration::from_millis(100));
+        }
+    });
+    let out = disc.wait_with_output().unwrap();
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("ptpip camera — ptpip ptpip virtual camera at 127.0.0.1 (generic"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("found by ssdp"), "{stdout}");
+    let _ = spam.join();
 }

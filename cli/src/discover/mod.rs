@@ -70,8 +70,20 @@ fn targets(f: &DiscoveryFlags, timeout: Option<f64>) -> Result<search::Targets, 
                 .ip(),
         ),
     };
+    let ssdp = addrs(&f.ssdp, ssdp::MULTICAST_V4, "ssdp")?;
+    let ssdp_listen = match f.ssdp_listen.as_deref().map(str::trim) {
+        Some(o) if o.eq_ignore_ascii_case("off") => None,
+        Some(a) => {
+            Some(net::socket_addr(a, ssdp::PORT).map_err(|e| format!("--ssdp-listen: {e}"))?)
+        }
+        None if ssdp.iter().any(|a| a.ip().is_multicast()) => {
+            Some(SocketAddr::from(([0, 0, 0, 0], ssdp::PORT)))
+        }
+        None => None,
+    };
     Ok(search::Targets {
-        ssdp: addrs(&f.ssdp, ssdp::MULTICAST_V4, "ssdp")?,
+        ssdp,
+        ssdp_listen,
         mdns: addrs(&f.mdns, mdns::MULTICAST_V4, "mdns")?,
         fuji,
         fuji_listen,
@@ -404,6 +416,7 @@ mod tests {
         };
         let t = targets(&f, Some(0.5)).unwrap();
         assert!(t.ssdp.is_empty() && t.fuji.is_empty() && t.fuji_listen.is_none());
+        assert_eq!(t.ssdp_listen, None);
         assert_eq!(
             t.mdns,
             [
@@ -421,6 +434,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(t.ssdp, [ssdp::MULTICAST_V4]);
+        assert_eq!(t.ssdp_listen, Some("0.0.0.0:1900".parse().unwrap()));
         assert_eq!(t.timeout, DEFAULT_TIMEOUT);
         let bad = DiscoveryFlags {
             ssdp: vec!["127.0.0.1:x".into()],

@@ -23,6 +23,8 @@ use super::net;
 pub(crate) struct Targets {
     /// Where M-SEARCH goes (the group, or a host).
     pub(crate) ssdp: Vec<SocketAddr>,
+    /// Where NOTIFY is heard (`None`: not heard).
+    pub(crate) ssdp_listen: Option<SocketAddr>,
     /// Where the DNS-SD query goes.
     pub(crate) mdns: Vec<SocketAddr>,
     /// Where the Fujifilm tether announcement goes (a broadcast address, or a host).
@@ -48,11 +50,12 @@ pub(crate) fn discover(t: &Targets) -> Vec<Found> {
             .map_err(|e| log::warn!("cannot start the {name} search: {e}"))
             .ok()
     };
-    if !t.ssdp.is_empty() {
+    if !t.ssdp.is_empty() || t.ssdp_listen.is_some() {
         let to = t.ssdp.clone();
+        let listen = t.ssdp_listen;
         workers.extend(spawn(
             "ssdp",
-            Box::new(move |tx| ssdp_search(&to, deadline, &tx)),
+            Box::new(move |tx| ssdp_search(&to, listen, deadline, &tx)),
         ));
     }
     if !t.mdns.is_empty() {
@@ -94,8 +97,24 @@ fn left(deadline: Instant) -> Duration {
 
 /// SSDP: one M-SEARCH per vendor target to each address; each new LOCATION's description is
 /// read to tell what the device is.
-fn ssdp_search(to: &[SocketAddr], deadline: Instant, tx: &mpsc::Sender<Found>) {
+fn ssdp_search(
+    to: &[SocketAddr],
+    listen: Option<SocketAddr>,
+    deadline: Instant,
+    tx: &mpsc::Sender<Found>,
+) {
     let mut sockets = Vec::new();
+    if let Some(addr) = listen {
+        let group = if addr.is_ipv4() {
+            ssdp::MULTICAST_V4
+        } else {
+            ssdp::MULTICAST_V6
+        };
+        match net::udp_listen(addr, Some(group.ip())) {
+            Ok(s) => sockets.push(s),
+            Err(e) => log::info!("SSDP: NOTIFY not heard on {addr}: {e}"),
+        }
+    }
     for addr in to {
         let sock = match net::udp_for(addr) {
             Ok(s) => s,
