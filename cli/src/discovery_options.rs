@@ -86,6 +86,22 @@ pub(crate) struct ListenArgs {
     /// Stop after one camera's download
     #[arg(long)]
     pub(crate) once: bool,
+    /// Answer Canon PowerShots' "connect to computer" search as a UPnP root device
+    #[arg(long)]
+    pub(crate) upnp: bool,
+    /// UPnP: where searches are taken [default: 0.0.0.0:1900, in the group 239.255.255.250]
+    #[arg(long = "upnp-listen", value_name = "ADDR")]
+    pub(crate) upnp_listen: Option<String>,
+    /// UPnP: the description's port, 0 to let the OS pick [default: 8043]
+    #[arg(long = "upnp-http-port", value_name = "PORT")]
+    pub(crate) upnp_http_port: Option<u16>,
+    /// UPnP: the UUID to answer with [default: one made once and kept in CONFIG_DIR/ptpip/upnp-uuid]
+    #[arg(long, value_name = "UUID")]
+    pub(crate) uuid: Option<String>,
+    /// UPnP: the camera's PTP/IP port, connected to once it has read the description
+    /// [default: 15740]
+    #[arg(long = "ptp-port", value_name = "PORT")]
+    pub(crate) ptp_port: Option<u16>,
     /// Print help (`-h` is taken by the host)
     #[arg(short = '?', long = "help", action = ArgAction::Help)]
     pub(crate) help: Option<bool>,

@@ -1,118 +1,20 @@
-//! Discovery and camera-initiated connections end to end, with `ptpip camera` announcing itself
-//! and `ptpip discover` / `-h auto` / `ptpip listen` finding it. Every datagram and connection
-//! goes to 127.0.0.1 (or ::1): the multicast groups and broadcast targets are flags, pointed at
-//! the camera's loopback ports, and the NOTIFY / announcement targets are off.
+//! Discovery end to end, with `ptpip camera` announcing itself and `ptpip discover` / `-h auto`
+//! finding it. Every datagram and connection goes to 127.0.0.1 (or ::1): the multicast groups and
+//! broadcast targets are flags, pointed at the camera's loopback ports, and the NOTIFY /
+//! announcement targets are off or ours.
 
-use std::collections::BTreeMap;
-use std::fs;
-use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener, UdpSocket};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{self, Receiver};
+use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use ptpip_discovery::{fuji, mdns, ssdp};
-use support::{TempDir, bin, interrupt, run};
+use procs::{DEADLINE, Proc, garbage_to};
+use ptpip_discovery::{mdns, ssdp};
+use support::{bin, run};
 
+#[path = "support/procs.rs"]
+mod procs;
 mod support;
-
-/// The longest any step may take before the test gives up (no timing is asserted).
-const DEADLINE: Duration = Duration::from_secs(60);
-
-/// A `ptpip` process whose stdout lines are read as they come.
-struct Proc {
-    child: Child,
-    lines: Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl Proc {
-    fn start(args: &[&str]) -> Self {
-        let mut child = Command::new(bin())
-            .args(args)
-            .env("XDG_CONFIG_HOME", "/nonexistent-ptpip")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let (tx, lines) = mpsc::channel();
-        let out = child.stdout.take().unwrap();
-        thread::spawn(move || {
-            for l in BufReader::new(out).lines().map_while(Result::ok) {
-                if tx.send(l).is_err() {
-                    return;
-                }
-            }
-        });
-        Self {
-            child,
-            lines,
-            seen: Vec::new(),
-        }
-    }
-
-    /// The first stdout line containing `pat` (waiting for it).
-    fn line(&mut self, pat: &str) -> String {
-        if let Some(l) = self.seen.iter().find(|l| l.contains(pat)) {
-            return l.clone();
-        }
-        let end = Instant::now() + DEADLINE;
-        while let Some(left) = end.checked_duration_since(Instant::now()) {
-            match self.lines.recv_timeout(left) {
-                Ok(l) => {
-                    self.seen.push(l.clone());
-                    if l.contains(pat) {
-                        return l;
-                    }
-                }
-                Err(_) => break,
-            }
-        }
-        panic!("no line with '{pat}' in {:?}", self.seen);
-    }
-
-    /// The port after `pat` in its line (`… on 127.0.0.1:PORT`).
-    fn port(&mut self, pat: &str) -> u16 {
-        let l = self.line(pat);
-        let rest = &l[l.find(pat).unwrap() + pat.len()..];
-        let addr = rest
-            .split_whitespace()
-            .next()
-            .unwrap()
-            .trim_end_matches(',');
-        addr.parse::<SocketAddr>()
-            .unwrap_or_else(|e| panic!("'{addr}' in '{l}': {e}"))
-            .port()
-    }
-
-    /// Ctrl-C, then its stderr.
-    fn stop(mut self) -> String {
-        interrupt(&self.child);
-        let end = Instant::now() + DEADLINE;
-        while self.child.try_wait().unwrap().is_none() {
-            assert!(Instant::now() < end, "the process did not stop");
-            thread::sleep(Duration::from_millis(20));
-        }
-        let mut err = String::new();
-        use std::io::Read;
-        self.child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut err)
-            .unwrap();
-        err
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// A camera announcing on loopback, and the discovery flags that reach it.
 struct Announced {
@@ -215,23 +117,6 @@ fn run_printed(line: &str, args: &[&str]) -> support::Out {
     all.extend(["--connect-timeout", "10"]);
     all.extend(args);
     run(&all)
-}
-
-/// Garbage of every kind sent to a UDP port: truncated, oversized, another protocol.
-fn garbage_to(port: u16) {
-    let s = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let to = SocketAddr::from(([127, 0, 0, 1], port));
-    let junk: [&[u8]; 6] = [
-        b"",
-        b"M-SEARCH * HTT",
-        &[0xFF; 9001],
-        b"\x00\x01\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\xC0\x0C\x00\x0C\x00\x01",
-        b"NOTIFY * HTTP/1.1\r\nNTS: ssdp:alive\r\n\r\n",
-        b"DISCOVER * HTTP/1.1\r\nMX:3\r\n",
-    ];
-    for j in junk {
-        let _ = s.send_to(j, to);
-    }
 }
 
 #[test]
@@ -429,152 +314,6 @@ fn discovery_and_connection_over_ipv6_loopback() {
     let p = a.command.to_string();
     let r = run(&["-h", "[::1]", "-p", &p, "--connect-timeout", "10", "info"]);
     assert_eq!(r.code, 0, "{r:?}");
-}
-
-/// Every file under `dir`, by name.
-fn files(dir: &std::path::Path) -> BTreeMap<String, Vec<u8>> {
-    fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_file())
-        .map(|p| {
-            (
-                p.file_name().unwrap().to_string_lossy().into_owned(),
-                fs::read(&p).unwrap(),
-            )
-        })
-        .collect()
-}
-
-#[test]
-fn the_listener_answers_a_fujifilm_autosave_invitation_and_receives_the_files() {
-    let src = TempDir::new("autosave-src");
-    let noise: Vec<u8> = (0..700_000u32)
-        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
-        .collect();
-    fs::write(src.path("DSCF0001.JPG"), &noise).unwrap();
-    fs::write(src.path("DSCF0002.RAF"), &noise[..123_457]).unwrap();
-    fs::write(src.path("notes.txt"), b"hello from the camera\n").unwrap();
-    fs::write(src.path("empty.bin"), b"").unwrap();
-    let out = TempDir::new("autosave-out");
-    let mut listener = Proc::start(&[
-        "-vv",
-        "listen",
-        "--address",
-        "127.0.0.1",
-        "--autosave-port",
-        "0",
-        "--register-port",
-        "0",
-        "--dir",
-        &out.path(""),
-        "--once",
-    ]);
-    let udp = listener.port("connect on udp ");
-    let register = listener.port("register on udp ");
-    // Bad datagrams first: ignored, and the listener still answers the camera.
-    garbage_to(udp);
-    garbage_to(register);
-    let to = format!("127.0.0.1:{udp}");
-    let src_dir = src.path("");
-    let mut cam = Proc::start(&[
-        "camera",
-        "--vendor",
-        "generic",
-        "--port",
-        "0",
-        "--dir",
-        &src_dir,
-        "--autosave-to",
-        &to,
-        "--autosave-notify-port",
-        "0",
-    ]);
-    cam.line("PC AutoSave: inviting");
-    listener.line("done");
-    let end = Instant::now() + DEADLINE;
-    let status = loop {
-        if let Some(s) = listener.child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(
-            Instant::now() < end,
-            "the listener did not stop after --once"
-        );
-        thread::sleep(Duration::from_millis(20));
-    };
-    assert!(status.success(), "{:?}", listener.seen);
-    assert_eq!(
-        files(std::path::Path::new(&out.path(""))),
-        files(std::path::Path::new(&src_dir))
-    );
-    let mut err = String::new();
-    use std::io::Read;
-    listener
-        .child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
-    assert!(
-        err.contains("ignored"),
-        "no debug line for the bad datagrams: {err}"
-    );
-    drop(cam);
-}
-
-#[test]
-fn the_listener_registers_a_camera() {
-    let mut listener = Proc::start(&[
-        "listen",
-        "--address",
-        "127.0.0.1",
-        "--autosave-port",
-        "0",
-        "--register-port",
-        "0",
-    ]);
-    let register = listener.port("register on udp ");
-    // Play an X-H1 registering: DISCOVER *, then REGISTER on the port the NOTIFY names.
-    let notify = TcpListener::bind("127.0.0.1:0").unwrap();
-    let d = fuji::Discover {
-        importer: None,
-        camera: "127.0.0.1".into(),
-        service: None,
-        host: None,
-        notify_port: Some(notify.local_addr().unwrap().port()),
-    };
-    UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .send_to(&d.encode(), ("127.0.0.1", register))
-        .unwrap();
-    let (mut s, _) = notify.accept().unwrap();
-    s.set_read_timeout(Some(DEADLINE)).unwrap();
-    let mut buf = [0u8; 1024];
-    use std::io::{Read, Write};
-    let n = s.read(&mut buf).unwrap();
-    let fuji::Message::Notify(n) = fuji::parse(&buf[..n]).unwrap() else {
-        panic!("not a NOTIFY");
-    };
-    assert_eq!(n.importer, "ptpip");
-    s.write_all(&fuji::Accepted::default().encode()).unwrap();
-    drop(s);
-    let mut c = std::net::TcpStream::connect(("127.0.0.1", n.import_port.unwrap())).unwrap();
-    let reg = fuji::Register {
-        name: "FUJIFILM-X-H1-CA2A".into(),
-        model: Some("X-H1".into()),
-    };
-    c.write_all(&reg.encode("127.0.0.1:51542")).unwrap();
-    c.set_read_timeout(Some(DEADLINE)).unwrap();
-    let n = c.read(&mut buf).unwrap();
-    let fuji::Message::Accepted(ok) = fuji::parse(&buf[..n]).unwrap() else {
-        panic!("not 200 OK");
-    };
-    assert_eq!(ok.folder.as_deref(), Some("guest"));
-    assert_eq!(ok.service.as_deref(), Some(fuji::AUTOSAVE_SERVICE));
-    listener.line("registered FUJIFILM-X-H1-CA2A (X-H1)");
-    listener.stop();
 }
 
 #[test]

@@ -6,20 +6,27 @@
 //! notify port (51540); the camera opens TCP to our port and sends `IMPORT` (connect) or
 //! `REGISTER`; we answer `200 OK`. After an import we open PTP/IP to the camera and download
 //! everything into the folder, with `download`'s naming rules (safe names, never overwriting).
+//!
+//! Canon PowerShot "connect to computer" (`--upnp`, [`upnp`]): we answer the camera's search as
+//! a UPnP root device with a stable UUID, and once it has read our description we open PTP/IP to
+//! it and download the same way.
 
 use std::io::{self, Write};
 use std::net::{IpAddr, SocketAddr, TcpListener, UdpSocket};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use ptpip_discovery::camera::ports_from;
 use ptpip_discovery::fuji::{self, Message};
+use ptpip_discovery::ssdp;
+use ptpip_protocol::calls::Ports;
 use ptpip_protocol::{Dialect, FriendlyName, Guid};
 use ptpip_transport_std::{Client, ClientConfig};
 
-use super::net;
+use super::{net, upnp};
 use crate::args::Cli;
 use crate::commands::{Command, Executor, Target};
 pub(crate) use crate::discovery_options::ListenArgs;
@@ -93,15 +100,47 @@ fn listen(cli: &Cli, a: &ListenArgs) -> Result<(), String> {
             true,
         )?,
     ];
+    let upnp = if a.upnp {
+        let listen = match &a.upnp_listen {
+            Some(l) => {
+                net::socket_addr(l, ssdp::PORT).map_err(|e| format!("--upnp-listen: {e}"))?
+            }
+            None => SocketAddr::new(ip, ssdp::PORT),
+        };
+        let name = a.importer.as_deref().unwrap_or("ptpip");
+        let uuid = upnp::stable_uuid(a.uuid.as_deref())?;
+        Some(upnp::Responder::start(
+            ip,
+            listen,
+            a.upnp_http_port.unwrap_or(8043),
+            uuid,
+            name,
+        )?)
+    } else {
+        None
+    };
     let stop = crate::relay::interrupt_flag().map_err(|e| e.to_string())?;
     let mut out = io::stdout();
     for f in &flows {
         let _ = writeln!(out, "ptpip listen: {}", f.describe()).and_then(|()| out.flush());
     }
+    if let Some(u) = &upnp {
+        let _ = writeln!(out, "ptpip listen: {}", u.describe()).and_then(|()| out.flush());
+    }
     eprintln!("ptpip listen: waiting for cameras; CTRL+C to quit");
     let dir = a.dir.clone().unwrap_or_else(|| PathBuf::from("."));
     let mut buf = vec![0u8; fuji::MAX_MESSAGE + 1];
     while !stop.load(Ordering::SeqCst) {
+        if let Some(camera) = upnp.as_ref().and_then(upnp::Responder::poll) {
+            thread::sleep(CONNECT_DELAY);
+            let port = a.ptp_port.unwrap_or(15740);
+            let ports = ports_from(Dialect::Generic, Some(port), None, None);
+            match download(cli, Dialect::Generic, ports, camera, "a Canon camera", &dir) {
+                Ok(()) if a.once => return Ok(()),
+                Ok(()) => {}
+                Err(e) => eprintln!("ptpip listen: {e}"),
+            }
+        }
         for flow in &flows {
             let Ok((n, from)) = flow.udp.recv_from(&mut buf) else {
                 continue;
@@ -197,8 +236,16 @@ fn answer(
                 .map_err(|e| e.to_string())?;
             drop(s);
             let host = fuji::host_part(&d.camera).parse().unwrap_or(peer.ip());
-            std::thread::sleep(CONNECT_DELAY);
-            download(cli, &i, host, dir)?;
+            thread::sleep(CONNECT_DELAY);
+            let dialect = i.dialect.unwrap_or(Dialect::Fuji);
+            let ports = ports_from(
+                dialect,
+                Some(i.port.unwrap_or(fuji::AUTOSAVE_PTP_PORT)),
+                i.event_port,
+                None,
+            );
+            let name = i.name.as_deref().unwrap_or("the camera");
+            download(cli, dialect, ports, host, name, dir)?;
             Ok(true)
         }
         Ok(other) => Err(format!(
@@ -208,20 +255,15 @@ fn answer(
     }
 }
 
-/// Connects to the camera that asked for an import and downloads everything.
+/// Connects to a camera that asked for it and downloads everything.
 fn download(
     cli: &Cli,
-    i: &fuji::Import,
+    dialect: Dialect,
+    ports: Ports,
     host: IpAddr,
+    name: &str,
     dir: &std::path::Path,
 ) -> Result<(), String> {
-    let dialect = i.dialect.unwrap_or(Dialect::Fuji);
-    let ports = ports_from(
-        dialect,
-        Some(i.port.unwrap_or(fuji::AUTOSAVE_PTP_PORT)),
-        i.event_port,
-        None,
-    );
     let mut config = ClientConfig::new(host.to_string(), dialect);
     config.ports = ports;
     if let Some(g) = &cli.guid {
@@ -234,7 +276,6 @@ fn download(
     if let Some(t) = cli.connect_timeout {
         config.connect_timeout = Duration::from_secs_f64(t);
     }
-    let name = i.name.as_deref().unwrap_or("the camera");
     eprintln!(
         "ptpip listen: {name} at {host} asks to import into {}",
         dir.display()

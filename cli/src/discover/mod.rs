@@ -10,6 +10,7 @@ pub(crate) use crate::discovery_options::{DiscoverArgs, DiscoveryFlags};
 pub(crate) mod listen;
 pub(crate) mod net;
 mod search;
+mod upnp;
 
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::net::{SocketAddr, ToSocketAddrs};
