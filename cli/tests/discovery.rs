@@ -418,3 +418,76 @@ fn discover_hears_a_notify_and_the_camera_sends_them() {
     assert!(stdout.contains("found by ssdp"), "{stdout}");
     let _ = spam.join();
 }
+
+/// A device that answers every M-SEARCH with a LOCATION served by `body`, for one search.
+fn bad_device(body: Vec<u8>) -> u16 {
+    let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let http = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = udp.local_addr().unwrap().port();
+    let location = format!(
+        "http://127.0.0.1:{}/d.xml",
+        http.local_addr().unwrap().port()
+    );
+    thread::spawn(move || {
+        let mut buf = [0u8; 2048];
+        udp.set_read_timeout(Some(DEADLINE)).unwrap();
+        let Ok((_, from)) = udp.recv_from(&mut buf) else {
+            return;
+        };
+        let r = ssdp::Response {
+            target: ssdp::targets::PTPIP_CAMERA.into(),
+            usn: "uuid:bad".into(),
+            location,
+            server: None,
+            max_age: None,
+        };
+        let _ = udp.send_to(&r.encode(), from);
+        if let Ok((mut s, _)) = http.accept() {
+            use std::io::{Read, Write};
+            let _ = s.set_read_timeout(Some(Duration::from_millis(200)));
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(&body);
+        }
+    });
+    port
+}
+
+#[test]
+fn bad_descriptions_are_ignored() {
+    let huge = {
+        let mut v = b"HTTP/1.1 200 OK\r\nContent-Length: 2000000\r\n\r\n<root>".to_vec();
+        v.resize(2_000_000, b' ');
+        v
+    };
+    let bodies: Vec<Vec<u8>> = vec![
+        b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n<root><de".to_vec(),
+        b"HTTP/1.1 404 Not Found\r\n\r\n".to_vec(),
+        b"HTTP/1.1 200 OK\r\n\r\n<html>not a device</html>".to_vec(),
+        b"garbage\xFF\xFE".to_vec(),
+        huge,
+    ];
+    for body in bodies {
+        let port = bad_device(body);
+        let s = format!("127.0.0.1:{port}");
+        let r = run(&[
+            "-vv",
+            "discover",
+            "--timeout",
+            "1.5",
+            "--ssdp",
+            &s,
+            "--ssdp-listen",
+            "off",
+            "--mdns",
+            "off",
+            "--fuji-broadcast",
+            "off",
+            "--gateway",
+            "off",
+        ]);
+        // The device's search target names no vendor: nothing is reported, nothing panics.
+        assert_eq!(r.code, 105, "{r:?}");
+        assert!(r.stderr.contains("No camera found"), "{r:?}");
+        assert!(r.stderr.contains("is no camera"), "{r:?}");
+    }
+}
