@@ -76,8 +76,6 @@ fn run() -> i32 {
             return 0;
         }
         Some(Sub::Camera(a)) => return run_camera(&cli, a),
-        Some(Sub::Discover(a)) => return discover::run(&cli, a),
-        Some(Sub::Listen(a)) => return discover::listen::run(&cli, a),
         _ => {}
     }
     let words = cli.sub.as_ref().and_then(Sub::words);
@@ -111,6 +109,11 @@ fn run() -> i32 {
     };
     let other_mode = chosen[..3].iter().any(|&c| c);
     let settings = Settings::merge(&cli, file, other_mode);
+    match &cli.sub {
+        Some(Sub::Discover(a)) => return discover::run(&cli, &settings, a),
+        Some(Sub::Listen(a)) => return discover::listen::run(&settings, a),
+        _ => {}
+    }
     if cli.dry_run {
         print!("{}", settings.describe());
         return 0;

@@ -491,3 +491,39 @@ fn bad_descriptions_are_ignored() {
         assert!(r.stderr.contains("is no camera"), "{r:?}");
     }
 }
+
+#[test]
+fn the_config_file_says_where_discovery_looks() {
+    let a = announced("generic", "127.0.0.1");
+    let dir = support::TempDir::new("discovery-config");
+    let ini = dir.write(
+        "ptpip.ini",
+        &format!(
+            "[discovery]\nssdp = 127.0.0.1:{}\nmdns = 127.0.0.1:{}\nfuji_broadcast = off\n\
+             gateway = off\ntimeout = 1.5\n[responder]\nhost = auto\n",
+            a.ssdp, a.mdns
+        ),
+    );
+    let r = run(&["-f", &ini, "--connect-timeout", "10", "info"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stderr.contains("Using test generic"), "{r:?}");
+    let r = run(&["-f", &ini, "discover", "--json"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stdout
+            .contains("\"found_by\": [\n      \"ssdp\",\n      \"mdns\"\n    ]"),
+        "{r:?}"
+    );
+    // The command line wins over the file.
+    let r = run(&["-f", &ini, "discover", "--ssdp", "off"]);
+    assert!(r.stdout.contains("found by mdns\n"), "{r:?}");
+    // A bad value names the file, the line and the key.
+    let bad = dir.write("bad.ini", "[listener]\n\nautosave_port = lots\n");
+    let r = run(&["-f", &bad, "listen"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(
+        r.stderr
+            .contains("bad.ini: line 3: [listener] autosave_port: invalid port 'lots'"),
+        "{r:?}"
+    );
+}

@@ -27,8 +27,8 @@ use ptpip_protocol::{Dialect, FriendlyName, Guid};
 use ptpip_transport_std::{Client, ClientConfig};
 
 use super::{net, upnp};
-use crate::args::Cli;
 use crate::commands::{Command, Executor, Target};
+use crate::config::Settings;
 pub(crate) use crate::discovery_options::ListenArgs;
 
 /// How long a camera has to come back after our NOTIFY (libfuji's invite server waits 30 s).
@@ -74,8 +74,8 @@ impl Flow {
 }
 
 /// `ptpip listen`.
-pub(crate) fn run(cli: &Cli, a: &ListenArgs) -> i32 {
-    match listen(cli, a) {
+pub(crate) fn run(s: &Settings, a: &ListenArgs) -> i32 {
+    match listen(s, &a.or_file(&s.listener)) {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("listen error: {e}");
@@ -84,10 +84,11 @@ pub(crate) fn run(cli: &Cli, a: &ListenArgs) -> i32 {
     }
 }
 
-fn listen(cli: &Cli, a: &ListenArgs) -> Result<(), String> {
-    let ip: IpAddr = net::unbracket(&a.address)
+fn listen(settings: &Settings, a: &ListenArgs) -> Result<(), String> {
+    let address = a.address.as_deref().unwrap_or("0.0.0.0");
+    let ip: IpAddr = net::unbracket(address)
         .parse()
-        .map_err(|_| format!("--address: '{}' is not an IP address", a.address))?;
+        .map_err(|_| format!("--address: '{address}' is not an IP address"))?;
     let flows = [
         Flow::bind(
             ip,
@@ -135,7 +136,14 @@ fn listen(cli: &Cli, a: &ListenArgs) -> Result<(), String> {
             thread::sleep(CONNECT_DELAY);
             let port = a.ptp_port.unwrap_or(15740);
             let ports = ports_from(Dialect::Generic, Some(port), None, None);
-            match download(cli, Dialect::Generic, ports, camera, "a Canon camera", &dir) {
+            match download(
+                settings,
+                Dialect::Generic,
+                ports,
+                camera,
+                "a Canon camera",
+                &dir,
+            ) {
                 Ok(()) if a.once => return Ok(()),
                 Ok(()) => {}
                 Err(e) => eprintln!("ptpip listen: {e}"),
@@ -156,7 +164,7 @@ fn listen(cli: &Cli, a: &ListenArgs) -> Result<(), String> {
                     continue;
                 }
             };
-            match answer(cli, a, flow, &discover, from, &dir, &stop) {
+            match answer(settings, a, flow, &discover, from, &dir, &stop) {
                 Ok(true) if a.once => return Ok(()),
                 Ok(_) => {}
                 Err(e) => eprintln!("ptpip listen: {e}"),
@@ -168,7 +176,7 @@ fn listen(cli: &Cli, a: &ListenArgs) -> Result<(), String> {
 
 /// Answers one DISCOVER; `true` once a camera's pictures are downloaded.
 fn answer(
-    cli: &Cli,
+    settings: &Settings,
     a: &ListenArgs,
     flow: &Flow,
     d: &fuji::Discover,
@@ -245,7 +253,7 @@ fn answer(
                 None,
             );
             let name = i.name.as_deref().unwrap_or("the camera");
-            download(cli, dialect, ports, host, name, dir)?;
+            download(settings, dialect, ports, host, name, dir)?;
             Ok(true)
         }
         Ok(other) => Err(format!(
@@ -257,7 +265,7 @@ fn answer(
 
 /// Connects to a camera that asked for it and downloads everything.
 fn download(
-    cli: &Cli,
+    settings: &Settings,
     dialect: Dialect,
     ports: Ports,
     host: IpAddr,
@@ -266,16 +274,17 @@ fn download(
 ) -> Result<(), String> {
     let mut config = ClientConfig::new(host.to_string(), dialect);
     config.ports = ports;
-    if let Some(g) = &cli.guid {
+    if let Some(g) = &settings.guid {
         config.initiator.guid = g
+            .value
             .parse::<Guid>()
-            .map_err(|e| format!("bad GUID '{g}': {e}"))?;
+            .map_err(|e| format!("{}: bad GUID '{}': {e}", g.origin("guid"), g.value))?;
     }
-    config.initiator.friendly_name = FriendlyName::new(cli.name.as_deref().unwrap_or("ptpip"))
-        .map_err(|e| format!("bad name: {e}"))?;
-    if let Some(t) = cli.connect_timeout {
-        config.connect_timeout = Duration::from_secs_f64(t);
-    }
+    config.initiator.friendly_name = FriendlyName::new(settings.name.value.clone())
+        .map_err(|e| format!("{}: bad name: {e}", settings.name.origin("friendly name")))?;
+    config.connect_timeout = settings.connect_timeout;
+    config.initiator.response_timeout = settings.response_timeout;
+    config.initiator.pairing_timeout = settings.pairing_timeout;
     eprintln!(
         "ptpip listen: {name} at {host} asks to import into {}",
         dir.display()

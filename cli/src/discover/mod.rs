@@ -227,8 +227,8 @@ fn print(found: &[Found], json: bool, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// `ptpip discover`.
-pub(crate) fn run(cli: &Cli, a: &DiscoverArgs) -> i32 {
-    let t = match targets(&a.flags, a.timeout) {
+pub(crate) fn run(cli: &Cli, s: &Settings, a: &DiscoverArgs) -> i32 {
+    let t = match targets(&a.flags.or_file(&s.discovery), a.timeout) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("discover error: {e}");
@@ -276,7 +276,7 @@ pub(crate) fn resolve_host(mut s: Settings, cli: &Cli) -> Result<Settings, i32> 
         s.host = net::unbracket(&wanted).to_owned();
         return Ok(s);
     }
-    let t = targets(&cli.discovery, None).map_err(|e| {
+    let t = targets(&s.discovery, None).map_err(|e| {
         eprintln!("Error in discovery options - {e}");
         EXIT_USAGE
     })?;
