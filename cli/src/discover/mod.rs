@@ -280,7 +280,15 @@ pub(crate) fn resolve_host(mut s: Settings, cli: &Cli) -> Result<Settings, i32> 
         eprintln!("Error in discovery options - {e}");
         EXIT_USAGE
     })?;
-    log::info!("Looking for cameras for {:?}...", t.timeout);
+    if auto {
+        log::info!("Looking for cameras for {:?}...", t.timeout);
+    } else {
+        eprintln!(
+            "'{wanted}' is not an address or a known host name: looking for a camera of that name \
+             for {:?}...",
+            t.timeout
+        );
+    }
     let found: Vec<Found> = search::discover(&t)
         .into_iter()
         .filter(|f| auto || named(f, &wanted))
