@@ -173,7 +173,8 @@ Commands can also be given with -c \"COMMAND\", typed in the shell (-i) or sent 
 Run `ptpip help` for the camera commands and `ptpip help COMMAND` for one command.
 
 Exit codes: 0 ok, 1 failure, 2 usage, 102 config file cannot be opened,
-104 client cannot be created (bad GUID or name), 105 cannot connect to the responder.";
+104 client cannot be created (bad GUID or name), 105 cannot connect to the responder,
+130 stopped by Ctrl-C (SIGINT), 143 stopped by SIGTERM.";
 
 /// PTP/IP for Wi-Fi cameras: Fujifilm X bodies and standard PTP/IP cameras.
 #[derive(Parser, Debug, Default)]
@@ -290,10 +291,19 @@ pub(crate) enum Sub {
     Set(Words),
     /// Run any operation and dump the packets received: opreq OPCODE [PARAM…]
     Opreq(Words),
-    /// List storages, folders and objects
+    /// List storages, folders and objects: ls [-l] [json [pretty]]
     Ls(Words),
-    /// Download objects: download [HANDLE|all] [DIR]
+    /// Download objects: download [OBJECT|GLOB|all] [DIR] [--new] [--force]… (help download)
     Download(Words),
+    /// Send files to the card: upload FILE… [FOLDER]
+    Upload(Words),
+    /// Delete objects from the card: delete OBJECT|GLOB… [--yes]
+    #[command(visible_alias = "rm")]
+    Delete(Words),
+    /// Create a folder on the card: mkdir PATH
+    Mkdir(Words),
+    /// Save thumbnails: thumb OBJECT|GLOB|all DIR
+    Thumb(Words),
     /// Take pictures: capture [N] [PATH]
     #[command(visible_aliases = ["shoot", "shutter", "snap"])]
     Capture(Words),
@@ -331,6 +341,10 @@ impl Sub {
             Self::Opreq(w) => ("opreq", w),
             Self::Ls(w) => ("ls", w),
             Self::Download(w) => ("download", w),
+            Self::Upload(w) => ("upload", w),
+            Self::Delete(w) => ("delete", w),
+            Self::Mkdir(w) => ("mkdir", w),
+            Self::Thumb(w) => ("thumb", w),
             Self::Capture(w) => ("capture", w),
             Self::Events(w) => ("events", w),
             Self::Liveview(w) => ("liveview", w),

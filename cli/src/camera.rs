@@ -6,11 +6,17 @@
 //!   standard has it. Every session starts from the same tree: uploads, deletions and captures
 //!   live in memory for that session only and never touch the folder.
 //! - Fujifilm: a [`FujiCamera`] (the virtual X-T1), its event connection on its own port
-//!   (`port + 1` unless told otherwise) and a live-view port (`port + 2`) streaming
-//!   [`LiveViewGenerator`] frames at about 10 per second to whoever connects.
+//!   (`port + 1` unless told otherwise) and a live-view port (the event port + 1, as on the
+//!   bodies: 55740, 55741, 55742) streaming [`LiveViewGenerator`] frames at about 10 per second
+//!   to whoever connects.
 //!
-//! Port 0 lets the OS pick every port (command, event and live view); the banner printed on
-//! stdout shows the real ones.
+//! Port 0 lets the OS pick every port (command, event and live view; the live-view port is still
+//! the event port + 1 when it is free, since gphoto2's Fujifilm driver connects there); the banner
+//! printed on stdout shows the real ones.
+//!
+//! The camera doubles as a conformance checker: every breach of the protocol an initiator commits
+//! (a reused transaction id, a data phase an operation does not have, …) is answered as ISO 15740
+//! says and logged on stderr, one line each.
 
 use std::io::{self, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -21,9 +27,9 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use ptpip_protocol::camera::{FujiCamera, LiveViewGenerator, VirtualCamera};
-use ptpip_protocol::responder::ResponderConfig;
+use ptpip_protocol::responder::{ResponderConfig, Violation};
 use ptpip_protocol::{Dialect, FriendlyName, Guid};
-use ptpip_transport_std::ServerHandle;
+use ptpip_transport_std::{ServerHandle, ViolationLog, serve_logging};
 
 pub(crate) mod announce;
 mod folder;
@@ -55,6 +61,9 @@ const ACCEPT_POLL: Duration = Duration::from_millis(25);
 
 /// Time between two live-view frames (10 per second).
 const FRAME_INTERVAL: Duration = Duration::from_millis(100);
+
+/// Tries at finding an OS-picked event port whose next port is free for live view.
+const PORT_PAIR_TRIES: usize = 16;
 
 /// The most live-view viewers at once.
 const MAX_VIEWERS: usize = 8;
@@ -137,7 +146,7 @@ impl Camera {
             }
             None => VirtualCamera::sample(),
         };
-        let server = ptpip_transport_std::serve(listener, None, config, make)
+        let server = serve_logging(listener, None, config, make, violation_log())
             .map_err(|e| format!("cannot start the camera: {e}"))?;
         Ok(Self {
             server,
@@ -163,21 +172,23 @@ impl Camera {
             })?,
         };
         let listener = bind(&opts.address, opts.port)?;
-        let events = bind(&opts.address, event_port)?;
+        let (events, live) = bind_event_and_live_view(&opts.address, event_port)?;
         // Live view is a bonus: without its port the camera still works.
-        let live_view = match opts.port {
-            0 => Some(0),
-            p => p.checked_add(2),
-        }
-        .and_then(|p| match bind(&opts.address, p).and_then(LiveView::start) {
+        let live_view = match live.and_then(LiveView::start) {
             Ok(lv) => Some(lv),
             Err(e) => {
                 eprintln!("ptpip camera: warning: no live view: {e}");
                 None
             }
-        });
-        let server = ptpip_transport_std::serve(listener, Some(events), config, FujiCamera::new)
-            .map_err(|e| format!("cannot start the camera: {e}"))?;
+        };
+        let server = serve_logging(
+            listener,
+            Some(events),
+            config,
+            FujiCamera::new,
+            violation_log(),
+        )
+        .map_err(|e| format!("cannot start the camera: {e}"))?;
         Ok(Self {
             server,
             live_view,
@@ -219,6 +230,41 @@ impl Camera {
         }
         self.server.stop();
     }
+}
+
+/// Where the camera reports initiators' breaches of the protocol: stderr, one line each.
+fn violation_log() -> ViolationLog {
+    Arc::new(|peer: SocketAddr, v: &Violation| {
+        eprintln!("ptpip camera: initiator {peer} broke the protocol: {v}");
+    })
+}
+
+/// The Fujifilm event listener on `event_port` and the live-view one on the port after it, as
+/// gphoto2's Fujifilm driver expects. With port 0 the OS picks an event port whose next port is
+/// free (a few tries), else any port for live view.
+fn bind_event_and_live_view(
+    address: &str,
+    event_port: u16,
+) -> Result<(TcpListener, Result<TcpListener, String>), String> {
+    let next = |l: &TcpListener| {
+        let port = l.local_addr().map_err(|e| e.to_string())?.port();
+        let live = port
+            .checked_add(1)
+            .ok_or_else(|| format!("no port after {port} for live view"))?;
+        bind(address, live)
+    };
+    if event_port != 0 {
+        let events = bind(address, event_port)?;
+        let live = next(&events);
+        return Ok((events, live));
+    }
+    for _ in 0..PORT_PAIR_TRIES {
+        let events = bind(address, 0)?;
+        if let Ok(live) = next(&events) {
+            return Ok((events, Ok(live)));
+        }
+    }
+    Ok((bind(address, 0)?, bind(address, 0)))
 }
 
 /// Listens on `address:port`; `address` may be an IPv6 literal in brackets.
@@ -580,6 +626,8 @@ mod tests {
         );
         let lv = camera.live_view.as_ref().unwrap().addr;
         assert!(cmd.port() != 0 && ev.port() != 0 && lv.port() != 0);
+        // Where gphoto2's Fujifilm driver looks for it (fujiptpip.c connects the event port + 1).
+        assert_eq!(lv.port(), ev.port() + 1);
         assert_eq!(
             camera.banner(),
             format!(

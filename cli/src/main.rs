@@ -3,7 +3,7 @@
 //!
 //! Exit codes: 0 ok, 1 a command failed (or anything else), 2 usage errors, 102 the config file
 //! cannot be opened, 104 the client cannot be created (bad GUID or name), 105 the responder
-//! cannot be reached.
+//! cannot be reached, 130 stopped by Ctrl-C (SIGINT), 143 stopped by SIGTERM.
 // The doc comments of the argument types are also clap's help text, where `[ARG]` means an
 // optional argument, not a link.
 #![allow(rustdoc::broken_intra_doc_links)]
@@ -18,6 +18,7 @@ mod discovery_options;
 mod output;
 mod props;
 mod relay;
+mod signals;
 mod values;
 
 use std::io::{self, BufRead, IsTerminal, Write};
@@ -170,11 +171,8 @@ fn run() -> i32 {
     }
     let interrupt = match mode {
         Mode::One(ref c) if !is_long(c) => None,
-        _ => match relay::interrupt_flag() {
-            Ok(flag) => {
-                commands::watch_interrupts(flag.clone());
-                Some(flag)
-            }
+        _ => match signals::interrupt_flag() {
+            Ok(flag) => Some(flag),
             Err(e) => {
                 eprintln!("warning: {e}");
                 None
@@ -183,16 +181,19 @@ fn run() -> i32 {
     };
     let client = match connect(&settings, interrupt.as_ref(), &mode) {
         Ok(c) => c,
-        Err(code) => return code,
+        Err(code) => return signals::exit_code().unwrap_or(code),
     };
     let relay_mode = matches!(mode, Mode::Server);
-    let exec = Executor::new(
+    let mut exec = Executor::new(
         client,
         settings.dialect,
         settings.host.clone(),
         settings.ports.stream,
         relay_mode,
     );
+    if let Ok(config) = client_config(&settings, is_long_lived(&mode)) {
+        exec.set_reconnect(config);
+    }
     match mode {
         Mode::One(cmd) => run_one(exec, &cmd, &label),
         Mode::Interactive => run_interactive(exec),
@@ -271,7 +272,7 @@ fn report(label: &str, e: &CmdError) -> i32 {
 /// `--json` before a subcommand.
 fn set_json(cmd: &mut Command) {
     match cmd {
-        Command::Info(f) | Command::State(f) | Command::Ls(f) | Command::Describe(_, f)
+        Command::Info(f) | Command::State(f) | Command::Ls(f, _) | Command::Describe(_, f)
             if *f == Format::Text =>
         {
             *f = Format::Json;
@@ -286,9 +287,12 @@ fn is_long(cmd: &Command) -> bool {
         cmd,
         Command::Events { .. }
             | Command::LiveView { .. }
-            | Command::Download(..)
+            | Command::Download { .. }
             | Command::Capture(..)
-            | Command::Ls(_)
+            | Command::Ls(..)
+            | Command::Upload { .. }
+            | Command::Delete(..)
+            | Command::Thumb(..)
     )
 }
 
@@ -399,6 +403,11 @@ fn run_one(mut exec: Executor, cmd: &Command, label: &str) -> i32 {
     let result = exec.execute(cmd, &mut out);
     let _ = out.flush();
     let _ = exec.close();
+    if let Some(code) = signals::exit_code() {
+        // Stopped by Ctrl-C or SIGTERM: 130 or 143, whatever the command made of it.
+        eprintln!("{label}: interrupted ({})", signals::name());
+        return code;
+    }
     match result {
         Ok(()) => 0,
         Err(e) => report(label, &e),

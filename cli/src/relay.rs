@@ -20,8 +20,8 @@
 //!
 //! Ctrl-C (SIGINT, SIGTERM) makes [`serve`] return once the connections are closed and the
 //! runner has been dropped, so the caller can close the camera session cleanly; a second Ctrl-C
-//! while that runs exits at once (status 130). [`interrupt_flag`] installs the one process-wide
-//! handler; anything else in the binary that wants Ctrl-C must use it too.
+//! while that runs exits at once (status 130, 143 for SIGTERM). [`interrupt_flag`] hands out the
+//! one process-wide handler's flag ([`crate::signals`]).
 
 use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -71,26 +71,10 @@ fn verbose() -> bool {
         })
 }
 
-/// The process-wide Ctrl-C flag: the first call installs the handler (SIGINT and SIGTERM), every
-/// call returns the same flag. The handler sets the flag; if it is already set (a second Ctrl-C
-/// while shutting down), the process exits with status 130.
-#[allow(dead_code)] // wired in by main.rs
+/// The process-wide Ctrl-C flag ([`crate::signals::interrupt_flag`]): SIGINT and SIGTERM stop
+/// the relay; a second one exits at once.
 pub(crate) fn interrupt_flag() -> io::Result<Arc<AtomicBool>> {
-    static FLAG: OnceLock<Result<Arc<AtomicBool>, String>> = OnceLock::new();
-    FLAG.get_or_init(|| {
-        let flag = Arc::new(AtomicBool::new(false));
-        let seen = flag.clone();
-        ctrlc::set_handler(move || {
-            if seen.swap(true, Ordering::SeqCst) {
-                eprintln!("Interrupted again, exiting now.");
-                std::process::exit(130);
-            }
-        })
-        .map(|()| flag)
-        .map_err(|e| format!("cannot install the Ctrl-C handler: {e}"))
-    })
-    .clone()
-    .map_err(io::Error::other)
+    crate::signals::interrupt_flag()
 }
 
 /// Listens on `addr` and relays commands to `runner` until Ctrl-C.

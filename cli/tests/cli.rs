@@ -370,21 +370,41 @@ fn download_writes_the_objects() {
             "Saved {name} ({} bytes)",
             sample::sample_image(n).len()
         )));
+        // The card's folders are kept.
         assert_eq!(
-            fs::read(format!("{out}/{name}")).unwrap(),
+            fs::read(format!("{out}/DCIM/100PTPIP/{name}")).unwrap(),
             sample::sample_image(n)
         );
     }
-    // One object by its handle; an existing file is not overwritten.
+    assert!(r.contains("3 downloaded, 0 skipped, 0 failed"), "{r}");
+    // One object by its handle: the same file is there, so it is skipped.
     let r = cam.ok(&["download", "4", &out]);
+    assert!(
+        r.contains("0 downloaded, 1 skipped, 0 failed, 0 bytes"),
+        "{r}"
+    );
+    // --no-skip keeps both, as `download` used to.
+    let r = cam.ok(&["download", "0x00000004", &out, "--no-skip", "--flat"]);
+    assert!(r.contains("IMG_0002.JPG"), "{r}");
+    let r = cam.ok(&["download", "0x00000004", &out, "--no-skip", "--flat"]);
     assert!(r.contains("IMG_0002-1.JPG"), "{r}");
     assert_eq!(
         fs::read(format!("{out}/IMG_0002-1.JPG")).unwrap(),
         sample::sample_image(2)
     );
-    let r = cam.run(&["download", "0x1", &out]);
-    assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("is a folder"), "{r:?}");
+    // A folder, by its handle or its path, is everything in it.
+    let r = cam.ok(&["download", "0x1", &dir.path("f1")]);
+    assert!(r.contains("3 downloaded"), "{r}");
+    let r = cam.ok(&["download", "DCIM/100PTPIP", &dir.path("f2"), "--flat"]);
+    assert!(r.contains("3 downloaded"), "{r}");
+    assert!(fs::metadata(dir.path("f2/IMG_0003.JPG")).is_ok());
+    // A name nobody has.
+    let r = cam.run(&["download", "DCIM/NOPE.JPG", &out]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(
+        r.stderr.contains("no object DCIM/NOPE.JPG on the camera"),
+        "{r:?}"
+    );
 }
 
 #[test]

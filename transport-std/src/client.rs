@@ -31,6 +31,21 @@ const PAIRING_REMINDER: Duration = Duration::from_secs(5);
 /// How often a call waiting on the command connection looks at the event connection's queue.
 const EVENT_POLL: Duration = Duration::from_millis(10);
 
+/// How often a call looks at its interrupt check ([`Client::set_interrupt`]).
+const INTERRUPT_POLL: Duration = Duration::from_millis(20);
+
+/// A check that stops the call in progress (Ctrl-C), and how long the camera then gets to
+/// answer.
+struct Interrupt {
+    check: Box<dyn Fn() -> bool + Send>,
+    grace: Duration,
+}
+
+/// The error of an interrupted call.
+fn interrupted() -> ClientError {
+    io::Error::new(io::ErrorKind::Interrupted, "interrupted").into()
+}
+
 /// A token that stops a [`Client::connect`] in progress from another thread.
 #[derive(Clone, Debug, Default)]
 pub struct CancelToken(Arc<AtomicBool>);
@@ -101,6 +116,7 @@ pub struct Client {
     /// Events read off the state machine that no call has consumed yet.
     pending: VecDeque<Event>,
     connect_timeout: Duration,
+    interrupt: Option<Interrupt>,
 }
 
 impl std::fmt::Debug for Client {
@@ -196,6 +212,7 @@ impl Client {
             device_events: EventBacklog::default(),
             pending: VecDeque::new(),
             connect_timeout: config.connect_timeout,
+            interrupt: None,
         };
         // Fujifilm: when the camera waits for its user, the next reminder and the end of the wait.
         let mut pairing: Option<(Instant, Instant)> = None;
@@ -255,6 +272,26 @@ impl Client {
     #[must_use]
     pub const fn initiator(&self) -> &Initiator {
         &self.ini
+    }
+
+    /// Makes calls watch `check` (from another thread: a Ctrl-C flag), `None` to stop watching.
+    ///
+    /// Once `check` turns true, the call in progress cancels its transaction on the wire (both
+    /// Cancel packets; Fujifilm bodies cannot cancel, so nothing goes out for them), drops any
+    /// data still coming, and returns an [`io::ErrorKind::Interrupted`] error as soon as the
+    /// camera answers, or after `grace` at the latest; [`next_event`](Calls::next_event) returns
+    /// that error at once. A [`close`](Self::close) while `check` is true waits at most `grace`
+    /// too, then leaves the sockets to be shut.
+    pub fn set_interrupt(&mut self, check: Option<Box<dyn Fn() -> bool + Send>>, grace: Duration) {
+        self.interrupt = check.map(|check| Interrupt { check, grace });
+    }
+
+    /// The grace period, if the interrupt check is set and true.
+    fn interrupted(&self) -> Option<Duration> {
+        self.interrupt
+            .as_ref()
+            .filter(|i| (i.check)())
+            .map(|i| i.grace)
     }
 
     /// Keeps what a later call needs from an event no running call consumed: device events (a
@@ -383,12 +420,49 @@ impl Client {
         on_packet: &mut dyn FnMut(&Bytes, u64),
     ) -> Result<Completion, ClientError> {
         let mut total = None;
+        // Once interrupted: when to stop waiting for the camera's answer to the Cancel.
+        let mut stop_at: Option<Instant> = None;
         loop {
+            if stop_at.is_none()
+                && let Some(grace) = self.interrupted()
+            {
+                let _ = self.ini.cancel(Instant::now(), tid);
+                self.flush()?;
+                stop_at = Some(Instant::now() + grace);
+            }
+            let deadline = match stop_at {
+                Some(d) => Some(d),
+                None => self
+                    .interrupt
+                    .as_ref()
+                    .map(|_| Instant::now() + INTERRUPT_POLL),
+            };
             let event = match self.pending.iter().position(|e| concerns(e, tid)) {
                 Some(i) => self.pending.remove(i).expect("index is in range"),
-                None => self.next_core_event(None)?,
+                None => match self.next_core_event(deadline) {
+                    Ok(e) => e,
+                    Err(ClientError::Io(e))
+                        if deadline.is_some() && e.kind() == io::ErrorKind::TimedOut =>
+                    {
+                        if stop_at.is_some_and(|d| d <= Instant::now()) {
+                            return Err(interrupted());
+                        }
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                },
             };
             match event {
+                Event::DataChunk { transaction, .. }
+                | Event::OperationComplete(Completion { transaction, .. })
+                | Event::OperationFailed { transaction, .. }
+                    if transaction == tid && stop_at.is_some() =>
+                {
+                    // Interrupted: no more data is written, and the end is not a success.
+                    if !matches!(event, Event::DataChunk { .. }) {
+                        return Err(interrupted());
+                    }
+                }
                 Event::DataStarted {
                     transaction,
                     total_len,
@@ -453,8 +527,9 @@ impl Client {
     /// Closes gracefully: CloseSession (and the Fujifilm goodbye), then the sockets.
     pub fn close(mut self) -> Result<(), ClientError> {
         self.ini.close(Instant::now());
+        let deadline = self.interrupted().map(|grace| Instant::now() + grace);
         loop {
-            match self.next_core_event(None)? {
+            match self.next_core_event(deadline)? {
                 Event::Closed => break,
                 Event::ConnectionLost { reason } => return Err(reason.into()),
                 _ => {}
@@ -502,9 +577,24 @@ impl Calls for Client {
             if let Some(e) = self.device_events.pop() {
                 return Ok(Some(e));
             }
-            match self.next_core_event(deadline) {
+            if self.interrupted().is_some() {
+                return Err(interrupted());
+            }
+            // With an interrupt check, wake up now and then to look at it.
+            let wake = match (&self.interrupt, deadline) {
+                (Some(_), d) => {
+                    let poll = Instant::now() + INTERRUPT_POLL;
+                    Some(d.map_or(poll, |d| d.min(poll)))
+                }
+                (None, d) => d,
+            };
+            match self.next_core_event(wake) {
                 Ok(e) => self.keep(e),
-                Err(ClientError::Io(e)) if e.kind() == io::ErrorKind::TimedOut => return Ok(None),
+                Err(ClientError::Io(e)) if e.kind() == io::ErrorKind::TimedOut => {
+                    if deadline.is_some_and(|d| d <= Instant::now()) {
+                        return Ok(None);
+                    }
+                }
                 Err(e) => return Err(e),
             }
             if let Some(Event::ConnectionLost { reason }) = self.pending.back().cloned() {

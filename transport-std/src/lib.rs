@@ -7,7 +7,8 @@
 //!   streamed into any `Write`, uploads from any `Read`, properties, capture, raw operations,
 //!   device events);
 //! - [`serve`]: host a [`Device`](ptpip_protocol::Device) as a PTP/IP camera on a `TcpListener`,
-//!   several initiators one after another and at the same time.
+//!   several initiators one after another and at the same time, logging every breach of the
+//!   protocol an initiator commits ([`serve_logging`] to choose where).
 //!
 //! ```no_run
 //! use ptpip_protocol::Dialect;
@@ -36,7 +37,9 @@
 //! The thread that owns the state machine reads the command connection itself (a hand-off to
 //! another thread would add a wake-up to every round trip) and writes each transmit with one
 //! `write_all`, so a packet's header and body leave together; the event connection has a reader
-//! thread feeding a bounded queue that the owner looks at between reads. Every socket gets
+//! thread feeding a bounded queue that the owner looks at between reads. While the server writes
+//! a data-in phase longer than a packet, a helper thread reads its command connection into the
+//! same queue, so a Cancel or a probe is seen between two packets. Every socket gets
 //! `TCP_NODELAY` and keep-alive.
 #![forbid(unsafe_code)]
 
@@ -47,7 +50,7 @@ mod server;
 pub use client::{CancelToken, Client, ClientConfig, FUJI_INIT_RETRY_DELAY};
 pub use ptpip_protocol as protocol;
 pub use ptpip_protocol::calls::{Calls, ClientError, DataSink, NoSink, Ports, WriteSink};
-pub use server::{ServerHandle, serve};
+pub use server::{ServerHandle, ViolationLog, serve, serve_logging};
 
 /// The crate README's examples, compiled and run as doctests so that they stay true.
 #[cfg(doctest)]

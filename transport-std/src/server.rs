@@ -1,10 +1,18 @@
 //! The camera server: [`Responder`]s on a `TcpListener`, one per initiator, several at once.
 //!
-//! Every accepted connection is classified by its first packet
-//! ([`classify_connection`](ptpip_protocol::responder::classify_connection)): an
-//! Init_Command_Request starts a session on its own thread; an Init_Event_Request joins the
-//! session with that connection number. For the Fujifilm dialect the event connection comes to a
-//! separate listener and carries no init packet; it joins the newest session still waiting for one.
+//! Every accepted connection is sorted by its first packet
+//! ([`ConnectionSorter`](ptpip_protocol::responder::ConnectionSorter), which answers the probes an
+//! initiator may send first): an Init_Command_Request starts a session on its own thread; an
+//! Init_Event_Request joins the session with that connection number. For the Fujifilm dialect the
+//! event connection comes to a separate listener and carries no init packet; it joins the newest
+//! session still waiting for one.
+//!
+//! A session reads its command connection while it writes a data-in phase (see [`command`]), so
+//! a Cancel stops a large object within a packet. Every breach of the protocol a session's
+//! responder reports ([`Violation`]) is logged: to stderr by [`serve`], to any function by
+//! [`serve_logging`], so the server doubles as a conformance checker for initiators.
+
+mod command;
 
 use std::collections::HashMap;
 use std::io::{self, Read};
@@ -17,12 +25,13 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use ptpip_protocol::responder::{
-    ConnectionKind, Device, Responder, ResponderConfig, ResponderEvent, classify_connection,
-    unknown_connection_refusal,
+    ConnectionKind, ConnectionSorter, Device, Responder, ResponderConfig, ResponderEvent,
+    Violation, unknown_connection_refusal,
 };
 use ptpip_protocol::{Channel, ConnectionNumber, Dialect};
 
-use crate::link::{self, DirectReader, Input, Inputs, ReadOutcome};
+use crate::link::{self, Input, Inputs, ReadOutcome};
+use command::CommandReader;
 
 /// How often an idle session looks at its device for events to send.
 const DEVICE_POLL: Duration = Duration::from_millis(20);
@@ -98,13 +107,34 @@ impl Drop for ServerHandle {
     }
 }
 
+/// What a server does with each breach of the protocol an initiator commits: the initiator's
+/// address (its command connection's) and the violation.
+pub type ViolationLog = Arc<dyn Fn(SocketAddr, &Violation) + Send + Sync>;
+
 /// Serves `make_device()` cameras on `listener` (and, for the Fujifilm dialect, event connections
-/// on `event_listener`) until the handle is dropped.
+/// on `event_listener`) until the handle is dropped. Initiators' breaches of the protocol are
+/// logged on stderr, one line each (`ptpip: conformance: ADDR: …`).
 pub fn serve<D, F>(
     listener: TcpListener,
     event_listener: Option<TcpListener>,
     config: ResponderConfig,
     make_device: F,
+) -> io::Result<ServerHandle>
+where
+    D: Device + Send + 'static,
+    F: Fn() -> D + Send + Sync + 'static,
+{
+    let log: ViolationLog = Arc::new(|peer, v| eprintln!("ptpip: conformance: {peer}: {v}"));
+    serve_logging(listener, event_listener, config, make_device, log)
+}
+
+/// [`serve`], with initiators' breaches of the protocol given to `log` instead of stderr.
+pub fn serve_logging<D, F>(
+    listener: TcpListener,
+    event_listener: Option<TcpListener>,
+    config: ResponderConfig,
+    make_device: F,
+    log: ViolationLog,
 ) -> io::Result<ServerHandle>
 where
     D: Device + Send + 'static,
@@ -124,6 +154,7 @@ where
         registry,
         next_connection: AtomicU32::new(1),
         sessions: sessions.clone(),
+        log,
     });
     let mut threads = Vec::new();
     {
@@ -178,6 +209,7 @@ struct Shared {
     registry: Arc<Mutex<Registry>>,
     next_connection: AtomicU32,
     sessions: Arc<AtomicU32>,
+    log: ViolationLog,
 }
 
 fn accept_loop(listener: &TcpListener, stop: &AtomicBool, mut on: impl FnMut(TcpStream)) {
@@ -193,23 +225,30 @@ fn accept_loop(listener: &TcpListener, stop: &AtomicBool, mut on: impl FnMut(Tcp
     }
 }
 
-/// Reads a connection's first packet header and sends it where it belongs.
+/// Reads a connection's first packet header (answering probes before it) and sends it where it
+/// belongs.
 fn route(shared: &Shared, mut stream: TcpStream) {
-    let mut prefix = BytesMut::new();
-    let mut buf = [0u8; 12];
+    let mut sorter = ConnectionSorter::new();
+    let mut buf = [0u8; 1024];
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
     let kind = loop {
-        match classify_connection(&prefix) {
+        let sorted = sorter.poll();
+        let reply = sorter.take_reply();
+        if !reply.is_empty() && link::write_all(&mut stream, &reply).is_err() {
+            return;
+        }
+        match sorted {
             Ok(Some(kind)) => break kind,
             Ok(None) => {}
             Err(_) => return,
         }
-        match stream.read(&mut buf[..12 - prefix.len().min(12)]) {
+        match stream.read(&mut buf) {
             Ok(0) | Err(_) => return,
-            Ok(n) => prefix.extend_from_slice(&buf[..n]),
+            Ok(n) => sorter.push(&buf[..n]),
         }
     };
     let _ = stream.set_read_timeout(None);
+    let prefix = sorter.into_rest();
     match kind {
         ConnectionKind::Command => run_session(shared, stream, prefix),
         ConnectionKind::Event(n) => {
@@ -233,6 +272,13 @@ fn route(shared: &Shared, mut stream: TcpStream) {
 
 /// Serves one initiator until it leaves.
 fn run_session(shared: &Shared, command: TcpStream, prefix: BytesMut) {
+    let inputs = Inputs::new();
+    let (Ok(reader), Ok(peer)) = (
+        CommandReader::new(&command, inputs.tx.clone()),
+        command.peer_addr(),
+    ) else {
+        return;
+    };
     shared.sessions.fetch_add(1, Ordering::SeqCst);
     let number = shared.next_connection.fetch_add(1, Ordering::SeqCst);
     let mut config = shared.config.clone();
@@ -246,20 +292,15 @@ fn run_session(shared: &Shared, command: TcpStream, prefix: BytesMut) {
             r.waiting.insert(number, event_tx);
         }
     }
-    let Ok(reader) = command
-        .try_clone()
-        .and_then(DirectReader::new)
-        .map(DirectReader::with_quickack)
-    else {
-        return;
-    };
     let mut session = Session {
         responder: Responder::new(config, (shared.make_device)()),
         command_reader: reader,
         command,
         event: None,
-        inputs: Inputs::new(),
+        inputs,
         event_rx,
+        peer,
+        log: shared.log.clone(),
     };
     let _ = session.run(prefix);
     let _ = session.command.shutdown(Shutdown::Both);
@@ -274,11 +315,15 @@ fn run_session(shared: &Shared, command: TcpStream, prefix: BytesMut) {
 struct Session {
     responder: Responder<BoxedDevice>,
     command: TcpStream,
-    /// The command connection is read on the session's thread: no hand-off per request.
-    command_reader: DirectReader,
+    /// The command connection is read on the session's thread while it waits (no hand-off per
+    /// request), and by a helper while it writes a data-in phase.
+    command_reader: CommandReader,
     event: Option<TcpStream>,
     inputs: Inputs,
     event_rx: Receiver<EventSocket>,
+    /// The initiator's address, for the log.
+    peer: SocketAddr,
+    log: ViolationLog,
 }
 
 impl Session {
@@ -290,27 +335,58 @@ impl Session {
                 self.feed(input);
             }
             self.flush()?;
-            while let Some(e) = self.responder.poll_event() {
-                if matches!(
-                    e,
-                    ResponderEvent::Closed | ResponderEvent::ConnectionLost { .. }
-                ) {
-                    self.flush()?;
-                    return Ok(());
-                }
+            if self.take_events() {
+                self.flush()?;
+                return Ok(());
             }
             if self.responder.is_closed() {
                 self.flush()?;
                 return Ok(());
             }
             // Wait for a request; wake up now and then for device events and the event connection.
-            match self.command_reader.read(Some(DEVICE_POLL))? {
+            self.settle_reader();
+            if self.command_reader.is_lent() {
+                // The helper still has the command connection: its input comes through the
+                // queue (and so does its wake-up when it stops).
+                match self.inputs.rx.recv_timeout(DEVICE_POLL) {
+                    Ok(input) => self.feed(input),
+                    Err(mpsc::RecvTimeoutError::Timeout) => {}
+                    Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
+                }
+                self.settle_reader();
+                continue;
+            }
+            match self.command_reader.read(DEVICE_POLL)? {
                 ReadOutcome::Data(b) => {
                     let _ = self.responder.handle_input(Channel::Command, b);
                 }
                 ReadOutcome::Eof => self.responder.handle_eof(Channel::Command),
                 ReadOutcome::Idle => {}
             }
+        }
+    }
+
+    /// Logs the violations the responder reported; returns whether the session is over.
+    fn take_events(&mut self) -> bool {
+        let mut over = false;
+        while let Some(e) = self.responder.poll_event() {
+            match e {
+                ResponderEvent::Closed | ResponderEvent::ConnectionLost { .. } => over = true,
+                ResponderEvent::Violation(v) => (self.log)(self.peer, &v),
+                _ => {}
+            }
+        }
+        over
+    }
+
+    /// Takes the command connection back from the helper once it has stopped, with everything
+    /// it read.
+    fn settle_reader(&mut self) {
+        if self.command_reader.reclaiming() && self.command_reader.helper_stopped() {
+            while let Ok(input) = self.inputs.rx.try_recv() {
+                self.feed(input);
+            }
+            self.command_reader.settle();
         }
     }
 
@@ -339,9 +415,16 @@ impl Session {
     }
 
     /// Writes what the responder has, taking input between writes so that a Cancel reaches a
-    /// responder busy sending a large object.
+    /// responder busy sending a large object: during a data-in phase the helper reads the command
+    /// connection, and its input is fed between two packets.
     fn flush(&mut self) -> io::Result<()> {
         while let Some(t) = self.responder.poll_transmit() {
+            if self.responder.is_sending_data() {
+                self.settle_reader();
+                if !self.command_reader.is_lent() {
+                    self.command_reader.lend()?;
+                }
+            }
             let stream = match t.channel {
                 Channel::Command => &mut self.command,
                 Channel::Event => match self.event.as_mut() {
@@ -357,6 +440,9 @@ impl Session {
             while let Ok(input) = self.inputs.rx.try_recv() {
                 self.feed(input);
             }
+        }
+        if !self.responder.is_sending_data() {
+            self.command_reader.reclaim();
         }
         Ok(())
     }

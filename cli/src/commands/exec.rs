@@ -1,12 +1,15 @@
 //! Running commands on a connected camera.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use bytes::Bytes;
 use ptpip_protocol::ptp::PropValue;
 use ptpip_protocol::ptp::codes::{DataTypeCode, DevicePropCode};
 use ptpip_protocol::{Dialect, OperationCode};
-use ptpip_transport_std::{Calls, Client, ClientError};
+use ptpip_transport_std::{Calls, CancelToken, Client, ClientConfig, ClientError};
 
 use super::{CmdError, Command, files, help_text, render, spec, stream, usage};
 use crate::output::hexdump;
@@ -16,7 +19,55 @@ use crate::props;
 const OPREQ_KEEP: usize = 1 << 20;
 
 /// In server mode, `events` stops after this long unless told otherwise.
-const RELAY_EVENTS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+const RELAY_EVENTS_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// After Ctrl-C, how long the camera gets to answer the Cancel, and then the CloseSession,
+/// before the sockets are shut anyway (the whole stop stays under a second).
+const INTERRUPT_GRACE: Duration = Duration::from_millis(400);
+
+/// Makes `client`'s calls stop on Ctrl-C or SIGTERM ([`Client::set_interrupt`]).
+fn watch_signals(client: &mut Client) {
+    client.set_interrupt(Some(Box::new(crate::signals::interrupted)), INTERRUPT_GRACE);
+}
+
+/// The file commands' view of the session: the client, and how to connect again.
+struct Session<'a> {
+    client: &'a mut Client,
+    config: Option<&'a ClientConfig>,
+}
+
+impl files::Camera for Session<'_> {
+    fn calls(&mut self) -> &mut dyn Calls {
+        self.client
+    }
+
+    fn reconnect(&mut self) -> Result<(), String> {
+        let Some(config) = self.config else {
+            return Err("this session cannot connect again".into());
+        };
+        let mut config = config.clone();
+        config.cancel = CancelToken::new();
+        // Ctrl-C stops the connect loop too.
+        let (token, done) = (config.cancel.clone(), Arc::new(AtomicBool::new(false)));
+        let watching = done.clone();
+        std::thread::spawn(move || {
+            while !watching.load(Ordering::SeqCst) {
+                if crate::signals::interrupted() {
+                    token.cancel();
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        });
+        let result = Client::connect(config);
+        done.store(true, Ordering::SeqCst);
+        let mut client = result.map_err(|e| e.to_string())?;
+        watch_signals(&mut client);
+        // The old session is gone; dropping it shuts its sockets.
+        *self.client = client;
+        Ok(())
+    }
+}
 
 /// In server mode, `liveview` stops after this many frames unless told otherwise.
 const RELAY_LIVEVIEW_FRAMES: u64 = 100;
@@ -44,6 +95,8 @@ pub(crate) struct Executor {
     stream_port: u16,
     /// Commands come from the relay: no progress bars, bounded waits.
     relay: bool,
+    /// How to connect again when the link drops during a download.
+    reconnect: Option<ClientConfig>,
 }
 
 impl std::fmt::Debug for Executor {
@@ -58,18 +111,33 @@ impl std::fmt::Debug for Executor {
 impl Executor {
     /// Commands for `client`, a camera speaking `dialect` at `host`, live view on `stream_port`.
     pub(crate) fn new(
-        client: Client,
+        mut client: Client,
         dialect: Dialect,
         host: String,
         stream_port: u16,
         relay: bool,
     ) -> Self {
+        watch_signals(&mut client);
         Self {
             client,
             dialect,
             host,
             stream_port,
             relay,
+            reconnect: None,
+        }
+    }
+
+    /// Lets downloads connect again with `config` when the link drops (`--retries`).
+    pub(crate) fn set_reconnect(&mut self, config: ClientConfig) {
+        self.reconnect = Some(config);
+    }
+
+    /// The session as the file commands see it.
+    fn session(&mut self) -> Session<'_> {
+        Session {
+            client: &mut self.client,
+            config: self.reconnect.as_ref(),
         }
     }
 
@@ -81,7 +149,7 @@ impl Executor {
     /// Runs a command, writing its output to `out`.
     pub(crate) fn execute(&mut self, cmd: &Command, out: &mut dyn Write) -> Result<(), CmdError> {
         if !self.relay {
-            stream::clear_interrupt();
+            crate::signals::clear();
         }
         check_dialect(cmd, self.dialect)?;
         self.check_remote_mode(cmd)?;
@@ -136,12 +204,23 @@ impl Executor {
             }
             Command::Set(prop, text) => self.set(prop, text, out)?,
             Command::OpReq { code, params, data } => self.opreq(*code, params, data, out)?,
-            Command::Ls(format) => files::ls(&mut self.client, *format, out)?,
-            Command::Download(target, dir) => {
-                files::download(&mut self.client, *target, dir.as_deref(), !self.relay, out)?;
+            Command::Ls(format, long) => files::ls(&mut self.client, *format, *long, out)?,
+            Command::Upload { files, folder } => {
+                files::upload(&mut self.client, files, folder.as_ref(), !self.relay, out)?;
+            }
+            Command::Delete(targets, yes) => {
+                let can_ask = !self.relay && io::stdin().is_terminal();
+                files::delete(&mut self.client, targets, *yes, can_ask, out)?;
+            }
+            Command::Mkdir(path) => files::mkdir(&mut self.client, path, out)?,
+            Command::Thumb(target, dir) => files::thumb(&mut self.client, target, dir, out)?,
+            Command::Download { target, dir, opts } => {
+                let ctx = files::Context::new(!self.relay, self.host.clone());
+                let mut s = self.session();
+                files::download(&mut s, target, dir.as_deref(), opts, &ctx, out)?;
             }
             Command::Capture(n, path) => {
-                files::capture(&mut self.client, dialect, *n, path.as_deref(), out)?;
+                files::capture(&mut self.session(), dialect, *n, path.as_deref(), out)?;
             }
             Command::Events { count, timeout } => {
                 let timeout = match (timeout, count, self.relay) {

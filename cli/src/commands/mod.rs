@@ -3,6 +3,8 @@
 
 mod exec;
 mod files;
+mod help;
+mod objects;
 mod render;
 mod stream;
 
@@ -11,7 +13,8 @@ use std::time::Duration;
 
 pub(crate) use exec::Executor;
 pub(crate) use exec::check_dialect;
-pub(crate) use stream::watch_interrupts;
+pub(crate) use help::{Spec, help_text, spec, usage};
+pub(crate) use objects::{DownloadOpts, ObjectRef, Target};
 
 use crate::output::Format;
 
@@ -42,15 +45,6 @@ impl From<std::io::Error> for CmdError {
     fn from(e: std::io::Error) -> Self {
         Self::Failed(e.to_string())
     }
-}
-
-/// What `download` fetches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Target {
-    /// Every object that is not a folder.
-    All,
-    /// One object.
-    Handle(u32),
 }
 
 /// Where `liveview` puts frames.
@@ -84,10 +78,30 @@ pub(crate) enum Command {
         /// A data-out phase.
         data: Option<Vec<u8>>,
     },
-    /// Storages, folders and objects as a tree.
-    Ls(Format),
+    /// Storages, folders and objects as a tree, or (long) one line per object with its details.
+    Ls(Format, bool),
+    /// Local files to the card, into a folder (`None`: where the camera likes).
+    Upload {
+        /// The files.
+        files: Vec<PathBuf>,
+        /// The folder on the card.
+        folder: Option<ObjectRef>,
+    },
+    /// Objects off the card (`--yes`: without asking).
+    Delete(Vec<Target>, bool),
+    /// A new folder on the card.
+    Mkdir(String),
+    /// Thumbnails to a directory.
+    Thumb(Target, PathBuf),
     /// Objects to files.
-    Download(Target, Option<PathBuf>),
+    Download {
+        /// What to fetch.
+        target: Target,
+        /// Where to (default: the current directory).
+        dir: Option<PathBuf>,
+        /// How.
+        opts: DownloadOpts,
+    },
     /// Take pictures; save them (or the Fujifilm previews) under a path.
     Capture(u32, Option<PathBuf>),
     /// Print device events as they come.
@@ -106,154 +120,6 @@ pub(crate) enum Command {
     },
     /// Help on commands.
     Help(Option<String>),
-}
-
-/// One command's documentation.
-pub(crate) struct Spec {
-    /// The name.
-    pub(crate) name: &'static str,
-    /// Other names.
-    pub(crate) aliases: &'static [&'static str],
-    /// Arguments, as a usage line shows them.
-    pub(crate) args: &'static str,
-    /// One line on what it does.
-    pub(crate) about: &'static str,
-    /// More lines.
-    pub(crate) details: &'static str,
-}
-
-/// Every command, in help order.
-pub(crate) const SPECS: &[Spec] = &[
-    Spec {
-        name: "info",
-        aliases: &[],
-        args: "[json [pretty]]",
-        about: "Show what the camera is: DeviceInfo, or the Fujifilm property list",
-        details: "Generic cameras print their DeviceInfo; Fujifilm cameras the 0x902B list of\n\
-                  remote-shooting properties with their current values.",
-    },
-    Spec {
-        name: "state",
-        aliases: &[],
-        args: "[json [pretty]]",
-        about: "Show the Fujifilm camera state (property 0xD212)",
-        details: "Fujifilm only.",
-    },
-    Spec {
-        name: "describe",
-        aliases: &[],
-        args: "PROP [json [pretty]]",
-        about: "Describe a property: type, default, current and allowed values",
-        details: "PROP is a name (iso, effect, whitebalance, exp-bias, flashmode, focusmtr, delay,\n\
-                  recmode…), a hex code (0x5005) or a spec name (WhiteBalance).",
-    },
-    Spec {
-        name: "get",
-        aliases: &[],
-        args: "PROP",
-        about: "Show a property's current value",
-        details: "Prints the value's label and hex, e.g. `Velvia (0x2)`.",
-    },
-    Spec {
-        name: "set",
-        aliases: &[],
-        args: "PROP VALUE",
-        about: "Set a property",
-        details: "VALUE is hex (0x4), decimal (4, -1000) or a label: velvia, daylight, S3200,\n\
-                  \"-2 1/3\", 4x4, f/2.8…",
-    },
-    Spec {
-        name: "opreq",
-        aliases: &[],
-        args: "OPCODE [PARAM…] [--data HEX]",
-        about: "Run any operation and dump every packet received",
-        details: "OPCODE and PARAMs are hex, with or without 0x (at most five parameters).\n\
-                  --data sends HEX bytes as the data-out phase.",
-    },
-    Spec {
-        name: "ls",
-        aliases: &[],
-        args: "[json [pretty]]",
-        about: "List storages, folders and objects as a tree with sizes",
-        details: "Handles are shown in hex; give them to `download`.",
-    },
-    Spec {
-        name: "download",
-        aliases: &[],
-        args: "[HANDLE|all] [DIR]",
-        about: "Download objects to files (default: all, to the current directory)",
-        details: "Existing files are not overwritten: a number is added to the name.",
-    },
-    Spec {
-        name: "capture",
-        aliases: &["shoot", "shutter", "snap"],
-        args: "[N] [PATH]",
-        about: "Take N pictures (default 1); save them, or the Fujifilm previews, to PATH",
-        details: "PATH is a file (numbered name-1.jpg… when N > 1) or an existing directory.",
-    },
-    Spec {
-        name: "events",
-        aliases: &[],
-        args: "[--count N] [--timeout SECS]",
-        about: "Print device events as they come, until Ctrl-C, N events or SECS seconds",
-        details: "In server mode the default timeout is 10 seconds.",
-    },
-    Spec {
-        name: "liveview",
-        aliases: &[],
-        args: "DIR|- [--frames N]",
-        about: "Fujifilm live view: save frames to DIR, or write MJPEG to stdout with -",
-        details: "Reads the stream port (55742, -ps); stops at Ctrl-C or after N frames\n\
-                  (in server mode after 100 frames by default).",
-    },
-    Spec {
-        name: "help",
-        aliases: &[],
-        args: "[COMMAND]",
-        about: "Show the commands, or one command's help",
-        details: "",
-    },
-];
-
-/// The spec named `name` (or one of its aliases).
-pub(crate) fn spec(name: &str) -> Option<&'static Spec> {
-    let name = name.to_ascii_lowercase();
-    SPECS
-        .iter()
-        .find(|s| s.name == name || s.aliases.contains(&name.as_str()))
-}
-
-/// `usage: NAME ARGS`.
-pub(crate) fn usage(spec: &Spec) -> String {
-    format!("usage: {} {}", spec.name, spec.args)
-        .trim_end()
-        .to_owned()
-}
-
-/// The help text: every command, or one.
-pub(crate) fn help_text(topic: Option<&str>) -> Result<String, CmdError> {
-    match topic {
-        None => {
-            let mut out = String::from("\nSupported commands:\n\n");
-            for s in SPECS {
-                let head = format!("{} {}", s.name, s.args);
-                out.push_str(&format!("  {:<36} {}\n", head.trim_end(), s.about));
-            }
-            out.push_str("\nProperty names, values and more: help COMMAND\n");
-            Ok(out)
-        }
-        Some(t) => {
-            let s = spec(t).ok_or_else(|| CmdError::Failed(format!("Unknown command {t}!")))?;
-            let mut out = format!("{}\n\n{}\n", usage(s), s.about);
-            if !s.aliases.is_empty() {
-                out.push_str(&format!("Aliases: {}\n", s.aliases.join(", ")));
-            }
-            if !s.details.is_empty() {
-                out.push_str(&format!("\n{}\n", s.details));
-            }
-            Ok(out)
-        }
-    }
 }
 
 /// Splits a line into words: whitespace separates, `"…"` and `'…'` group, `\` escapes inside
@@ -391,7 +257,56 @@ pub(crate) fn parse(words: &[String]) -> Result<Command, CmdError> {
     let cmd = match spec.name {
         "info" => Command::Info(a.format()?),
         "state" => Command::State(a.format()?),
-        "ls" => Command::Ls(a.format()?),
+        "ls" => {
+            let long = matches!(a.peek(), Some("-l" | "--long"));
+            if long {
+                a.pos += 1;
+            }
+            Command::Ls(a.format()?, long)
+        }
+        "upload" => {
+            let mut files: Vec<PathBuf> = a.words[a.pos..].iter().map(PathBuf::from).collect();
+            a.pos = a.words.len();
+            if files.is_empty() {
+                return Err(a.usage("missing FILE"));
+            }
+            let folder = match files.last() {
+                Some(last) if files.len() > 1 && !last.is_file() => {
+                    let w = last.to_string_lossy().into_owned();
+                    files.pop();
+                    Some(ObjectRef::parse(&w).ok_or_else(|| {
+                        a.usage(format_args!(
+                            "'{w}' is neither a local file nor a folder on the card"
+                        ))
+                    })?)
+                }
+                _ => None,
+            };
+            Command::Upload { files, folder }
+        }
+        "delete" => {
+            let mut targets = Vec::new();
+            let mut yes = false;
+            while let Some(w) = a.next() {
+                match w {
+                    "--yes" | "-y" => yes = true,
+                    w if w.eq_ignore_ascii_case("all") => {
+                        return Err(a.usage("delete takes objects or globs, not all"));
+                    }
+                    w => targets.push(Target::parse(w).map_err(|e| a.usage(e))?),
+                }
+            }
+            if targets.is_empty() {
+                return Err(a.usage("missing OBJECT"));
+            }
+            Command::Delete(targets, yes)
+        }
+        "mkdir" => Command::Mkdir(a.required("PATH")?.to_owned()),
+        "thumb" => {
+            let t = a.required("OBJECT")?;
+            let target = Target::parse(t).map_err(|e| a.usage(e))?;
+            Command::Thumb(target, PathBuf::from(a.required("DIR")?))
+        }
         "describe" => {
             let prop = a.required("PROP")?.to_owned();
             Command::Describe(prop, a.format()?)
@@ -407,12 +322,10 @@ pub(crate) fn parse(words: &[String]) -> Result<Command, CmdError> {
         }
         "opreq" => parse_opreq(&mut a)?,
         "download" => {
-            let target = match a.next() {
-                None => Target::All,
-                Some(w) if w.eq_ignore_ascii_case("all") => Target::All,
-                Some(w) => Target::Handle(a.number(w, "HANDLE")?),
-            };
-            Command::Download(target, a.next().map(PathBuf::from))
+            let (target, dir, opts) =
+                objects::parse_download(&a.words[a.pos..]).map_err(|e| a.usage(e))?;
+            a.pos = a.words.len();
+            Command::Download { target, dir, opts }
         }
         "capture" => {
             let mut count = 1;
@@ -521,6 +434,7 @@ fn parse_hex_bytes(text: &str) -> Option<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
+    use super::help::SPECS;
     use super::*;
 
     fn p(line: &str) -> Result<Command, CmdError> {
@@ -543,7 +457,33 @@ mod tests {
         assert_eq!(p("info"), Ok(Command::Info(Format::Text)));
         assert_eq!(p("info json"), Ok(Command::Info(Format::Json)));
         assert_eq!(p("INFO json pretty"), Ok(Command::Info(Format::Pretty)));
-        assert_eq!(p("ls --json --pretty"), Ok(Command::Ls(Format::Pretty)));
+        assert_eq!(
+            p("ls --json --pretty"),
+            Ok(Command::Ls(Format::Pretty, false))
+        );
+        assert_eq!(p("ls -l json"), Ok(Command::Ls(Format::Json, true)));
+        assert_eq!(
+            p("upload /nonexistent/a.jpg DCIM/100FUJI"),
+            Ok(Command::Upload {
+                files: vec!["/nonexistent/a.jpg".into()],
+                folder: Some(ObjectRef::Path("DCIM/100FUJI".into()))
+            })
+        );
+        assert_eq!(
+            p("rm 0x0a *.RAF --yes"),
+            Ok(Command::Delete(
+                vec![
+                    Target::Object(ObjectRef::Handle(10)),
+                    Target::Glob("*.RAF".into())
+                ],
+                true
+            ))
+        );
+        assert_eq!(p("mkdir DCIM/101X"), Ok(Command::Mkdir("DCIM/101X".into())));
+        assert_eq!(
+            p("thumb all t"),
+            Ok(Command::Thumb(Target::All, "t".into()))
+        );
         assert_eq!(
             p("describe iso json"),
             Ok(Command::Describe("iso".into(), Format::Json))
@@ -568,11 +508,22 @@ mod tests {
                 data: Some(vec![4, 0])
             })
         );
-        assert_eq!(p("download"), Ok(Command::Download(Target::All, None)));
-        assert_eq!(
-            p("download 0x10 out"),
-            Ok(Command::Download(Target::Handle(16), Some("out".into())))
-        );
+        assert!(matches!(
+            p("download"),
+            Ok(Command::Download {
+                target: Target::All,
+                dir: None,
+                ..
+            })
+        ));
+        assert!(matches!(
+            p("download 0x10 out --force"),
+            Ok(Command::Download {
+                target: Target::Object(ObjectRef::Handle(16)),
+                dir: Some(_),
+                opts: DownloadOpts { force: true, .. },
+            })
+        ));
         assert_eq!(
             p("snap 3 /tmp/x.jpg"),
             Ok(Command::Capture(3, Some("/tmp/x.jpg".into())))
@@ -615,6 +566,11 @@ mod tests {
             ("events --count x", "usage: events"),
             ("liveview", "usage: liveview"),
             ("download 12x", "usage: download"),
+            ("upload", "usage: upload"),
+            ("delete", "usage: delete"),
+            ("delete all --yes", "not all"),
+            ("delete 12x", "not an object"),
+            ("thumb 3", "missing DIR"),
             ("get a b", "unexpected argument 'b'"),
         ] {
             match p(line) {

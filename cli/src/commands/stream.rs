@@ -1,40 +1,18 @@
-//! The commands that run until stopped: `events` and `liveview`, and the Ctrl-C flag they watch.
+//! The commands that run until stopped: `events` and `liveview` (Ctrl-C ends them: [`interrupted`]).
 
 use std::fs;
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use ptpip_protocol::{Deframer, DeframerConfig, DeviceEvent, Dialect, Frame, Framing};
 use ptpip_transport_std::{Calls, Client};
 
 use super::{CmdError, FrameSink};
+use crate::signals::interrupted;
 
-/// The process's Ctrl-C flag (the relay's handler), once installed; long commands stop when it
-/// is set.
-static CTRL_C: OnceLock<Arc<AtomicBool>> = OnceLock::new();
-
-/// Makes long commands watch `flag`.
-pub(crate) fn watch_interrupts(flag: Arc<AtomicBool>) {
-    let _ = CTRL_C.set(flag);
-}
-
-/// Whether Ctrl-C was pressed (since the last [`clear_interrupt`]).
-pub(crate) fn interrupted() -> bool {
-    CTRL_C.get().is_some_and(|f| f.load(Ordering::SeqCst))
-}
-
-/// Forgets an earlier Ctrl-C (between interactive commands).
-pub(super) fn clear_interrupt() {
-    if let Some(f) = CTRL_C.get() {
-        f.store(false, Ordering::SeqCst);
-    }
-}
-
-/// How often a waiting command looks at [`INTERRUPTED`].
+/// How often a waiting command looks at the Ctrl-C flag.
 const POLL: Duration = Duration::from_millis(200);
 
 /// How long the live-view stream may stay silent before the command gives up.

@@ -5,7 +5,8 @@
 //! connect port (51541) or the register port (51542); we send `NOTIFY` over TCP to the camera's
 //! notify port (51540); the camera opens TCP to our port and sends `IMPORT` (connect) or
 //! `REGISTER`; we answer `200 OK`. After an import we open PTP/IP to the camera and download
-//! everything into the folder, with `download`'s naming rules (safe names, never overwriting).
+//! what is new into the folder, as `download all DIR --new` does (its naming rules and its
+//! history).
 //!
 //! Canon PowerShot "connect to computer" (`--upnp`, [`upnp`]): we answer the camera's search as
 //! a UPnP root device with a stable UUID, and once it has read our description we open PTP/IP to
@@ -27,7 +28,7 @@ use ptpip_protocol::{Dialect, FriendlyName, Guid};
 use ptpip_transport_std::{Client, ClientConfig};
 
 use super::{net, upnp};
-use crate::commands::{Command, Executor, Target};
+use crate::commands::{self, Executor};
 use crate::config::Settings;
 pub(crate) use crate::discovery_options::ListenArgs;
 
@@ -293,11 +294,11 @@ fn download(
         .map_err(|e| format!("cannot connect to {host}:{}: {e}", ports.command))?;
     let mut exec = Executor::new(client, dialect, host.to_string(), ports.stream, false);
     let mut out = io::stdout();
-    let result = exec
-        .execute(
-            &Command::Download(Target::All, Some(dir.to_path_buf())),
-            &mut out,
-        )
+    // `download all DIR --new`, spelt as a user would: its naming rules (the card's folders,
+    // files already there skipped) and its history (only what this camera never gave us).
+    let words = ["download", "all", &dir.to_string_lossy(), "--new"].map(str::to_owned);
+    let result = commands::parse(&words)
+        .and_then(|cmd| exec.execute(&cmd, &mut out))
         .map_err(|e| format!("download from {host}: {e}"));
     let _ = out.flush();
     let _ = exec.close();

@@ -18,6 +18,12 @@ pub(crate) fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_ptpip")
 }
 
+/// The data directory the binary gets (`XDG_DATA_HOME`: download histories), one per test
+/// process under the build's scratch directory, so that tests never write to the user's.
+pub(crate) fn data_home() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("data-{}", std::process::id()))
+}
+
 /// What a run of the binary gave.
 #[derive(Debug)]
 pub(crate) struct Out {
@@ -53,7 +59,8 @@ pub(crate) fn run(args: &[&str]) -> Out {
     finish(
         Command::new(bin())
             .args(args)
-            .env("XDG_CONFIG_HOME", "/nonexistent-ptpip"),
+            .env("XDG_CONFIG_HOME", "/nonexistent-ptpip")
+            .env("XDG_DATA_HOME", data_home()),
         None,
     )
 }
@@ -63,7 +70,8 @@ pub(crate) fn run_in(home: &TempDir, args: &[&str]) -> Out {
     finish(
         Command::new(bin())
             .args(args)
-            .env("XDG_CONFIG_HOME", &home.0),
+            .env("XDG_CONFIG_HOME", &home.0)
+            .env("XDG_DATA_HOME", data_home()),
         None,
     )
 }
@@ -130,7 +138,8 @@ impl Cam {
         let mut c = Command::new(bin());
         c.args(&self.args)
             .args(args)
-            .env("XDG_CONFIG_HOME", "/nonexistent-ptpip");
+            .env("XDG_CONFIG_HOME", "/nonexistent-ptpip")
+            .env("XDG_DATA_HOME", data_home());
         c
     }
 

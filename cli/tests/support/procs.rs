@@ -11,7 +11,7 @@ use std::sync::mpsc::{self, Receiver};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::support::{bin, interrupt};
+use super::support::{bin, data_home, interrupt};
 
 /// The longest any step may take before the test gives up (no timing is asserted).
 pub(crate) const DEADLINE: Duration = Duration::from_secs(60);
@@ -32,6 +32,7 @@ impl Proc {
 
     pub(crate) fn spawn(mut c: Command) -> Self {
         let mut child = c
+            .env("XDG_DATA_HOME", data_home())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -131,17 +132,20 @@ pub(crate) fn garbage_to(port: u16) {
     }
 }
 
-/// Every file under `dir`, by name.
+/// Every file under `dir` at any depth, by its path relative to `dir`.
 pub(crate) fn files(dir: &std::path::Path) -> BTreeMap<String, Vec<u8>> {
-    fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_file())
-        .map(|p| {
-            (
-                p.file_name().unwrap().to_string_lossy().into_owned(),
-                fs::read(&p).unwrap(),
-            )
-        })
-        .collect()
+    let mut found = BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                todo.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                found.insert(rel, fs::read(&p).unwrap());
+            }
+        }
+    }
+    found
 }

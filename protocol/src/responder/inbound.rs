@@ -2,19 +2,29 @@
 
 use bytes::{Bytes, BytesMut};
 
+use super::conformance::{TidCheck, has_data_out};
 use super::{
     Device, Phase, Receiving, Reply, Request, Responder, ResponderEvent, Response, Sending, State,
-    Transaction,
+    Transaction, Violation, ViolationKind, ViolationOutcome, ViolationPacket,
 };
 use crate::channel::{Channel, Inbound, LinkState};
 use crate::deframer::{DataKind, Framing};
 use crate::error::Error;
-use crate::fuji::Container;
-use crate::packet::{DataPhaseInfo, Dialect, InitCommandAck, InitFail, InitFailReason, Packet};
-use crate::ptp::codes::{OperationCode, ResponseCode};
+use crate::fuji::{Container, ContainerType};
+use crate::packet::{
+    DataPhaseInfo, Dialect, Header, InitCommandAck, InitFail, InitFailReason, Packet, PacketType,
+};
+use crate::ptp::codes::{EventCode, OperationCode, ResponseCode};
 use crate::types::{Params, SessionId, TransactionId};
 
 type Step = Result<(), Error>;
+
+/// Where a request came from, for the violations it may cause.
+#[derive(Clone, Copy)]
+struct Origin {
+    channel: Channel,
+    packet: ViolationPacket,
+}
 
 impl<D: Device> Responder<D> {
     /// Feeds bytes read from `channel`. Returns the fatal error if the connection failed (also
@@ -26,7 +36,16 @@ impl<D: Device> Responder<D> {
         if self.state == State::Closed {
             return Ok(());
         }
+        if channel == Channel::Command && self.fuji_init_window {
+            self.staged.unsplit(data);
+            return self.drain_staged();
+        }
         self.readers[channel.index()].push(data);
+        self.drain(channel)
+    }
+
+    /// Handles everything the reader of `channel` can yield.
+    fn drain(&mut self, channel: Channel) -> Step {
         loop {
             let item = match self.readers[channel.index()].next() {
                 Ok(Some(item)) => item,
@@ -48,16 +67,68 @@ impl<D: Device> Responder<D> {
         Ok(())
     }
 
-    fn unexpected(&self, channel: Channel, got: &str) -> Error {
-        let state = match self.state {
+    /// Fujifilm, between the Init_Command_Ack and the first container: a packet whose second
+    /// `u32` is 1 (Init_Command_Request again) or 13 (Probe_Request) is PTP/IP and goes to the
+    /// reader whole; anything else is the first container, and the command channel switches to
+    /// container framing for good. (A container's second `u32` holds its type and code; no
+    /// container has type 1 with code 0, or type 13.)
+    fn drain_staged(&mut self) -> Step {
+        while self.fuji_init_window && !self.is_closed() {
+            let Some(head) = self.staged.get(..Header::LEN) else {
+                return Ok(());
+            };
+            let len = u32::from_le_bytes([head[0], head[1], head[2], head[3]]);
+            let kind = PacketType(u32::from_le_bytes([head[4], head[5], head[6], head[7]]));
+            if kind != PacketType::INIT_COMMAND_REQUEST && kind != PacketType::PROBE_REQUEST {
+                self.fuji_init_window = false;
+                self.readers[0].set_framing(Framing::FujiContainer);
+                let rest = std::mem::take(&mut self.staged);
+                self.readers[0].push(rest);
+                return self.drain(Channel::Command);
+            }
+            let n = len as usize;
+            if n >= Header::LEN && len <= self.config.max_control_len {
+                if self.staged.len() < n {
+                    return Ok(());
+                }
+                let packet = self.staged.split_to(n);
+                self.readers[0].push(packet);
+            } else {
+                // A length the reader refuses: let it say so.
+                let rest = std::mem::take(&mut self.staged);
+                self.readers[0].push(rest);
+            }
+            self.drain(Channel::Command)?;
+        }
+        Ok(())
+    }
+
+    fn state_name(&self) -> &'static str {
+        match self.state {
             State::AwaitCommandRequest => "waiting for Init_Command_Request",
             State::AwaitEventRequest => "waiting for Init_Event_Request",
             State::Ready if self.current.is_some() => "running a transaction",
             State::Ready => "idle",
             State::Closed | State::Failed(_) => "closed",
-        };
+        }
+    }
+
+    /// The error for a packet that makes no sense now, reported as a violation that closes the
+    /// connection.
+    fn unexpected(&mut self, at: Origin, transaction: Option<TransactionId>, got: &str) -> Error {
+        let state = self.state_name();
+        self.violation(Violation {
+            kind: ViolationKind::UnexpectedPacket {
+                got: got.to_owned(),
+                state,
+            },
+            channel: at.channel,
+            transaction,
+            packet: at.packet,
+            outcome: ViolationOutcome::Closed,
+        });
         Error::UnexpectedPacket {
-            channel,
+            channel: at.channel,
             got: got.to_owned(),
             state,
         }
@@ -67,7 +138,14 @@ impl<D: Device> Responder<D> {
         match item {
             Inbound::Packet(p) => self.on_packet(channel, p),
             Inbound::Container(c) => self.on_container(channel, c),
-            Inbound::LiveView => Err(self.unexpected(channel, "live-view frame")),
+            Inbound::LiveView => Err(self.unexpected(
+                Origin {
+                    channel,
+                    packet: ViolationPacket::Undecodable,
+                },
+                None,
+                "live-view frame",
+            )),
             Inbound::DataBegin {
                 kind,
                 transaction_id,
@@ -77,14 +155,18 @@ impl<D: Device> Responder<D> {
                 self.on_data_piece(&b);
                 Ok(())
             }
-            Inbound::DataEnd { kind } => self.on_data_end(kind),
+            Inbound::DataEnd { kind } => self.on_data_end(channel, kind),
         }
     }
 
     fn on_packet(&mut self, channel: Channel, packet: Packet<'static>) -> Step {
+        let at = Origin {
+            channel,
+            packet: ViolationPacket::PtpIp(packet.packet_type()),
+        };
         match (&self.state, channel, packet) {
             (_, _, Packet::ProbeRequest) => {
-                self.out[channel.index()].push(Bytes::from(Packet::ProbeResponse.to_bytes()));
+                self.push_control(channel, Packet::ProbeResponse.to_bytes());
                 Ok(())
             }
             (_, _, Packet::ProbeResponse) => Ok(()),
@@ -92,19 +174,14 @@ impl<D: Device> Responder<D> {
                 self.links[0] = LinkState::Open;
                 match self.device.accept(req.guid, &req.friendly_name) {
                     Ok(()) => {
-                        let ack = InitCommandAck {
-                            connection_number: self.config.connection_number,
-                            guid: self.config.guid,
-                            friendly_name: self.config.friendly_name.clone(),
-                            version: self.config.version,
-                        };
-                        self.out[0].push(Bytes::from(Packet::InitCommandAck(ack).to_bytes()));
+                        self.out[0].push(Bytes::from(self.init_command_ack()));
                         self.events.push_back(ResponderEvent::InitiatorConnected {
                             guid: req.guid,
                             friendly_name: req.friendly_name,
                         });
                         if self.config.dialect == Dialect::Fuji {
-                            self.readers[0].set_framing(Framing::FujiContainer);
+                            // The command channel switches to containers at the first one.
+                            self.fuji_init_window = true;
                             self.readers[1].set_framing(Framing::FujiContainer);
                             self.state = State::Ready;
                         } else {
@@ -113,6 +190,21 @@ impl<D: Device> Responder<D> {
                     }
                     Err(reason) => self.refuse(Channel::Command, reason, req.guid),
                 }
+                Ok(())
+            }
+            (State::Ready, Channel::Command, Packet::InitCommandRequest(_))
+                if self.fuji_init_window =>
+            {
+                // Acknowledged again: Fujifilm clients send it twice (gphoto2's retry loop has no
+                // break on success).
+                self.violation(Violation {
+                    kind: ViolationKind::InitCommandRequestRepeated,
+                    channel,
+                    transaction: None,
+                    packet: at.packet,
+                    outcome: ViolationOutcome::Tolerated,
+                });
+                self.out[0].push(Bytes::from(self.init_command_ack()));
                 Ok(())
             }
             (State::AwaitEventRequest, Channel::Event, Packet::InitEventRequest(req)) => {
@@ -128,14 +220,16 @@ impl<D: Device> Responder<D> {
             }
             (State::Ready, Channel::Command, Packet::OperationRequest(r)) => {
                 let data_out = r.data_phase == DataPhaseInfo::DATA_OUT;
-                self.on_request(channel, r.code, r.transaction_id, r.params, data_out)
+                self.on_request(at, r.code, r.transaction_id, r.params, data_out)
             }
             (State::Ready, Channel::Command, Packet::StartData(s)) => {
-                let Some(rx) = self.receiving(s.transaction_id) else {
-                    return Err(self.unexpected(channel, "Start_Data"));
+                let tid = s.transaction_id;
+                let Some(rx) = self.receiving(tid) else {
+                    self.stray_data(at, tid);
+                    return Ok(());
                 };
                 if rx.started {
-                    return Err(self.unexpected(channel, "a second Start_Data"));
+                    return Err(self.unexpected(at, Some(tid), "a second Start_Data"));
                 }
                 rx.started = true;
                 rx.total = s.known_length();
@@ -145,18 +239,42 @@ impl<D: Device> Responder<D> {
                 self.on_cancel(channel, c.transaction_id);
                 Ok(())
             }
+            (State::Ready, Channel::Event, Packet::Event(e))
+                if e.code == EventCode::CANCEL_TRANSACTION =>
+            {
+                // ISO 15740's CancelTransaction event, from the initiator: the same as a Cancel
+                // on the event channel.
+                self.on_cancel(channel, e.transaction_id);
+                Ok(())
+            }
             (_, _, Packet::Unknown { .. }) => Ok(()),
             (_, _, p) => {
                 let t = p.packet_type();
                 let got = t
                     .name()
                     .map_or_else(|| format!("packet type {t}"), str::to_owned);
-                Err(self.unexpected(channel, &got))
+                Err(self.unexpected(at, None, &got))
             }
         }
     }
 
+    fn init_command_ack(&self) -> Vec<u8> {
+        Packet::InitCommandAck(InitCommandAck {
+            connection_number: self.config.connection_number,
+            guid: self.config.guid,
+            friendly_name: self.config.friendly_name.clone(),
+            version: self.config.version,
+        })
+        .to_bytes()
+    }
+
     fn on_container(&mut self, channel: Channel, c: Container<'static>) -> Step {
+        let at = Origin {
+            channel,
+            packet: ViolationPacket::Fuji(
+                c.header().map_or(ContainerType(0), |h| h.container_type),
+            ),
+        };
         match c {
             Container::Command {
                 code,
@@ -171,7 +289,7 @@ impl<D: Device> Responder<D> {
                         | OperationCode::SEND_OBJECT_INFO
                         | OperationCode::SEND_OBJECT
                 );
-                self.on_request(channel, code, transaction_id, params, data_out)
+                self.on_request(at, code, transaction_id, params, data_out)
             }
             Container::Terminate => {
                 self.state = State::Closed;
@@ -179,7 +297,7 @@ impl<D: Device> Responder<D> {
                 Ok(())
             }
             Container::Unknown { .. } => Ok(()),
-            _ => Err(self.unexpected(channel, "a container a camera never receives")),
+            _ => Err(self.unexpected(at, None, "a container a camera never receives")),
         }
     }
 
@@ -203,16 +321,92 @@ impl<D: Device> Responder<D> {
         }
     }
 
+    /// Data (Start_Data, Data, End_Data or a Fujifilm data container) for a transaction not in a
+    /// data-out phase: reported once per transaction, and dropped.
+    fn stray_data(&mut self, at: Origin, tid: TransactionId) {
+        if self.stray == Some(tid) {
+            return;
+        }
+        self.stray = Some(tid);
+        self.violation(Violation {
+            kind: ViolationKind::DataWithoutDataOutPhase,
+            channel: at.channel,
+            transaction: Some(tid),
+            packet: at.packet,
+            outcome: ViolationOutcome::Discarded,
+        });
+    }
+
+    /// Judges a request against the session's rules: `Some(response)` refuses it.
+    fn judge(
+        &mut self,
+        at: Origin,
+        code: OperationCode,
+        tid: TransactionId,
+        data_out: bool,
+    ) -> Option<Response> {
+        let report = |kind, outcome| Violation {
+            kind,
+            channel: at.channel,
+            transaction: Some(tid),
+            packet: at.packet,
+            outcome,
+        };
+        if code == OperationCode::OPEN_SESSION {
+            if tid != TransactionId::OPEN_SESSION {
+                let v = report(
+                    ViolationKind::OpenSessionTransactionId,
+                    ViolationOutcome::Tolerated,
+                );
+                self.violation(v);
+            }
+        } else if self.session.is_some() {
+            match self.tids.check(tid) {
+                TidCheck::InSequence => {}
+                TidCheck::Skipped(previous) => {
+                    let v = report(
+                        ViolationKind::TransactionIdSkipped { previous },
+                        ViolationOutcome::Tolerated,
+                    );
+                    self.violation(v);
+                }
+                TidCheck::Invalid(kind) => {
+                    let code = ResponseCode::INVALID_TRANSACTION_ID;
+                    self.violation(report(kind, ViolationOutcome::Refused(code)));
+                    return Some(Response::code(code));
+                }
+            }
+        }
+        if data_out && has_data_out(code) == Some(false) {
+            // ISO 15740 has no code for "this operation has no data-out phase": not
+            // OperationNotSupported (the operation is supported), nor the parameter codes (the
+            // parameters are not at fault), nor IncompleteTransfer (no data is missing).
+            // GeneralError is its code for a failure no other code covers.
+            let refusal = ResponseCode::GENERAL_ERROR;
+            let v = report(
+                ViolationKind::DataOutNotDefined { operation: code },
+                ViolationOutcome::Refused(refusal),
+            );
+            self.violation(v);
+            return Some(Response::code(refusal));
+        }
+        None
+    }
+
     fn on_request(
         &mut self,
-        channel: Channel,
+        at: Origin,
         code: OperationCode,
         tid: TransactionId,
         params: Params,
         data_out: bool,
     ) -> Step {
         if self.current.is_some() {
-            return Err(self.unexpected(channel, "a request while a transaction is in progress"));
+            return Err(self.unexpected(
+                at,
+                Some(tid),
+                "a request while a transaction is in progress",
+            ));
         }
         let request = Request {
             code,
@@ -220,10 +414,28 @@ impl<D: Device> Responder<D> {
             params,
             session: self.session,
         };
+        if let Some(refusal) = self.judge(at, code, tid, data_out) {
+            if data_out {
+                // The data that follows is dropped; the refusal goes out after it.
+                self.current = Some(Transaction {
+                    request,
+                    phase: Phase::Receiving(Receiving {
+                        preset: Some(refusal),
+                        discarding: true,
+                        ..Receiving::default()
+                    }),
+                    cancelled: false,
+                });
+            } else {
+                self.respond(tid, refusal);
+            }
+            return Ok(());
+        }
         let reply = match code {
-            OperationCode::OPEN_SESSION => Reply::Respond(self.open_session(params)),
+            OperationCode::OPEN_SESSION => Reply::Respond(self.open_session(tid, params)),
             OperationCode::CLOSE_SESSION if self.session.is_some() => {
                 self.session = None;
+                self.tids.close();
                 self.events.push_back(ResponderEvent::SessionClosed);
                 Reply::Respond(Response::OK)
             }
@@ -239,9 +451,7 @@ impl<D: Device> Responder<D> {
                 ..Receiving::default()
             }),
             Reply::Respond(r) => {
-                let mut out = Vec::new();
-                self.push_response(&mut out, tid, r);
-                self.out[0].push(Bytes::from(out));
+                self.respond(tid, r);
                 return Ok(());
             }
             Reply::Data { source, response } => {
@@ -251,9 +461,7 @@ impl<D: Device> Responder<D> {
                         .is_none_or(|n| n > u64::from(crate::fuji::ContainerHeader::MAX_PAYLOAD))
                 {
                     // One container must carry the phase, and its length must be known.
-                    let mut out = Vec::new();
-                    self.push_response(&mut out, tid, Response::code(ResponseCode::GENERAL_ERROR));
-                    self.out[0].push(Bytes::from(out));
+                    self.respond(tid, Response::code(ResponseCode::GENERAL_ERROR));
                     return Ok(());
                 }
                 Phase::Sending(Sending {
@@ -276,12 +484,13 @@ impl<D: Device> Responder<D> {
         Ok(())
     }
 
-    fn open_session(&mut self, params: Params) -> Response {
+    fn open_session(&mut self, tid: TransactionId, params: Params) -> Response {
         match (self.session, params.get(1)) {
             (Some(open), _) => Response::with_params(ResponseCode::SESSION_ALREADY_OPEN, &[open.0]),
             (None, None | Some(0)) => Response::code(ResponseCode::INVALID_PARAMETER),
             (None, Some(id)) => {
                 self.session = Some(SessionId(id));
+                self.tids.open(tid);
                 self.events
                     .push_back(ResponderEvent::SessionOpened(SessionId(id)));
                 Response::OK
@@ -296,16 +505,26 @@ impl<D: Device> Responder<D> {
         tid: TransactionId,
         len: u32,
     ) -> Step {
+        let at = Origin {
+            channel,
+            packet: match kind {
+                DataKind::Data => ViolationPacket::PtpIp(PacketType::DATA),
+                DataKind::EndData => ViolationPacket::PtpIp(PacketType::END_DATA),
+                DataKind::FujiData { .. } => ViolationPacket::Fuji(ContainerType::DATA),
+            },
+        };
         let fuji = matches!(kind, DataKind::FujiData { .. });
         let Some(rx) = self.receiving(tid) else {
-            return Err(self.unexpected(channel, "data for no data-out transaction"));
+            self.discarding_packet = true;
+            self.stray_data(at, tid);
+            return Ok(());
         };
         if fuji {
             rx.started = true;
             rx.total = Some(u64::from(len));
             rx.in_packet = Some(true);
         } else if !rx.started {
-            return Err(self.unexpected(channel, "Data before Start_Data"));
+            return Err(self.unexpected(at, Some(tid), "Data before Start_Data"));
         } else {
             rx.in_packet = Some(kind == DataKind::EndData);
         }
@@ -313,6 +532,9 @@ impl<D: Device> Responder<D> {
     }
 
     fn on_data_piece(&mut self, piece: &Bytes) {
+        if self.discarding_packet {
+            return;
+        }
         let Some(t) = self.current.as_mut() else {
             return;
         };
@@ -325,7 +547,14 @@ impl<D: Device> Responder<D> {
         }
     }
 
-    fn on_data_end(&mut self, _kind: DataKind) -> Step {
+    fn on_data_end(&mut self, channel: Channel, kind: DataKind) -> Step {
+        if std::mem::take(&mut self.discarding_packet) {
+            if kind != DataKind::Data {
+                // End_Data, or the one Fujifilm container: the stray phase is over.
+                self.stray = None;
+            }
+            return Ok(());
+        }
         let Some(t) = self.current.as_mut() else {
             return Ok(());
         };
@@ -339,26 +568,47 @@ impl<D: Device> Responder<D> {
         if let Some(total) = rx.total
             && total != rx.received
         {
+            let (announced, received) = (total, rx.received);
+            self.violation(Violation {
+                kind: ViolationKind::DataLength {
+                    announced,
+                    received,
+                },
+                channel,
+                transaction: Some(tid),
+                packet: match kind {
+                    DataKind::FujiData { .. } => ViolationPacket::Fuji(ContainerType::DATA),
+                    _ => ViolationPacket::PtpIp(PacketType::END_DATA),
+                },
+                outcome: ViolationOutcome::Closed,
+            });
             return Err(Error::DataLength {
                 transaction: tid,
-                announced: total,
-                received: rx.received,
+                announced,
+                received,
             });
         }
         let response = match rx.preset {
-            Some(r) => r,
-            None => self.device.data_out_done(&t.request, rx.received),
+            Some(r) if !t.cancelled => r,
+            _ if t.cancelled => {
+                // Cancelled on the event channel and the data ended before the command-channel
+                // Cancel: the transaction ends here, cancelled.
+                if rx.preset.is_none() {
+                    self.device.cancelled(&t.request);
+                }
+                Response::code(ResponseCode::TRANSACTION_CANCELLED)
+            }
+            _ => self.device.data_out_done(&t.request, rx.received),
         };
-        let mut out = Vec::new();
-        self.push_response(&mut out, tid, response);
-        self.out[0].push(Bytes::from(out));
         self.current = None;
+        self.respond(tid, response);
         Ok(())
     }
 
-    /// A Cancel from the initiator. In a data-in phase the data stops at the next packet boundary
-    /// and TransactionCancelled follows; in a data-out phase the data is dropped until the
-    /// command-channel Cancel, which ends it. A Cancel for no transaction in progress is ignored.
+    /// A Cancel from the initiator (or its CancelTransaction event). In a data-in phase the data
+    /// stops at the next packet boundary and TransactionCancelled follows; in a data-out phase
+    /// the data is dropped until the command-channel Cancel, or the end of the data, ends it. A
+    /// Cancel for no transaction in progress is ignored (it may have crossed the response).
     fn on_cancel(&mut self, channel: Channel, tid: TransactionId) {
         let Some(t) = self
             .current
@@ -375,14 +625,10 @@ impl<D: Device> Responder<D> {
             rx.discarding = true;
             return;
         }
-        self.device.cancelled(&t.request);
-        let mut out = Vec::new();
-        self.push_response(
-            &mut out,
-            tid,
-            Response::code(ResponseCode::TRANSACTION_CANCELLED),
-        );
-        self.out[0].push(Bytes::from(out));
+        if rx.preset.is_none() {
+            self.device.cancelled(&t.request);
+        }
         self.current = None;
+        self.respond(tid, Response::code(ResponseCode::TRANSACTION_CANCELLED));
     }
 }

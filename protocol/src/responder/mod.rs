@@ -6,28 +6,47 @@
 //! [`poll_event`](Responder::poll_event). What the camera *does* is a [`Device`]; the responder
 //! handles framing, the init handshake, the session, probes, cancels and data phases.
 //!
+//! It also judges the initiator: breaches of the protocol (a reused transaction id, a data phase
+//! an operation does not have, …) are answered as ISO 15740 says where it says, and every one is
+//! reported as a [`Violation`] ([`ResponderEvent::Violation`]); see [`conformance`].
+//!
+//! Probe_Request is answered on whichever channel it comes and in any state (before the
+//! Init_Command_Request, during a data phase). A Cancel, or a CancelTransaction event (0x4001)
+//! on the event channel, stops a data-in phase at the next packet boundary and ends the
+//! transaction with TransactionCancelled; the session carries on. A driver must therefore keep
+//! reading the command channel while it writes a data-in phase ([`Responder::is_sending_data`]).
+//!
 //! One responder serves one initiator: its command/data connection and its event connection.
 //! Data the device sends is pulled from its [`DataSource`] only as the command channel's queue
 //! drains below [`ResponderConfig::send_window`], so a driver that polls transmits only while the
 //! socket is writable sends objects of any size in constant memory.
 
 mod accept;
+pub mod conformance;
 mod device;
 mod inbound;
+mod outbound;
+#[cfg(test)]
+mod tests;
 
 use std::collections::VecDeque;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 
-pub use accept::{ConnectionKind, classify_connection, unknown_connection_refusal};
+pub use accept::{
+    ConnectionKind, ConnectionSorter, classify_connection, unknown_connection_refusal,
+};
+pub use conformance::{Violation, ViolationKind, ViolationOutcome, ViolationPacket};
 pub use device::{DataSource, Device, PatternSource, Reply, Request, Response};
 
 use crate::channel::{Channel, LinkState, OutQueue, Reader, Transmit};
 use crate::deframer::{DeframerConfig, Framing};
 use crate::error::Error;
-use crate::fuji::{Container, ContainerHeader};
-use crate::packet::{DataPacket, Dialect, Packet, StartData};
-use crate::types::{ConnectionNumber, FriendlyName, Guid, ProtocolVersion, SessionId};
+use crate::packet::Dialect;
+use crate::types::{
+    ConnectionNumber, FriendlyName, Guid, ProtocolVersion, SessionId, TransactionId,
+};
+use conformance::TidSequence;
 
 /// How the responder frames the data it sends (generic dialect). Cameras differ, and initiators
 /// must accept all three.
@@ -111,6 +130,8 @@ pub enum ResponderEvent {
         /// Why.
         reason: Error,
     },
+    /// The initiator broke the protocol; what it did and what the responder did about it.
+    Violation(Violation),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -142,7 +163,7 @@ struct Receiving {
     total: Option<u64>,
     received: u64,
     in_packet: Option<bool>,
-    /// After an event-channel Cancel: drop data until the command-channel Cancel.
+    /// After an event-channel Cancel, or a refused request: the data is dropped.
     discarding: bool,
     /// The device already answered (data-out refused early); send this after the data.
     preset: Option<Response>,
@@ -170,6 +191,19 @@ pub struct Responder<D: Device> {
     session: Option<SessionId>,
     current: Option<Transaction>,
     events: VecDeque<ResponderEvent>,
+    /// The transaction-id sequence of the open session.
+    tids: TidSequence,
+    /// Fujifilm: between the Init_Command_Ack and the first container, PTP/IP packets (a repeated
+    /// Init_Command_Request, a Probe_Request) may still come on the command channel; command
+    /// bytes wait in `staged` until it is clear which framing they are in.
+    fuji_init_window: bool,
+    staged: BytesMut,
+    /// Command-channel control packets waiting for an open data-in packet to close.
+    deferred: Vec<Bytes>,
+    /// The data packet being read belongs to no data-out phase: its payload is dropped.
+    discarding_packet: bool,
+    /// The transaction of stray data already reported (its further packets are dropped quietly).
+    stray: Option<TransactionId>,
 }
 
 impl<D: Device> std::fmt::Debug for Responder<D> {
@@ -200,6 +234,12 @@ impl<D: Device> Responder<D> {
             session: None,
             current: None,
             events: VecDeque::new(),
+            tids: TidSequence::default(),
+            fuji_init_window: false,
+            staged: BytesMut::new(),
+            deferred: Vec::new(),
+            discarding_packet: false,
+            stray: None,
             config,
         }
     }
@@ -243,6 +283,18 @@ impl<D: Device> Responder<D> {
                 ))
     }
 
+    /// Whether a data-in phase is under way: the responder is producing data for the command
+    /// channel. A driver must keep reading the command channel meanwhile (between writes, or on
+    /// another thread), since a Cancel or a Probe_Request may come at any moment.
+    #[must_use]
+    pub fn is_sending_data(&self) -> bool {
+        !self.is_closed()
+            && matches!(
+                self.current.as_ref().map(|t| &t.phase),
+                Some(Phase::Sending(_))
+            )
+    }
+
     /// Tells the responder a connection was attached: the Fujifilm event connection carries no
     /// init packet, so a server calls this when it pairs the event socket.
     pub fn handle_connected(&mut self, channel: Channel) {
@@ -271,9 +323,16 @@ impl<D: Device> Responder<D> {
     }
 
     /// The next bytes to write: queued packets first, then device events, then the next piece of
-    /// a data-in phase while the command queue is below the window. After a refusal (Init_Fail)
-    /// the last packet still comes out here; after a failure nothing does.
+    /// a data-in phase while the command queue is below the window. During a data-in phase the
+    /// event channel goes first, so that its events and probe answers do not wait for the end of
+    /// a large object. After a refusal (Init_Fail) the last packet still comes out here; after a
+    /// failure nothing does.
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        let order = if self.is_sending_data() {
+            [Channel::Event, Channel::Command]
+        } else {
+            Channel::ALL
+        };
         if !self.is_closed() {
             self.pump_device_events();
             if self.out[0].bytes() < self.config.send_window
@@ -283,7 +342,7 @@ impl<D: Device> Responder<D> {
                 return None;
             }
         }
-        for channel in Channel::ALL {
+        for channel in order {
             if let Some(payload) = self.out[channel.index()].pop() {
                 return Some(Transmit { channel, payload });
             }
@@ -291,167 +350,17 @@ impl<D: Device> Responder<D> {
         None
     }
 
-    fn pump_device_events(&mut self) {
-        if self.state != State::Ready || self.links[1] != LinkState::Open {
-            return;
-        }
-        while let Some(e) = self.device.poll_event() {
-            let bytes = match self.config.dialect {
-                Dialect::Generic => {
-                    let mut params = crate::types::Params::new();
-                    for &p in e
-                        .params
-                        .iter()
-                        .take(usize::from(crate::packet::Event::MAX_PARAMS))
-                    {
-                        params.push(p);
-                    }
-                    Packet::Event(crate::packet::Event {
-                        code: e.code,
-                        transaction_id: e.transaction,
-                        params,
-                    })
-                    .to_bytes()
-                }
-                Dialect::Fuji => Container::Event {
-                    code: e.code,
-                    transaction_id: e.transaction,
-                    params: e.params,
-                }
-                .to_bytes(),
-            };
-            self.out[1].push(Bytes::from(bytes));
-        }
-    }
-
-    /// Frames the next piece of the data-in phase, or its response once the data is out.
-    fn pump_data(&mut self) -> Result<(), Error> {
-        let max = self.config.max_data_packet.max(1);
-        let framing = self.config.data_in_framing;
-        let dialect = self.config.dialect;
-        let Some(t) = self.current.as_mut() else {
-            return Ok(());
-        };
-        let tid = t.request.transaction;
-        let code = t.request.code;
-        let Phase::Sending(s) = &mut t.phase else {
-            return Ok(());
-        };
-        let mut frame = Vec::new();
-        if !s.started {
-            s.started = true;
-            match dialect {
-                Dialect::Generic => {
-                    let start = StartData {
-                        transaction_id: tid,
-                        total_length: s.total.unwrap_or(StartData::UNKNOWN_LENGTH),
-                    };
-                    Packet::StartData(start).encode(&mut frame);
-                    let fits = s
-                        .total
-                        .is_some_and(|n| n <= Packet::MAX_DATA_PAYLOAD as u64);
-                    if framing == DataInFraming::SingleEnd && fits {
-                        let total = s.total.unwrap_or(0);
-                        DataPacket::write_header(&mut frame, true, tid, total as u32);
-                        s.open_packet = Some(total);
-                    }
-                    s.empty_end_due = framing == DataInFraming::EmptyEnd || s.total.is_none();
-                }
-                Dialect::Fuji => {
-                    // `on_request` refuses Fujifilm data over ContainerHeader::MAX_PAYLOAD.
-                    let total = s.total.unwrap_or(0);
-                    let len = u32::try_from(total).unwrap_or(ContainerHeader::MAX_PAYLOAD);
-                    ContainerHeader::data(code.0, tid, len).write(&mut frame);
-                    s.open_packet = Some(total);
-                }
-            }
-        }
-        if t.cancelled && s.open_packet.is_none() {
-            // At a packet boundary: stop the data and answer the cancel.
-            self.device.cancelled(&t.request);
-            let r = Response::code(crate::ResponseCode::TRANSACTION_CANCELLED);
-            self.push_response(&mut frame, tid, r);
-            self.out[0].push(Bytes::from(frame));
-            self.current = None;
-            return Ok(());
-        }
-        let left = match (s.open_packet, s.total) {
-            (Some(n), _) => n,
-            (None, Some(total)) => total - s.sent,
-            (None, None) => u64::MAX,
-        };
-        let piece = if left == 0 {
-            Bytes::new()
-        } else {
-            s.source
-                .next_piece(max.min(usize::try_from(left).unwrap_or(usize::MAX)))
-        };
-        s.sent += piece.len() as u64;
-        if let Some(n) = &mut s.open_packet {
-            if piece.is_empty() && *n > 0 {
-                // The device's source ended before the length it announced: the stream would be
-                // out of step from here on.
-                return Err(Error::DataLength {
-                    transaction: tid,
-                    announced: s.total.unwrap_or(0),
-                    received: s.sent,
-                });
-            }
-            *n -= piece.len() as u64;
-            frame.extend_from_slice(&piece);
-            if *n == 0 {
-                s.open_packet = None;
-            }
-        } else if !piece.is_empty() {
-            let last = !s.empty_end_due && s.total == Some(s.sent);
-            DataPacket::write_header(&mut frame, last, tid, piece.len() as u32);
-            frame.extend_from_slice(&piece);
-        } else if let Some(total) = s.total.filter(|&n| n != s.sent) {
-            return Err(Error::DataLength {
-                transaction: tid,
-                announced: total,
-                received: s.sent,
-            });
-        }
-        let all_sent = s.open_packet.is_none() && (s.total == Some(s.sent) || piece.is_empty());
-        if all_sent {
-            if s.empty_end_due
-                || (s.total == Some(0)
-                    && dialect == Dialect::Generic
-                    && framing != DataInFraming::SingleEnd)
-            {
-                DataPacket::write_header(&mut frame, true, tid, 0);
-            }
-            let response = s.response;
-            self.push_response(&mut frame, tid, response);
-            self.current = None;
-        }
-        if !frame.is_empty() {
-            self.out[0].push(Bytes::from(frame));
-        }
-        Ok(())
-    }
-
-    fn push_response(&self, out: &mut Vec<u8>, tid: crate::TransactionId, r: Response) {
-        match self.config.dialect {
-            Dialect::Generic => Packet::OperationResponse(crate::packet::OperationResponse {
-                code: r.code,
-                transaction_id: tid,
-                params: r.params,
-            })
-            .encode(out),
-            Dialect::Fuji => Container::Response {
-                code: r.code,
-                transaction_id: tid,
-                params: r.params,
-            }
-            .encode(out),
-        }
+    /// Reports a violation.
+    fn violation(&mut self, v: Violation) {
+        self.events.push_back(ResponderEvent::Violation(v));
     }
 
     fn fail(&mut self, e: Error) {
         if self.is_closed() {
             return;
+        }
+        if let Some(v) = Violation::from_fatal(&e) {
+            self.violation(v);
         }
         self.state = State::Failed(e.clone());
         for q in &mut self.out {

@@ -1,0 +1,200 @@
+//! The commands' documentation: names, aliases, syntax and help text.
+
+use super::CmdError;
+
+/// One command's documentation.
+pub(crate) struct Spec {
+    /// The name.
+    pub(crate) name: &'static str,
+    /// Other names.
+    pub(crate) aliases: &'static [&'static str],
+    /// Arguments, as a usage line shows them.
+    pub(crate) args: &'static str,
+    /// One line on what it does.
+    pub(crate) about: &'static str,
+    /// More lines.
+    pub(crate) details: &'static str,
+}
+
+/// Every command, in help order.
+pub(crate) const SPECS: &[Spec] = &[
+    Spec {
+        name: "info",
+        aliases: &[],
+        args: "[json [pretty]]",
+        about: "Show what the camera is: DeviceInfo, or the Fujifilm property list",
+        details: "Generic cameras print their DeviceInfo; Fujifilm cameras the 0x902B list of\n\
+                  remote-shooting properties with their current values.",
+    },
+    Spec {
+        name: "state",
+        aliases: &[],
+        args: "[json [pretty]]",
+        about: "Show the Fujifilm camera state (property 0xD212)",
+        details: "Fujifilm only.",
+    },
+    Spec {
+        name: "describe",
+        aliases: &[],
+        args: "PROP [json [pretty]]",
+        about: "Describe a property: type, default, current and allowed values",
+        details: "PROP is a name (iso, effect, whitebalance, exp-bias, flashmode, focusmtr, delay,\n\
+                  recmode…), a hex code (0x5005) or a spec name (WhiteBalance).",
+    },
+    Spec {
+        name: "get",
+        aliases: &[],
+        args: "PROP",
+        about: "Show a property's current value",
+        details: "Prints the value's label and hex, e.g. `Velvia (0x2)`.",
+    },
+    Spec {
+        name: "set",
+        aliases: &[],
+        args: "PROP VALUE",
+        about: "Set a property",
+        details: "VALUE is hex (0x4), decimal (4, -1000) or a label: velvia, daylight, S3200,\n\
+                  \"-2 1/3\", 4x4, f/2.8…",
+    },
+    Spec {
+        name: "opreq",
+        aliases: &[],
+        args: "OPCODE [PARAM…] [--data HEX]",
+        about: "Run any operation and dump every packet received",
+        details: "OPCODE and PARAMs are hex, with or without 0x (at most five parameters).\n\
+                  --data sends HEX bytes as the data-out phase.",
+    },
+    Spec {
+        name: "ls",
+        aliases: &[],
+        args: "[-l] [json [pretty]]",
+        about: "List storages, folders and objects as a tree with sizes (-l: with details)",
+        details: "Handles are shown in hex; give them, or the object's path on the card, to\n\
+                  `download`. An object whose ObjectInfo cannot be read is listed as ? with the\n\
+                  reason, and ls then exits 1 (\"1 of 5 objects could not be read\").\n\
+                  -l prints one line per object: handle, capture date, format, pixel size, size\n\
+                  (the true size past 4 GiB where the camera tells it, else \">= 4 GiB\") and path.",
+    },
+    Spec {
+        name: "download",
+        aliases: &[],
+        args: "[OBJECT|all] [DIR] [OPTIONS]",
+        about: "Download objects to files (default: all, to the current directory)",
+        details: "OBJECT is a handle (0x0000000a as ls prints it, or 10), a path on the card\n\
+                  (DCIM/100FUJI/DSCF0001.JPG; a folder takes everything in it) or a file name;\n\
+                  GLOB a name pattern (*.RAF, DCIM/1*/*.JPG). Files keep the card's folders.\n\
+                  Data goes to NAME.part, renamed when complete; a .part left by an interrupted\n\
+                  run is resumed (GetPartialObject). A file already there with the same size is\n\
+                  skipped. Options:\n\
+                  \x20 --force            overwrite files that are there\n\
+                  \x20 --no-skip          keep both: NAME-1.JPG, NAME-2.JPG…\n\
+                  \x20 --new              only objects never downloaded from this camera (history)\n\
+                  \x20 --flat             every file straight in DIR\n\
+                  \x20 --filename PATTERN %f name, %C extension, %Y %m %d %H %M %S capture date,\n\
+                  \x20                    %n counter (%4n: 0001), %: card folder, %% a %\n\
+                  \x20 --since DATE, --until DATE   capture date (2024-05-31[ 14:30[:05]])\n\
+                  \x20 --format LIST      jpeg,raw,heif,mov,tiff or extensions (raf,…)\n\
+                  \x20 --retries N        reconnect and resume when the link drops (default 3)\n\
+                  Ends with: downloaded, skipped, failed, bytes, time. Exits 1 if any failed.",
+    },
+    Spec {
+        name: "upload",
+        aliases: &[],
+        args: "FILE… [FOLDER]",
+        about: "Send local files to the card (into FOLDER, e.g. DCIM/100FUJI)",
+        details: "The last word is the folder on the card when it is not a local file; without\n\
+                  one the camera picks the place. Files are streamed, with a progress bar.",
+    },
+    Spec {
+        name: "delete",
+        aliases: &["rm"],
+        args: "OBJECT|GLOB… [--yes]",
+        about: "Delete objects from the card (a folder with everything in it)",
+        details: "Asks first when run from a terminal; elsewhere (scripts, -c, the relay) --yes\n\
+                  is required.",
+    },
+    Spec {
+        name: "mkdir",
+        aliases: &[],
+        args: "PATH",
+        about: "Create a folder on the card (its parent must exist)",
+        details: "PATH is like DCIM/101TEST.",
+    },
+    Spec {
+        name: "thumb",
+        aliases: &["thumbs"],
+        args: "OBJECT|GLOB|all DIR",
+        about: "Save thumbnails as DIR/NAME.thumb.jpg",
+        details: "",
+    },
+    Spec {
+        name: "capture",
+        aliases: &["shoot", "shutter", "snap"],
+        args: "[N] [PATH]",
+        about: "Take N pictures (default 1); save them, or the Fujifilm previews, to PATH",
+        details: "PATH is a file (numbered name-1.jpg… when N > 1) or an existing directory.",
+    },
+    Spec {
+        name: "events",
+        aliases: &[],
+        args: "[--count N] [--timeout SECS]",
+        about: "Print device events as they come, until Ctrl-C, N events or SECS seconds",
+        details: "In server mode the default timeout is 10 seconds.",
+    },
+    Spec {
+        name: "liveview",
+        aliases: &[],
+        args: "DIR|- [--frames N]",
+        about: "Fujifilm live view: save frames to DIR, or write MJPEG to stdout with -",
+        details: "Reads the stream port (55742, -ps); stops at Ctrl-C or after N frames\n\
+                  (in server mode after 100 frames by default).",
+    },
+    Spec {
+        name: "help",
+        aliases: &[],
+        args: "[COMMAND]",
+        about: "Show the commands, or one command's help",
+        details: "",
+    },
+];
+
+/// The spec named `name` (or one of its aliases).
+pub(crate) fn spec(name: &str) -> Option<&'static Spec> {
+    let name = name.to_ascii_lowercase();
+    SPECS
+        .iter()
+        .find(|s| s.name == name || s.aliases.contains(&name.as_str()))
+}
+
+/// `usage: NAME ARGS`.
+pub(crate) fn usage(spec: &Spec) -> String {
+    format!("usage: {} {}", spec.name, spec.args)
+        .trim_end()
+        .to_owned()
+}
+
+/// The help text: every command, or one.
+pub(crate) fn help_text(topic: Option<&str>) -> Result<String, CmdError> {
+    match topic {
+        None => {
+            let mut out = String::from("\nSupported commands:\n\n");
+            for s in SPECS {
+                let head = format!("{} {}", s.name, s.args);
+                out.push_str(&format!("  {:<36} {}\n", head.trim_end(), s.about));
+            }
+            out.push_str("\nProperty names, values and more: help COMMAND\n");
+            Ok(out)
+        }
+        Some(t) => {
+            let s = spec(t).ok_or_else(|| CmdError::Failed(format!("Unknown command {t}!")))?;
+            let mut out = format!("{}\n\n{}\n", usage(s), s.about);
+            if !s.aliases.is_empty() {
+                out.push_str(&format!("Aliases: {}\n", s.aliases.join(", ")));
+            }
+            if !s.details.is_empty() {
+                out.push_str(&format!("\n{}\n", s.details));
+            }
+            Ok(out)
+        }
+    }
+}
