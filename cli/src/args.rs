@@ -44,6 +44,13 @@ const LONG_VALUE: &[&str] = &[
     "server-address",
     "server-port",
     "connect-timeout",
+    "ssdp",
+    "ssdp-listen",
+    "mdns",
+    "fuji-broadcast",
+    "fuji-listen",
+    "gateway",
+    "discover-timeout",
     "sa",
     "sp",
     "pc",
@@ -307,6 +314,9 @@ pub(crate) struct Cli {
     /// Print the effective settings (command line over config file) and exit
     #[arg(long = "dry-run")]
     pub(crate) dry_run: bool,
+    /// Where `-h auto` looks for cameras (as `discover` does)
+    #[command(flatten)]
+    pub(crate) discovery: crate::discovery_options::DiscoveryFlags,
     /// A camera command, or `camera`, or `completions`
     #[command(subcommand)]
     pub(crate) sub: Option<Sub>,
@@ -394,6 +404,10 @@ pub(crate) enum Sub {
     Help(Words),
     /// Serve a built-in camera (generic or Fujifilm) on the network
     Camera(CameraArgs),
+    /// Find cameras on the network (SSDP, mDNS, Fujifilm, the gateway) and print how to connect
+    Discover(crate::discovery_options::DiscoverArgs),
+    /// Wait for cameras that invite this computer (Fujifilm PC AutoSave) and download from them
+    Listen(crate::discovery_options::ListenArgs),
     /// Print a shell completion script: completions bash|zsh|fish|elvish|powershell
     Completions {
         /// The shell
@@ -424,7 +438,9 @@ impl Sub {
             Self::Events(w) => ("events", w.args.clone()),
             Self::Liveview(w) => ("liveview", w.args.clone()),
             Self::Help(w) => ("help", w.args.clone()),
-            Self::Camera(_) | Self::Completions { .. } => return None,
+            Self::Camera(_) | Self::Discover(_) | Self::Listen(_) | Self::Completions { .. } => {
+                return None;
+            }
         };
         let mut v = vec![name.to_owned()];
         v.extend(args);
@@ -457,6 +473,9 @@ pub(crate) struct CameraArgs {
         value_name = "NAME"
     )]
     pub(crate) name: String,
+    /// How the camera announces itself
+    #[command(flatten)]
+    pub(crate) announce: crate::discovery_options::AnnounceArgs,
     /// Print help (`-h` is taken by the host, as in the Go tool)
     #[arg(short = '?', long = "help", action = ArgAction::Help)]
     help: Option<bool>,

@@ -31,6 +31,7 @@ use ptpip_protocol::responder::{ResponderConfig, Violation};
 use ptpip_protocol::{Dialect, FriendlyName, Guid};
 use ptpip_transport_std::{ServerHandle, ViolationLog, serve_logging};
 
+pub(crate) mod announce;
 mod folder;
 
 /// What `ptpip camera` serves, and where.
@@ -72,16 +73,20 @@ const VIEWER_WRITE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Serves the camera described by `opts` until Ctrl-C, printing where it listens on stdout.
 #[allow(dead_code)] // wired in by main.rs
-pub(crate) fn run(opts: CameraOptions) -> Result<(), String> {
+pub(crate) fn run(opts: CameraOptions, announce: &announce::AnnounceArgs) -> Result<(), String> {
     let stop = crate::relay::interrupt_flag().map_err(|e| e.to_string())?;
     let camera = Camera::start(&opts)?;
     // Scripts and tests read the port from this line: it must go out now, not at exit.
     // (Not `println!`, which panics when stdout has gone, as after `| head -1`.)
     let mut stdout = io::stdout();
     let _ = writeln!(stdout, "{}", camera.banner()).and_then(|()| stdout.flush());
+    let announcer = announce::start(&camera, &opts.name, announce, &mut stdout)?;
     eprintln!("ptpip camera: CTRL+C to quit");
     while !stop.load(Ordering::SeqCst) {
         thread::sleep(STOP_POLL);
+    }
+    if let Some(a) = announcer {
+        a.stop();
     }
     camera.stop();
     eprintln!("ptpip camera: stopped");

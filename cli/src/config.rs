@@ -23,6 +23,9 @@
 //! status_lines = false     ; OK / ERR <message> after every reply
 //! ```
 //!
+//! `[discovery]` and `[listener]` hold the options of `discover` and `listen` (see
+//! `discovery_options`).
+//!
 //! rust-ini does not report where a key is, so the lines are found by scanning the text.
 
 use std::collections::HashMap;
@@ -36,6 +39,7 @@ use ptpip_protocol::initiator::KeepAliveMethod;
 use ptpip_transport_std::Ports;
 
 use crate::args::Cli;
+use crate::discovery_options::{self, DiscoveryFlags, ListenArgs};
 use crate::values::{
     keep_alive_method_name, parse_bool, parse_keep_alive_method, parse_port, parse_seconds,
     parse_vendor,
@@ -67,6 +71,8 @@ const KNOWN: &[(&str, &[&str])] = &[
         ],
     ),
     ("server", &["enabled", "address", "port", "status_lines"]),
+    ("discovery", discovery_options::DISCOVERY_KEYS),
+    ("listener", discovery_options::LISTENER_KEYS),
 ];
 
 /// Why the configuration file cannot be used.
@@ -144,6 +150,10 @@ pub(crate) struct FileConfig {
     /// `Some(None)`: keep-alive off (`0`).
     pub(crate) keep_alive: Option<Option<Duration>>,
     pub(crate) keep_alive_method: Option<KeepAliveMethod>,
+    /// `[discovery]`: where discovery looks.
+    pub(crate) discovery: DiscoveryFlags,
+    /// `[listener]`: `ptpip listen`'s settings.
+    pub(crate) listener: ListenArgs,
     /// Unknown sections and keys, as messages.
     pub(crate) warnings: Vec<String>,
 }
@@ -309,6 +319,11 @@ impl FileConfig {
                 ctx.check("initiator", "keep_alive_method", m)
             })
             .transpose()?;
+        // [discovery] and [listener]: the options of the same names (`discovery_options`).
+        match discovery_options::from_file(&|s, k| get(s, k).map(|v| v.value)) {
+            Ok((d, l)) => (c.discovery, c.listener) = (d, l),
+            Err((section, key, reason)) => return ctx.check(section, key, Err(reason)),
+        }
         Ok(c)
     }
 }
@@ -341,6 +356,10 @@ pub(crate) struct Settings {
     /// `Some(None)` when keep-alive is off.
     pub(crate) keep_alive: Option<Option<Duration>>,
     pub(crate) keep_alive_method: KeepAliveMethod,
+    /// Where discovery looks (`-h auto`, `discover`): the command line over `[discovery]`.
+    pub(crate) discovery: DiscoveryFlags,
+    /// `[listener]` (`ptpip listen`'s own options go over it).
+    pub(crate) listener: ListenArgs,
     /// The file read, if any.
     pub(crate) file: Option<PathBuf>,
 }
@@ -445,6 +464,8 @@ impl Settings {
                 .keep_alive_method
                 .or(f.keep_alive_method)
                 .unwrap_or(KeepAliveMethod::GetDeviceInfo),
+            discovery: cli.discovery.or_file(&f.discovery),
+            listener: f.listener,
             file: path,
         }
     }

@@ -14,6 +14,8 @@ mod args;
 mod camera;
 mod commands;
 mod config;
+mod discover;
+mod discovery_options;
 mod output;
 mod props;
 mod relay;
@@ -118,6 +120,11 @@ fn run() -> i32 {
     };
     let other_mode = chosen[..3].iter().any(|&c| c);
     let settings = Settings::merge(&cli, file, other_mode);
+    match &cli.sub {
+        Some(Sub::Discover(a)) => return discover::run(&cli, &settings, a),
+        Some(Sub::Listen(a)) => return discover::listen::run(&settings, a),
+        _ => {}
+    }
     if cli.dry_run {
         if cli.json {
             return json_misplaced("--dry-run prints text");
@@ -153,6 +160,15 @@ fn run() -> i32 {
             eprintln!("No command given.\n\n{}", Cli::command().render_usage());
             eprintln!("Run `ptpip --help` for the options and `ptpip help` for the commands.");
             return EXIT_USAGE;
+        }
+    };
+    // `-h auto` (or a camera's name): discovery picks the host, dialect and ports.
+    let settings = if matches!(mode, Mode::One(Command::Help(_))) {
+        settings
+    } else {
+        match discover::resolve_host(settings, &cli) {
+            Ok(s) => s,
+            Err(code) => return code,
         }
     };
     if let Mode::One(cmd) = &mode {
@@ -432,7 +448,7 @@ fn run_camera(cli: &Cli, a: &CameraArgs) -> i32 {
         dir: a.dir.clone(),
         name: a.name.clone(),
     };
-    match camera::run(opts) {
+    match camera::run(opts, &a.announce) {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("camera error: {e}");

@@ -437,14 +437,17 @@ fn one_sigint_ends_serve_and_the_camera() {
         tx.send(("serve", r.map_err(|e| e.to_string()))).unwrap();
     });
     thread::spawn(move || {
-        let r = camera::run(CameraOptions {
-            address: "127.0.0.1".into(),
-            port: 0,
-            event_port: None,
-            vendor: ptpip_protocol::Dialect::Generic,
-            dir: None,
-            name: "sigint".into(),
-        });
+        let r = camera::run(
+            CameraOptions {
+                address: "127.0.0.1".into(),
+                port: 0,
+                event_port: None,
+                vendor: ptpip_protocol::Dialect::Generic,
+                dir: None,
+                name: "sigint".into(),
+            },
+            &Default::default(),
+        );
         done_tx.send(("camera", r)).unwrap();
     });
     thread::sleep(Duration::from_millis(300));
