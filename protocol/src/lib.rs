@@ -75,6 +75,7 @@ pub mod fuzzing;
 pub mod initiator;
 pub mod packet;
 pub mod ptp;
+pub mod quirk;
 pub mod responder;
 pub mod timer;
 pub mod types;
@@ -86,6 +87,7 @@ pub use error::{DecodeError, DecodeReason, DecodeResult, Error, OperationError};
 pub use initiator::{DeviceEvent, Initiator};
 pub use packet::{Dialect, Header, Packet, PacketType, parse_header, parse_packet};
 pub use ptp::codes::{EventCode, OperationCode, ResponseCode};
+pub use quirk::{Quirk, Tolerant};
 pub use responder::{Device, Responder};
 pub use timer::Timer;
 pub use types::{

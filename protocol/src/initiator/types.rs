@@ -230,8 +230,13 @@ pub enum Event {
         guid: Guid,
         /// The responder's friendly name.
         friendly_name: FriendlyName,
-        /// The responder's protocol version.
-        version: ProtocolVersion,
+        /// The responder's protocol version; `None` when the ack has none (Fujifilm bodies).
+        version: Option<ProtocolVersion>,
+        /// What the ack's layout departs from DC-X005 in ([`InitCommandAck::quirks`]); empty for
+        /// a standard ack.
+        ///
+        /// [`InitCommandAck::quirks`]: crate::packet::InitCommandAck::quirks
+        quirks: Vec<crate::Quirk>,
     },
     /// The session is open (and, for Fujifilm, the set-up sequence done): operations run.
     Ready,

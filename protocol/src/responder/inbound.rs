@@ -96,7 +96,8 @@ impl<D: Device> Responder<D> {
                             connection_number: self.config.connection_number,
                             guid: self.config.guid,
                             friendly_name: self.config.friendly_name.clone(),
-                            version: self.config.version,
+                            version: Some(self.config.version),
+                            layout: Default::default(),
                         };
                         self.out[0].push(Bytes::from(Packet::InitCommandAck(ack).to_bytes()));
                         self.events.push_back(ResponderEvent::InitiatorConnected {
@@ -118,7 +119,9 @@ impl<D: Device> Responder<D> {
             (State::AwaitEventRequest, Channel::Event, Packet::InitEventRequest(req)) => {
                 self.links[1] = LinkState::Open;
                 if req.connection_number == self.config.connection_number {
-                    self.out[1].push(Bytes::from(Packet::InitEventAck.to_bytes()));
+                    self.out[1].push(Bytes::from(
+                        Packet::InitEventAck(Default::default()).to_bytes(),
+                    ));
                     self.state = State::Ready;
                 } else {
                     let guid = self.config.guid;
