@@ -6,6 +6,9 @@
 //!   [`fuji::LiveViewFrame`] (the Fujifilm framing), the PTP datasets in [`ptp::dataset`] and the
 //!   Fujifilm lists in [`fuji::lists`]; nom parses, byteorder emits, and every [`DecodeError`] names
 //!   the packet or dataset, the field and the reason;
+//! - the **tolerances**: what real cameras send beyond the spec (an Init_Command_Ack without its
+//!   version, a dataset ending early or padded) is accepted and named with a [`Quirk`] (see
+//!   [`quirk`]), while everything we send stays exact;
 //! - the [`Deframer`]: bytes split anywhere in, frames out, data payloads streamed piece by piece;
 //! - the state machines: [`Initiator`] (the client) and [`Responder`] (the camera, driven by a
 //!   [`Device`] model such as the built-in [`camera::VirtualCamera`]).

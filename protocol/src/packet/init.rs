@@ -245,7 +245,7 @@ pub struct InitCommandAck {
 }
 
 impl InitCommandAck {
-    /// The packet or dataset name used in errors and quirks.
+    /// The packet name used in errors and quirks.
     const CONTEXT: &'static str = "Init_Command_Ack";
 
     /// A standard ack: the name, then `version`.
@@ -265,7 +265,8 @@ impl InitCommandAck {
         }
     }
 
-    /// A Fujifilm ack: no version, the name in the fixed 40-byte field (68 bytes in all).
+    /// A Fujifilm ack: no version, the name in the fixed 40-byte field (68 bytes in all for a name
+    /// of up to 19 UTF-16 units; a longer name is written whole, with its NUL and no padding).
     #[must_use]
     pub const fn fuji(
         connection_number: ConnectionNumber,
