@@ -259,6 +259,11 @@ impl Client {
                 // every state.
                 Event::ConnectionLost { reason } => return Err((reason.into(), initialized)),
                 Event::RemoteModeUnavailable(why) => log::warn!("{why}"),
+                Event::Connected { quirks, .. } => {
+                    for q in quirks {
+                        log::info!("tolerated: {q}");
+                    }
+                }
                 Event::AwaitingConfirmation { until } => {
                     // A camera that knows us answers at once: say nothing unless it does not.
                     pairing = Some((Instant::now() + PAIRING_QUIET, until));
