@@ -76,6 +76,7 @@ pub mod fuzzing;
 pub mod initiator;
 pub mod packet;
 pub mod ptp;
+pub mod relay;
 pub mod responder;
 pub mod timer;
 pub mod types;
