@@ -104,6 +104,36 @@ impl Link {
         self.registered
     }
 
+    /// A connection accepted from a listener: tuned, registered for reading and writing.
+    pub(crate) fn accepted(
+        token: Token,
+        mut stream: TcpStream,
+        registry: &Registry,
+    ) -> io::Result<Self> {
+        tune(&stream)?;
+        let interest = Interest::READABLE | Interest::WRITABLE;
+        registry.register(&mut stream, token, interest)?;
+        let mut me = Self::new(token);
+        me.registered = Some(interest);
+        me.stream = Some(stream);
+        me.state = State::Open;
+        Ok(me)
+    }
+
+    /// The addresses of both ends (`None` before the connection exists).
+    pub(crate) fn addrs(&self) -> Option<(SocketAddr, SocketAddr)> {
+        let s = self.stream.as_ref()?;
+        Some((s.local_addr().ok()?, s.peer_addr().ok()?))
+    }
+
+    /// Ends our sending side once everything queued is written (the peer reads EOF); reading
+    /// goes on.
+    pub(crate) fn shutdown_write(&mut self) {
+        if let Some(s) = self.stream.as_ref() {
+            let _ = s.shutdown(Shutdown::Write);
+        }
+    }
+
     /// Starts a non-blocking connect to `addr` and registers the socket.
     pub(crate) fn open(&mut self, addr: SocketAddr, registry: &Registry) -> io::Result<()> {
         let mut stream = TcpStream::connect(addr)?;
