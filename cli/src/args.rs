@@ -295,6 +295,8 @@ pub(crate) enum Sub {
     Help(Words),
     /// Serve a built-in camera (generic or Fujifilm) on the network
     Camera(CameraArgs),
+    /// Relay PTP/IP between initiators and a camera: log, capture or share it
+    Relay(crate::relay_cmd::RelayArgs),
     /// Print a shell completion script: completions bash|zsh|fish|elvish|powershell
     Completions {
         /// The shell
@@ -306,7 +308,8 @@ pub(crate) enum Sub {
 }
 
 impl Sub {
-    /// The words of a camera command (its name first), or `None` for `camera` and `completions`.
+    /// The words of a camera command (its name first), or `None` for `camera`, `relay` and
+    /// `completions`.
     pub(crate) fn words(&self) -> Option<Vec<String>> {
         let (name, w) = match self {
             Self::Info(w) => ("info", w),
@@ -321,7 +324,7 @@ impl Sub {
             Self::Events(w) => ("events", w),
             Self::Liveview(w) => ("liveview", w),
             Self::Help(w) => ("help", w),
-            Self::Camera(_) | Self::Completions { .. } => return None,
+            Self::Camera(_) | Self::Relay(_) | Self::Completions { .. } => return None,
         };
         let mut v = vec![name.to_owned()];
         v.extend(w.args.iter().cloned());

@@ -16,6 +16,7 @@ mod config;
 mod output;
 mod props;
 mod relay;
+mod relay_cmd;
 mod values;
 
 use std::io::{self, BufRead, IsTerminal, Write};
@@ -74,6 +75,7 @@ fn run() -> i32 {
             return 0;
         }
         Some(Sub::Camera(a)) => return run_camera(&cli, a),
+        Some(Sub::Relay(a)) => return relay_cmd::run(a, cli.vendor),
         _ => {}
     }
     let words = cli.sub.as_ref().and_then(Sub::words);
