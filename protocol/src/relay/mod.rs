@@ -18,10 +18,12 @@
 mod observer;
 mod pipe;
 mod record;
+mod share;
 
 pub use observer::{Observer, ObserverConfig, Segment};
 pub use pipe::Pipe;
 pub use record::{Direction, Item, Record};
+pub use share::{Peer, Share, ShareConfig};
 
 #[cfg(test)]
 mod tests;

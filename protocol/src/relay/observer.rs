@@ -202,6 +202,11 @@ impl Observer {
         self.channel
     }
 
+    /// Renumbers the connection from the next record on.
+    pub const fn set_connection(&mut self, connection: u64) {
+        self.connection = connection;
+    }
+
     /// Sets the connection's role (learnt by the other direction's observer).
     pub const fn set_channel(&mut self, channel: Channel) {
         self.channel = Some(channel);

@@ -18,6 +18,8 @@ use crate::packet::{
 use crate::ptp::codes::{OperationCode, ResponseCode};
 use crate::types::{ConnectionNumber, FriendlyName, Guid, Params, ProtocolVersion, TransactionId};
 
+mod share;
+
 /// A deterministic xorshift generator: the same splits on every run.
 pub(super) struct Rng(u64);
 
