@@ -9,10 +9,11 @@
 use std::fs;
 use std::net::TcpListener;
 use std::path::Path;
+use std::thread;
 
-use ptpip_protocol::camera::VirtualCamera;
+use ptpip_protocol::camera::{FujiCamera, VirtualCamera};
 use ptpip_protocol::ptp::codes::ObjectFormatCode;
-use ptpip_protocol::relay::{Item, Record};
+use ptpip_protocol::relay::{Item, Record, ShareConfig};
 use ptpip_protocol::responder::ResponderConfig;
 use ptpip_protocol::{Dialect, FriendlyName, Guid};
 use ptpip_tests::camera::content_bytes;
@@ -129,4 +130,62 @@ fn gphoto2_browses_and_downloads_through_the_pass_through_relay() {
             .all(|r| !matches!(r.item, Item::Undecodable { .. }) && r.quirks.is_empty()),
         "{recs:#?}"
     );
+}
+
+#[test]
+fn two_gphoto2_at_once_share_one_camera_session() {
+    let server = start_camera();
+    let mut config = relay_to(server.local_addr().port(), Dialect::Generic);
+    config.share = Some(ShareConfig::new(Dialect::Generic));
+    let relay = RunningRelay::start(config);
+    let (Some(a), Some(b)) = (Gphoto2::new(relay.port()), Gphoto2::new(relay.port())) else {
+        return;
+    };
+    let (da, db) = (a.new_dir("download"), b.new_dir("download"));
+    thread::scope(|s| {
+        s.spawn(|| browse_and_download(&a, &da));
+        s.spawn(|| browse_and_download(&b, &db));
+    });
+    drop(relay);
+    // One camera session for all of it: the camera saw one initiator.
+    assert_eq!(server.sessions(), 1);
+}
+
+/// The built-in Fujifilm camera has no storage (the virtual X-T1 answers the remote-mode
+/// operations, not GetStorageIDs), so gphoto2's generic driver can read what it has: its
+/// DeviceInfo (`--summary`) and its properties (`--list-config`), both through the relay's
+/// translation from PTP/IP to Fujifilm containers.
+#[test]
+fn gphoto2_reads_a_fujifilm_camera_through_the_sharing_relay() {
+    let command = TcpListener::bind("127.0.0.1:0").unwrap();
+    let event = TcpListener::bind("127.0.0.1:0").unwrap();
+    let config = ResponderConfig::new(
+        Guid([0x6c; 16]),
+        FriendlyName::new("X-T1").unwrap(),
+        Dialect::Fuji,
+    );
+    let server = serve(command, Some(event), config, FujiCamera::new).unwrap();
+    let mut relay = relay_to(server.local_addr().port(), Dialect::Fuji);
+    relay.camera_ports.event = server.event_addr().unwrap().port();
+    relay.share = Some(ShareConfig::new(Dialect::Fuji));
+    let relay = RunningRelay::start(relay);
+    let Some(gp) = Gphoto2::new(relay.port()) else {
+        return;
+    };
+    let run = gp.ok(&["--summary"]);
+    let info = FujiCamera::new().device_info();
+    assert!(
+        run.has_line(&format!("Model: {}", info.model.as_str())),
+        "{}",
+        run.describe()
+    );
+    let run = gp.ok(&["--list-config"]);
+    assert!(run.stdout().lines().count() > 3, "{}", run.describe());
+    let events = relay.stop();
+    let types: Vec<String> = records(&events)
+        .into_iter()
+        .filter_map(Record::packet_type)
+        .collect();
+    assert!(types.iter().any(|t| t == "Fuji Command"), "{types:?}");
+    assert_eq!(server.sessions(), 1);
 }

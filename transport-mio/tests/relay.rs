@@ -221,3 +221,99 @@ fn a_camera_that_is_not_there_closes_that_connection_and_the_relay_goes_on() {
         "{reasons:?}"
     );
 }
+
+fn share_config(camera: Ports, dialect: Dialect) -> RelayConfig {
+    let mut c = relay_config(camera, dialect);
+    let mut share = ptpip_protocol::relay::ShareConfig::new(dialect);
+    share.linger = None;
+    c.share = Some(share);
+    c
+}
+
+#[test]
+fn two_clients_at_once_share_one_camera_session() {
+    let server = start_server(Dialect::Generic, false);
+    let port = server.handle.local_addr().port();
+    let relay = Running::start(share_config(ports(port, port), Dialect::Generic));
+    let at = relay.addrs[0].port();
+    let download = move |len: u32| {
+        let mut client = Runner::connect(config_at(at, at, Dialect::Generic)).unwrap();
+        assert_eq!(client.device_info().unwrap().model.as_str(), MODEL);
+        for _ in 0..3 {
+            let mut sink = PatternSink::new();
+            let handle = ptpip_protocol::ptp::dataset::ObjectHandle(len);
+            client
+                .get_object(handle, &mut sink, &mut |_, _| {})
+                .unwrap();
+            assert!(sink.ok);
+            assert_eq!(sink.received, u64::from(len));
+        }
+        client.close().unwrap();
+    };
+    let a = thread::spawn(move || download(2 << 20));
+    let b = thread::spawn(move || download(3 << 20));
+    a.join().unwrap();
+    b.join().unwrap();
+    let events = relay.stop();
+    // The camera saw one session: one OpenSession for both clients, every GetObject in it.
+    assert_eq!(server.handle.sessions(), 1);
+    let ops = server.stats.lock().unwrap().operations.clone();
+    assert_eq!(
+        ops.iter()
+            .filter(|&&o| o == OperationCode::GET_OBJECT)
+            .count(),
+        6
+    );
+    let recs = records(&events);
+    assert!(recs.iter().all(|r| r.quirks.is_empty()), "{recs:#?}");
+}
+
+#[test]
+fn a_standard_client_reads_a_fujifilm_camera_through_the_sharing_relay() {
+    let server = start_server(Dialect::Fuji, false);
+    let (c, e) = (
+        server.handle.local_addr().port(),
+        server.handle.event_addr().unwrap().port(),
+    );
+    let relay = Running::start(share_config(ports(c, e), Dialect::Fuji));
+    assert_eq!(
+        relay.addrs.len(),
+        1,
+        "initiators speak standard PTP/IP on one port"
+    );
+    let at = relay.addrs[0].port();
+    let mut client = Runner::connect(config_at(at, at, Dialect::Generic)).unwrap();
+    assert_eq!(client.device_info().unwrap().model.as_str(), MODEL);
+    let mut sink = PatternSink::new();
+    let handle = ptpip_protocol::ptp::dataset::ObjectHandle(1 << 20);
+    client
+        .get_object(handle, &mut sink, &mut |_, _| {})
+        .unwrap();
+    assert!(sink.ok && sink.received == 1 << 20);
+    client.close().unwrap();
+    let events = relay.stop();
+    let types: Vec<String> = records(&events)
+        .into_iter()
+        .filter_map(Record::packet_type)
+        .collect();
+    assert!(types.iter().any(|t| t == "Fuji Data"), "{types:?}");
+    assert!(types.iter().any(|t| t == "Start_Data"), "{types:?}");
+}
+
+#[test]
+fn a_sharing_relay_without_its_camera_refuses_initiators_and_goes_on_listening() {
+    let closed = common::closed_port();
+    let relay = Running::start(share_config(ports(closed, closed), Dialect::Generic));
+    let at = relay.addrs[0].port();
+    for _ in 0..2 {
+        assert!(Runner::connect(config_at(at, at, Dialect::Generic)).is_err());
+    }
+    let events = relay.stop();
+    let lost = records(&events)
+        .iter()
+        .filter(
+            |r| matches!(&r.item, Item::Notice(t) if t.starts_with("the camera session was lost")),
+        )
+        .count();
+    assert_eq!(lost, 2, "{events:#?}");
+}

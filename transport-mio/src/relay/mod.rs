@@ -10,6 +10,7 @@
 
 mod pass;
 mod runner;
+mod share;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::io;
@@ -20,7 +21,7 @@ use mio::event::Event as MioEvent;
 use mio::net::TcpListener;
 use mio::{Interest, Registry, Token};
 use ptpip_protocol::calls::Ports;
-use ptpip_protocol::relay::{Direction, ObserverConfig, Record, Segment};
+use ptpip_protocol::relay::{Direction, ObserverConfig, Record, Segment, ShareConfig};
 use ptpip_protocol::{Channel, Dialect};
 
 pub use runner::{RelayRunner, Stopper};
@@ -45,6 +46,10 @@ pub struct RelayConfig {
     /// How traffic is decoded (its dialect is set from [`dialect`](Self::dialect)), and whether
     /// it is cut into capture segments.
     pub observer: ObserverConfig,
+    /// Share one camera session among the initiators instead of piping each one through
+    /// (its camera dialect is set from [`dialect`](Self::dialect)). The initiators then speak
+    /// standard PTP/IP whatever the camera's dialect, all on the listen port.
+    pub share: Option<ShareConfig>,
 }
 
 impl RelayConfig {
@@ -58,6 +63,7 @@ impl RelayConfig {
             camera_ports: Ports::for_dialect(dialect),
             dialect,
             observer: ObserverConfig::new(dialect),
+            share: None,
         }
     }
 }
@@ -109,6 +115,38 @@ struct Listener {
 #[derive(Debug)]
 enum Mode {
     Pass(BTreeMap<u64, PipeConn>),
+    Share(Box<share::ShareDriver>),
+}
+
+/// The relay's numbering: connections, and the tokens of their sockets.
+#[derive(Debug)]
+pub(super) struct Ids {
+    /// Sockets by token: connection number and side (0: initiator, 1: camera).
+    tokens: HashMap<Token, (u64, usize)>,
+    next_token: usize,
+    next_connection: u64,
+}
+
+impl Ids {
+    /// A new connection number.
+    pub(super) const fn connection(&mut self) -> u64 {
+        let id = self.next_connection;
+        self.next_connection += 1;
+        id
+    }
+
+    /// A new token for side `side` of connection `connection`.
+    pub(super) fn token(&mut self, connection: u64, side: usize) -> Token {
+        let t = Token(self.next_token);
+        self.next_token += 1;
+        self.tokens.insert(t, (connection, side));
+        t
+    }
+
+    /// Forgets the tokens of a connection.
+    pub(super) fn forget(&mut self, connection: u64) {
+        self.tokens.retain(|_, (c, _)| *c != connection);
+    }
 }
 
 /// A PTP/IP relay in a caller's `mio` event loop.
@@ -123,10 +161,7 @@ pub struct Relay {
     registry: Registry,
     base: usize,
     listeners: Vec<(TcpListener, Listener)>,
-    /// Sockets by token: connection number and side (0: initiator, 1: camera).
-    tokens: HashMap<Token, (u64, usize)>,
-    next_token: usize,
-    next_connection: u64,
+    ids: Ids,
     mode: Mode,
     observer: ObserverConfig,
     events: VecDeque<RelayEvent>,
@@ -180,7 +215,19 @@ impl Relay {
                 },
             ));
         }
-        let mode = Mode::Pass(BTreeMap::new());
+        let mode = match config.share {
+            Some(mut share) => {
+                share.camera.dialect = config.dialect;
+                // Initiators speak standard PTP/IP on the one listen port.
+                listeners.truncate(1);
+                Mode::Share(Box::new(share::ShareDriver::new(
+                    share,
+                    [command, event],
+                    observer,
+                )))
+            }
+            None => Mode::Pass(BTreeMap::new()),
+        };
         for (n, (l, _)) in listeners.iter_mut().enumerate() {
             registry.register(l, Token(token_base.0 + n), Interest::READABLE)?;
         }
@@ -188,9 +235,11 @@ impl Relay {
             registry: registry.try_clone()?,
             base: token_base.0,
             listeners,
-            tokens: HashMap::new(),
-            next_token: token_base.0 + 2,
-            next_connection: 1,
+            ids: Ids {
+                tokens: HashMap::new(),
+                next_token: token_base.0 + 2,
+                next_connection: 1,
+            },
             mode,
             observer,
             events: VecDeque::new(),
@@ -223,7 +272,7 @@ impl Relay {
             self.accept(n, now);
             return;
         }
-        let Some(&(connection, side)) = self.tokens.get(&token) else {
+        let Some(&(connection, side)) = self.ids.tokens.get(&token) else {
             return;
         };
         match &mut self.mode {
@@ -233,6 +282,14 @@ impl Relay {
                     p.pump(now, &self.registry, &mut self.events);
                 }
             }
+            Mode::Share(s) => s.handle_event(
+                connection,
+                event,
+                now,
+                &self.registry,
+                &mut self.ids,
+                &mut self.events,
+            ),
         }
         self.reap();
     }
@@ -247,6 +304,9 @@ impl Relay {
                     p.pump(now, &self.registry, &mut self.events);
                 }
             }
+            Mode::Share(s) => {
+                s.handle_timeout(now, &self.registry, &mut self.ids, &mut self.events)
+            }
         }
         self.reap();
     }
@@ -254,12 +314,13 @@ impl Relay {
     /// How long the caller's poll may sleep: zero with work left over, until the next deadline,
     /// or `None` when nothing is due.
     #[must_use]
-    pub fn timeout(&self, _now: Instant) -> Option<Duration> {
+    pub fn timeout(&self, now: Instant) -> Option<Duration> {
         match &self.mode {
             Mode::Pass(pipes) => pipes
                 .values()
                 .any(PipeConn::has_work)
                 .then_some(Duration::ZERO),
+            Mode::Share(s) => s.timeout(now),
         }
     }
 
@@ -288,6 +349,7 @@ impl Relay {
                     );
                 }
             }
+            Mode::Share(s) => s.stop(now, &self.registry, &mut self.ids, &mut self.events),
         }
         self.reap();
     }
@@ -298,18 +360,13 @@ impl Relay {
         self.stopping
             && match &self.mode {
                 Mode::Pass(pipes) => pipes.is_empty(),
+                Mode::Share(s) => s.is_finished(),
             }
     }
 
     fn clock(&mut self, now: Instant) -> Instant {
         self.now = self.now.max(now);
         self.now
-    }
-
-    fn take_token(&mut self) -> Token {
-        let t = Token(self.next_token);
-        self.next_token += 1;
-        t
     }
 
     /// Accepts every waiting connection on listener `n`.
@@ -328,10 +385,10 @@ impl Relay {
             let local = stream
                 .local_addr()
                 .unwrap_or_else(|_| self.local_addrs().first().copied().unwrap_or(peer));
-            let id = self.next_connection;
-            self.next_connection += 1;
-            let token = self.take_token();
+            let id = self.ids.connection();
+            let token = self.ids.token(id, 0);
             let Ok(link) = Link::accepted(token, stream, &self.registry) else {
+                self.ids.forget(id);
                 continue;
             };
             self.events.push_back(RelayEvent::Opened {
@@ -341,10 +398,7 @@ impl Relay {
             });
             match &mut self.mode {
                 Mode::Pass(pipes) => {
-                    let camera_token = Token(self.next_token);
-                    self.next_token += 1;
-                    self.tokens.insert(token, (id, 0));
-                    self.tokens.insert(camera_token, (id, 1));
+                    let camera_token = self.ids.token(id, 1);
                     match PipeConn::open(
                         id,
                         link,
@@ -358,11 +412,24 @@ impl Relay {
                             p.pump(now, &self.registry, &mut self.events);
                             pipes.insert(id, p);
                         }
-                        Err(e) => self.events.push_back(RelayEvent::Closed {
-                            connection: id,
-                            reason: Some(format!("cannot connect to the camera: {e}")),
-                        }),
+                        Err(e) => {
+                            self.ids.forget(id);
+                            self.events.push_back(RelayEvent::Closed {
+                                connection: id,
+                                reason: Some(format!("cannot connect to the camera: {e}")),
+                            });
+                        }
                     }
+                }
+                Mode::Share(s) => {
+                    s.accept(
+                        id,
+                        link,
+                        now,
+                        &self.registry,
+                        &mut self.ids,
+                        &mut self.events,
+                    );
                 }
             }
         }
@@ -370,7 +437,9 @@ impl Relay {
 
     /// Forgets connections that ended.
     fn reap(&mut self) {
-        let Mode::Pass(pipes) = &mut self.mode;
+        let Mode::Pass(pipes) = &mut self.mode else {
+            return;
+        };
         let gone: Vec<u64> = pipes
             .iter()
             .filter(|(_, p)| p.is_closed())
@@ -379,7 +448,7 @@ impl Relay {
         for id in gone {
             if let Some(p) = pipes.remove(&id) {
                 for t in p.tokens() {
-                    self.tokens.remove(&t);
+                    self.ids.tokens.remove(&t);
                 }
             }
         }
