@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use clap::{ArgAction, Args};
 use ptpip_protocol::Dialect;
 use ptpip_protocol::calls::Ports;
+use ptpip_protocol::relay::ShareConfig;
 use ptpip_transport_mio::{RelayConfig, RelayEvent, RelayRunner};
 
 use crate::values::parse_vendor;
@@ -41,6 +42,10 @@ pub(crate) struct RelayArgs {
     /// Capture the traffic to FILE (pcapng, for Wireshark and tshark)
     #[arg(long, value_name = "FILE")]
     pub(crate) pcap: Option<PathBuf>,
+    /// Share one camera session among several initiators (each gets its own session; they
+    /// speak standard PTP/IP on the listen port, also in front of a Fujifilm camera)
+    #[arg(long)]
+    pub(crate) share: bool,
     /// Print help (`-h` is taken by the host, as in the Go tool)
     #[arg(short = '?', long = "help", action = ArgAction::Help)]
     help: Option<bool>,
@@ -49,17 +54,18 @@ pub(crate) struct RelayArgs {
 /// `HOST[:PORT]`, `[V6]:PORT` or a bare IPv6 address.
 fn split_host_port(to: &str) -> Result<(String, Option<u16>), String> {
     let bad = || format!("--to {to}: expected HOST or HOST:PORT");
+    let port = |p: &str| crate::values::parse_port(p).map_err(|e| format!("--to {to}: {e}"));
     if let Some(rest) = to.strip_prefix('[') {
         let (host, tail) = rest.split_once(']').ok_or_else(bad)?;
         return match tail.strip_prefix(':') {
-            Some(p) => Ok((host.to_owned(), Some(crate::values::parse_port(p)?))),
+            Some(p) => Ok((host.to_owned(), Some(port(p)?))),
             None if tail.is_empty() => Ok((host.to_owned(), None)),
             None => Err(bad()),
         };
     }
     match to.rsplit_once(':') {
-        Some((host, port)) if !host.contains(':') && !host.is_empty() => {
-            Ok((host.to_owned(), Some(crate::values::parse_port(port)?)))
+        Some((host, p)) if !host.contains(':') && !host.is_empty() => {
+            Ok((host.to_owned(), Some(port(p)?)))
         }
         _ if to.is_empty() => Err(bad()),
         _ => Ok((to.to_owned(), None)),
@@ -72,8 +78,8 @@ fn config(a: &RelayArgs, vendor: Option<Dialect>) -> Result<RelayConfig, String>
     let (host, port) = split_host_port(&a.to)?;
     let listen = a.listen.unwrap_or_else(|| {
         let port = match dialect {
-            Dialect::Fuji => ptpip_protocol::fuji::COMMAND_PORT,
-            Dialect::Generic => 15740,
+            Dialect::Fuji if !a.share => ptpip_protocol::fuji::COMMAND_PORT,
+            _ => 15740,
         };
         SocketAddr::from(([127, 0, 0, 1], port))
     });
@@ -95,6 +101,9 @@ fn config(a: &RelayArgs, vendor: Option<Dialect>) -> Result<RelayConfig, String>
         };
     }
     c.observer.capture = a.pcap.is_some();
+    if a.share {
+        c.share = Some(ShareConfig::new(dialect));
+    }
     Ok(c)
 }
 
@@ -159,9 +168,16 @@ impl Output {
     }
 }
 
-/// Runs `ptpip relay` until Ctrl-C; the exit code.
+/// Runs `ptpip relay` until Ctrl-C; the exit code (2 for options that make no sense).
 pub(crate) fn run(a: &RelayArgs, vendor: Option<Dialect>) -> i32 {
-    match serve(a, vendor) {
+    let config = match config(a, vendor) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("relay error: {e}");
+            return 2;
+        }
+    };
+    match serve(a, config) {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("relay error: {e}");
@@ -170,15 +186,19 @@ pub(crate) fn run(a: &RelayArgs, vendor: Option<Dialect>) -> i32 {
     }
 }
 
-fn serve(a: &RelayArgs, vendor: Option<Dialect>) -> Result<(), String> {
-    let config = config(a, vendor)?;
+fn serve(a: &RelayArgs, config: RelayConfig) -> Result<(), String> {
     let target = format!(
-        "{}:{} ({})",
+        "{}:{} ({}{})",
         config.camera,
         config.camera_ports.command,
         match config.dialect {
             Dialect::Generic => "generic",
             Dialect::Fuji => "fuji",
+        },
+        if config.share.is_some() {
+            ", shared"
+        } else {
+            ""
         }
     );
     let log: Box<dyn Write> = match &a.log {
@@ -273,5 +293,11 @@ mod tests {
         let c = config(&a, None).unwrap();
         assert_eq!((c.camera_ports.command, c.camera_ports.event), (1000, 1000));
         assert_eq!(c.listen, "127.0.0.1:15740".parse().unwrap());
+        assert!(c.share.is_none());
+        // Sharing a Fujifilm camera: standard PTP/IP in front, on the standard port.
+        let shared = RelayArgs { share: true, ..a };
+        let c = config(&shared, Some(Dialect::Fuji)).unwrap();
+        assert_eq!(c.listen.port(), 15740);
+        assert_eq!(c.share.unwrap().camera.dialect, Dialect::Fuji);
     }
 }
