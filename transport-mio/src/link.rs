@@ -202,6 +202,48 @@ impl Link {
         }
     }
 
+    /// Reads once into `buf` (a relay's scratch buffer, reused for every read): `Data` is never
+    /// returned; the count read is.
+    pub(crate) fn read_into(&mut self, buf: &mut [u8]) -> Result<usize, ReadOutcome> {
+        let Some(stream) = self.stream.as_mut() else {
+            return Err(ReadOutcome::Eof);
+        };
+        loop {
+            match stream.read(buf) {
+                Ok(0) => return Err(ReadOutcome::Eof),
+                Ok(n) => return Ok(n),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.readable = false;
+                    return Err(ReadOutcome::WouldBlock);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(ReadOutcome::Failed(e)),
+            }
+        }
+    }
+
+    /// Writes as much of `data` as the socket takes now (nothing pending may wait before it);
+    /// returns how much.
+    pub(crate) fn write_now(&mut self, data: &[u8]) -> io::Result<usize> {
+        let Some(stream) = self.stream.as_mut() else {
+            return Err(io::ErrorKind::NotConnected.into());
+        };
+        let mut at = 0;
+        while at < data.len() {
+            match stream.write(&data[at..]) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => at += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.writable = false;
+                    break;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(at)
+    }
+
     /// Whether a transmit is part-way written (or waits for the connect).
     pub(crate) const fn has_pending(&self) -> bool {
         self.pending.is_some()

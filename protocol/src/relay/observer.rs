@@ -95,8 +95,7 @@ impl Unit {
     }
 }
 
-/// Cuts a stream into [`Segment`]s at packet boundaries, copying only a packet that arrived in
-/// several reads.
+/// Cuts a stream into [`Segment`]s at packet boundaries.
 #[derive(Debug)]
 struct Segmenter {
     max: usize,
@@ -225,12 +224,12 @@ impl Observer {
     }
 
     /// Observes bytes that travelled this way, in order, split anywhere.
-    pub fn push(&mut self, now: Instant, bytes: &Bytes) {
+    pub fn push(&mut self, now: Instant, bytes: &[u8]) {
         let mut at = 0;
         while at < bytes.len() {
             if self.broken {
-                let rest = bytes.slice(at..);
-                self.undecodable(now, &rest, rest.len() as u64, None);
+                let rest = &bytes[at..];
+                self.undecodable(now, rest, rest.len() as u64, None);
                 self.capture(now, rest, true);
                 return;
             }
@@ -241,7 +240,7 @@ impl Observer {
                 debug_assert_eq!(skipped, n as u64, "the deframer holds no payload");
                 self.skip -= n as u64;
                 let end = self.skip == 0;
-                self.capture(now, bytes.slice(at..at + n), end);
+                self.capture(now, &bytes[at..at + n], end);
                 at += n;
                 continue;
             }
@@ -262,7 +261,7 @@ impl Observer {
             self.unit.head.extend_from_slice(&piece[..keep.min(n)]);
             self.unit.fed += n;
             let end = self.drain(now);
-            self.capture(now, bytes.slice(at..at + n), end);
+            self.capture(now, &bytes[at..at + n], end);
             at += n;
         }
     }
@@ -281,7 +280,7 @@ impl Observer {
                 ),
                 _ => format!("the connection ended inside a packet header ({got} bytes)"),
             };
-            let head = Bytes::copy_from_slice(&self.unit.head);
+            let head = std::mem::take(&mut self.unit.head);
             self.undecodable(now, &head, got, Some(what));
         }
         if let Some(s) = self.segments.as_mut() {
@@ -359,14 +358,14 @@ impl Observer {
 
     fn fail(&mut self, now: Instant, why: String) {
         self.broken = true;
-        let head = Bytes::copy_from_slice(&self.unit.head);
+        let head = std::mem::take(&mut self.unit.head);
         let len = self.unit.fed as u64;
         self.undecodable(now, &head, len, Some(why));
         self.unit = Unit::default();
     }
 
-    fn undecodable(&mut self, now: Instant, bytes: &Bytes, len: u64, why: Option<String>) {
-        let head = bytes.slice(..bytes.len().min(self.config.hex_limit));
+    fn undecodable(&mut self, now: Instant, bytes: &[u8], len: u64, why: Option<String>) {
+        let head = Bytes::copy_from_slice(&bytes[..bytes.len().min(self.config.hex_limit)]);
         self.record(
             now,
             len,
@@ -387,9 +386,10 @@ impl Observer {
         });
     }
 
-    fn capture(&mut self, now: Instant, bytes: Bytes, packet_end: bool) {
+    /// Keeps a copy of `bytes` for the capture (only when capturing).
+    fn capture(&mut self, now: Instant, bytes: &[u8], packet_end: bool) {
         if let Some(s) = self.segments.as_mut() {
-            s.add(now, bytes, packet_end);
+            s.add(now, Bytes::copy_from_slice(bytes), packet_end);
         }
     }
 }

@@ -2,8 +2,6 @@
 
 use std::time::Instant;
 
-use bytes::Bytes;
-
 use super::observer::{Observer, ObserverConfig, Segment};
 use super::record::{Direction, Record};
 use crate::channel::Channel;
@@ -45,7 +43,7 @@ impl Pipe {
     }
 
     /// Observes bytes that travelled `direction`.
-    pub fn push(&mut self, now: Instant, direction: Direction, bytes: &Bytes) {
+    pub fn push(&mut self, now: Instant, direction: Direction, bytes: &[u8]) {
         let known = self.channel();
         self.observers[direction.index()].push(now, bytes);
         self.order.push_back(direction);

@@ -102,6 +102,9 @@ pub enum RelayEvent {
     },
 }
 
+/// The pass-through read size: large reads, few system calls.
+const SCRATCH: usize = 1 << 20;
+
 /// Which listener a token is.
 #[derive(Clone, Copy, Debug)]
 struct Listener {
@@ -163,6 +166,8 @@ pub struct Relay {
     listeners: Vec<(TcpListener, Listener)>,
     ids: Ids,
     mode: Mode,
+    /// Where pass-through reads land before they are written on (one buffer: one thread).
+    scratch: Vec<u8>,
     observer: ObserverConfig,
     events: VecDeque<RelayEvent>,
     now: Instant,
@@ -241,6 +246,7 @@ impl Relay {
                 next_connection: 1,
             },
             mode,
+            scratch: vec![0; SCRATCH],
             observer,
             events: VecDeque::new(),
             now: Instant::now(),
@@ -279,7 +285,7 @@ impl Relay {
             Mode::Pass(pipes) => {
                 if let Some(p) = pipes.get_mut(&connection) {
                     p.on_event(side, event);
-                    p.pump(now, &self.registry, &mut self.events);
+                    p.pump(now, &self.registry, &mut self.scratch, &mut self.events);
                 }
             }
             Mode::Share(s) => s.handle_event(
@@ -301,7 +307,7 @@ impl Relay {
         match &mut self.mode {
             Mode::Pass(pipes) => {
                 for p in pipes.values_mut().filter(|p| p.has_work()) {
-                    p.pump(now, &self.registry, &mut self.events);
+                    p.pump(now, &self.registry, &mut self.scratch, &mut self.events);
                 }
             }
             Mode::Share(s) => {
@@ -409,7 +415,7 @@ impl Relay {
                         &self.registry,
                     ) {
                         Ok(mut p) => {
-                            p.pump(now, &self.registry, &mut self.events);
+                            p.pump(now, &self.registry, &mut self.scratch, &mut self.events);
                             pipes.insert(id, p);
                         }
                         Err(e) => {

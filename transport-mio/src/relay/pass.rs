@@ -142,6 +142,7 @@ impl PipeConn {
         &mut self,
         now: Instant,
         registry: &Registry,
+        scratch: &mut [u8],
         events: &mut VecDeque<RelayEvent>,
     ) {
         if self.closed {
@@ -172,7 +173,7 @@ impl PipeConn {
         loop {
             let mut progress = false;
             for s in 0..2 {
-                match self.read_side(now, s, events) {
+                match self.read_side(now, s, scratch, events) {
                     Ok(p) => progress |= p,
                     Err(e) => {
                         self.close(now, registry, events, Some(e));
@@ -239,6 +240,7 @@ impl PipeConn {
         &mut self,
         now: Instant,
         s: usize,
+        scratch: &mut [u8],
         events: &mut VecDeque<RelayEvent>,
     ) -> Result<bool, String> {
         let direction = if s == 0 {
@@ -257,27 +259,43 @@ impl PipeConn {
             {
                 return Ok(progress);
             }
-            match self.sides[s].link.read() {
-                ReadOutcome::Data(m) => {
-                    let bytes = m.freeze();
-                    self.sides[s].budget = self.sides[s].budget.saturating_sub(bytes.len());
-                    // Forwarded first: decoding never holds the bytes back.
+            match self.sides[s].link.read_into(scratch) {
+                Ok(n) => {
+                    let bytes = &scratch[..n];
+                    self.sides[s].budget = self.sides[s].budget.saturating_sub(n);
+                    // Forwarded first (written at once when the other side is free, which spares
+                    // a copy): decoding never holds the bytes back.
                     let other = &mut self.sides[1 - s];
-                    other.out_bytes += bytes.len();
-                    other.out.push_back(bytes.clone());
-                    self.pipe.push(now, direction, &bytes);
+                    let mut sent = 0;
+                    if other.out.is_empty()
+                        && !other.link.has_pending()
+                        && other.link.state == State::Open
+                        && other.link.writable
+                    {
+                        sent = other.link.write_now(bytes).map_err(|e| {
+                            let who = if s == 0 { "camera" } else { "initiator" };
+                            format!("writing to the {who}: {e}")
+                        })?;
+                    }
+                    if sent < n {
+                        let rest = Bytes::copy_from_slice(&bytes[sent..]);
+                        other.out_bytes += rest.len();
+                        other.out.push_back(rest);
+                    }
+                    self.pipe.push(now, direction, bytes);
                     self.drain(events);
                     progress = true;
                 }
-                ReadOutcome::WouldBlock => return Ok(progress),
-                ReadOutcome::Eof => {
+                Err(ReadOutcome::Data(_)) => unreachable!("read_into never hands bytes out"),
+                Err(ReadOutcome::WouldBlock) => return Ok(progress),
+                Err(ReadOutcome::Eof) => {
                     self.ended[s] = true;
                     self.sides[1 - s].other_ended = true;
                     self.pipe.finish(now, direction);
                     self.drain(events);
                     return Ok(true);
                 }
-                ReadOutcome::Failed(e) => {
+                Err(ReadOutcome::Failed(e)) => {
                     let who = if s == 0 { "initiator" } else { "camera" };
                     return Err(format!("reading from the {who}: {e}"));
                 }

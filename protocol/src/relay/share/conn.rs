@@ -55,7 +55,7 @@ impl Conn {
     }
 
     /// Bytes that arrived on the connection.
-    pub(super) fn observe_in(&mut self, now: Instant, bytes: &Bytes) {
+    pub(super) fn observe_in(&mut self, now: Instant, bytes: &[u8]) {
         self.observers[self.outgoing.reverse().index()].push(now, bytes);
     }
 
