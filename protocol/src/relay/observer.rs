@@ -1,13 +1,4 @@
 //! [`Observer`]: one direction of one relayed TCP connection, bytes in, [`Record`]s out.
-//!
-//! The observer never holds traffic back: the relay forwards its bytes as they are and hands the
-//! observer the same bytes. The observer gives the [`Deframer`] only what decoding needs — each
-//! packet's header, and whole control packets — and passes over data payloads with
-//! [`Deframer::skip_payload`], so a 4 GiB GetObject costs it a few counters, not a copy.
-//!
-//! Every framing ptpip knows starts a frame with its total length as a little-endian `u32`
-//! (PTP/IP packets, Fujifilm containers and the Fujifilm terminator), which is how the observer
-//! knows how many bytes of a frame to hand over before asking the deframer for it.
 
 use std::collections::VecDeque;
 use std::time::Instant;
@@ -137,7 +128,16 @@ impl Segmenter {
     }
 }
 
-/// One direction of one relayed connection. See the [module docs](self).
+/// One direction of one relayed connection.
+///
+/// The observer never holds traffic back: the relay forwards its bytes as they are and hands the
+/// observer the same bytes. The observer gives the [`Deframer`] only what decoding needs — each
+/// packet's header, and whole control packets — and passes over data payloads with
+/// [`Deframer::skip_payload`], so a 4 GiB GetObject costs it a few counters, not a copy.
+///
+/// Every framing ptpip knows starts a frame with its total length as a little-endian `u32`
+/// (PTP/IP packets, Fujifilm containers and the Fujifilm terminator), which is how the observer
+/// knows how many bytes of a frame to hand over before asking the deframer for it.
 #[derive(Debug)]
 pub struct Observer {
     config: ObserverConfig,

@@ -1,31 +1,4 @@
 //! [`Share`]: one camera session shared by several initiators.
-//!
-//! The relay owns the camera session: an [`Initiator`] towards the camera, in the camera's
-//! dialect. Towards each initiator it plays a standard PTP/IP responder of its own:
-//! - its own init handshake: Init_Command_Ack (with the camera's GUID and name, once the camera
-//!   session is ready) and Init_Event_Ack for the event connection that names it;
-//! - OpenSession and CloseSession answered locally, per initiator (the camera's session stays
-//!   open); anything but GetDeviceInfo outside a session is answered SessionNotOpen, as a camera
-//!   would;
-//! - every other operation runs on the camera under a transaction id of the camera session, in
-//!   the order the requests arrived (the initiator's queue), and its data and response go back
-//!   under the initiator's own id;
-//! - the camera's events go to every initiator with an event connection; probes are answered
-//!   locally.
-//!
-//! With a Fujifilm camera the initiators still speak standard PTP/IP: the Initiator speaks
-//! containers to the camera, so the relay translates the framing.
-//!
-//! Faults stay where they are: bad bytes or a protocol violation from an initiator are logged and
-//! that initiator's connections closed; the others go on. A camera that fails or disappears is
-//! logged, every initiator's connections are closed (an initiator still in its init handshake
-//! gets Init_Fail first), and the next initiator to connect starts a new camera session.
-//!
-//! The sans-IO contract is the state machines': the driver feeds bytes, ends and time, and after
-//! every call writes what [`poll_transmit`](Share::poll_transmit) gives for each peer that
-//! [`wants_write`](Share::wants_write), closes what [`poll_close`](Share::poll_close) names,
-//! sleeps until [`poll_timeout`](Share::poll_timeout), and takes the
-//! [`poll_record`](Share::poll_record)s and [`poll_segment`](Share::poll_segment)s.
 
 mod camera;
 mod conn;
@@ -110,7 +83,34 @@ struct Accepted {
     closing: bool,
 }
 
-/// One camera session shared by several initiators. See the [module docs](self).
+/// One camera session shared by several initiators.
+///
+/// The relay owns the camera session: an [`Initiator`](crate::Initiator) towards the camera, in the camera's
+/// dialect. Towards each initiator it plays a standard PTP/IP responder of its own:
+/// - its own init handshake: Init_Command_Ack (with the camera's GUID and name, once the camera
+///   session is ready) and Init_Event_Ack for the event connection that names it;
+/// - OpenSession and CloseSession answered locally, per initiator (the camera's session stays
+///   open); anything but GetDeviceInfo outside a session is answered SessionNotOpen, as a camera
+///   would;
+/// - every other operation runs on the camera under a transaction id of the camera session, in
+///   the order the requests arrived (the initiator's queue), and its data and response go back
+///   under the initiator's own id;
+/// - the camera's events go to every initiator with an event connection; probes are answered
+///   locally.
+///
+/// With a Fujifilm camera the initiators still speak standard PTP/IP: the Initiator speaks
+/// containers to the camera, so the relay translates the framing.
+///
+/// Faults stay where they are: bad bytes or a protocol violation from an initiator are logged and
+/// that initiator's connections closed; the others go on. A camera that fails or disappears is
+/// logged, every initiator's connections are closed (an initiator still in its init handshake
+/// gets Init_Fail first), and the next initiator to connect starts a new camera session.
+///
+/// The sans-IO contract is the state machines': the driver feeds bytes, ends and time, and after
+/// every call writes what [`poll_transmit`](Share::poll_transmit) gives for each peer that
+/// [`wants_write`](Share::wants_write), closes what [`poll_close`](Share::poll_close) names,
+/// sleeps until [`poll_timeout`](Share::poll_timeout), and takes the
+/// [`poll_record`](Share::poll_record)s and [`poll_segment`](Share::poll_segment)s.
 #[derive(Debug)]
 pub struct Share {
     config: ShareConfig,
