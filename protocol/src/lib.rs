@@ -8,7 +8,9 @@
 //!   the packet or dataset, the field and the reason;
 //! - the [`Deframer`]: bytes split anywhere in, frames out, data payloads streamed piece by piece;
 //! - the state machines: [`Initiator`] (the client) and [`Responder`] (the camera, driven by a
-//!   [`Device`] model such as the built-in [`camera::VirtualCamera`]).
+//!   [`Device`] model such as the built-in [`camera::VirtualCamera`]);
+//! - the [`relay`] core: decoding the traffic a relay passes on, and one camera session shared by
+//!   several initiators.
 //!
 //! A state machine takes bytes (`handle_input`), connection ends (`handle_eof`) and time
 //! (`handle_timeout`), and gives back [`Transmit`]s, events and its next deadline through its

@@ -418,3 +418,24 @@ fn a_camera_that_goes_away_closes_every_initiator_and_the_next_one_starts_over()
     let done = net.call(c, op(OperationCode::GET_NUM_OBJECTS, &[0xFFFF_FFFF]));
     assert_eq!(done.response, ResponseCode::OK);
 }
+
+#[test]
+fn bad_bytes_from_the_camera_end_its_session_and_every_initiator_is_told() {
+    let mut net = Net::new(Dialect::Generic, Box::new(VirtualCamera::sample()), 13);
+    let (a, b) = (net.add_front(), net.add_front());
+    net.run_until(|n| n.ready(a) && n.ready(b));
+    net.camera_gone = true;
+    let now = net.now;
+    // An Operation_Response too short for its transaction id.
+    let junk = BytesMut::from(&[10, 0, 0, 0, 7, 0, 0, 0, 1, 0][..]);
+    net.share
+        .handle_input(now, Peer::Camera(Channel::Command), junk);
+    net.run_until(|n| n.fronts[a].ini.is_closed() && n.fronts[b].ini.is_closed());
+    assert!(!net.share.has_camera());
+    assert!(net.closed.contains(&Peer::Camera(Channel::Command)));
+    let undecodable = net
+        .records
+        .iter()
+        .any(|r| r.connection == 100 && matches!(r.item, Item::Undecodable { .. }));
+    assert!(undecodable, "{}", net.log());
+}
