@@ -92,7 +92,7 @@ type Packets = BTreeMap<(u64, bool), Vec<(u64, Option<u64>)>>;
 
 /// What tshark finds in the capture: the frames where a PTP/IP packet starts (the dissector
 /// does not reassemble, so the test follows each packet's length itself), with no frame flagged.
-fn dissect(tshark: &std::path::Path, pcap: &std::path::Path, port: u16) -> Packets {
+fn dissect(tshark: &std::path::Path, pcap: &std::path::Path, ports: &[u16]) -> Packets {
     let fields = [
         "frame.number",
         "tcp.stream",
@@ -106,10 +106,11 @@ fn dissect(tshark: &std::path::Path, pcap: &std::path::Path, port: u16) -> Packe
         "_ws.expert.severity",
     ];
     let mut cmd = Command::new(tshark);
-    cmd.arg("-r")
-        .arg(pcap)
-        .args(["-d", &format!("tcp.port=={port},ptpip"), "-T", "fields"])
-        .args(["-E", "separator=|", "-E", "occurrence=f"]);
+    cmd.arg("-r").arg(pcap);
+    for port in ports {
+        cmd.args(["-d", &format!("tcp.port=={port},ptpip")]);
+    }
+    cmd.args(["-T", "fields", "-E", "separator=|", "-E", "occurrence=f"]);
     for f in fields {
         cmd.args(["-e", f]);
     }
@@ -133,7 +134,7 @@ fn dissect(tshark: &std::path::Path, pcap: &std::path::Path, port: u16) -> Packe
         if len == 0 {
             continue;
         }
-        let to_camera = num(f[2]) != Some(u64::from(port));
+        let to_camera = !ports.iter().any(|&p| num(f[2]) == Some(u64::from(p)));
         let at = next.entry((stream, to_camera)).or_insert(1);
         if seq != *at {
             // A piece of a packet longer than a segment.
@@ -230,7 +231,7 @@ fn a_gphoto2_session_is_relayed_logged_and_captured_as_tshark_reads_it() {
     let Some(tshark) = tools::require("tshark", "apt-get install tshark") else {
         return;
     };
-    let from_capture = dissect(&tshark, &pcap, port);
+    let from_capture = dissect(&tshark, &pcap, &[port]);
     assert_eq!(
         from_capture.len(),
         from_log.len(),
@@ -256,12 +257,20 @@ fn a_gphoto2_session_is_relayed_logged_and_captured_as_tshark_reads_it() {
 #[test]
 fn a_shared_camera_serves_gphoto2_and_the_text_log_says_so() {
     let cam = Cam::generic();
+    let cam_port: u16 = cam.ports().0.parse().unwrap();
     let scratch = ScratchDir::new("ptpip-relay-cli").unwrap();
-    let log = scratch.join("relay.log");
+    let (log, pcap) = (scratch.join("relay.log"), scratch.join("relay.pcapng"));
     let relay = Relay::start(
-        cam.ports().0.parse().unwrap(),
-        &["--share", "--log", log.to_str().unwrap()],
+        cam_port,
+        &[
+            "--share",
+            "--log",
+            log.to_str().unwrap(),
+            "--pcap",
+            pcap.to_str().unwrap(),
+        ],
     );
+    let relay_port = relay.port;
     let Some(gp) = Gphoto2::new(relay.port) else {
         let _ = relay.stop();
         return;
@@ -287,6 +296,17 @@ fn a_shared_camera_serves_gphoto2_and_the_text_log_says_so() {
             .all(|l| l.as_bytes()[2] == b':' && l.as_bytes()[8] == b'.'),
         "{text}"
     );
+    // The capture holds both sides: gphoto2's connections and the relay's own to the camera,
+    // each opening with Init_Command_Request or Init_Event_Request.
+    let Some(tshark) = tools::require("tshark", "apt-get install tshark") else {
+        return;
+    };
+    let packets = dissect(&tshark, &pcap, &[relay_port, cam_port]);
+    let openers = packets
+        .iter()
+        .filter(|((_, to_camera), p)| *to_camera && matches!(p.first(), Some((1 | 3, _))))
+        .count();
+    assert_eq!(openers, 4, "{packets:?}");
 }
 
 #[test]

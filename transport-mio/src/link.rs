@@ -126,6 +126,11 @@ impl Link {
         Some((s.local_addr().ok()?, s.peer_addr().ok()?))
     }
 
+    /// Our end's address (known as soon as a connect has started).
+    pub(crate) fn local_addr(&self) -> Option<SocketAddr> {
+        self.stream.as_ref()?.local_addr().ok()
+    }
+
     /// Ends our sending side once everything queued is written (the peer reads EOF); reading
     /// goes on.
     pub(crate) fn shutdown_write(&mut self) {

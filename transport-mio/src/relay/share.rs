@@ -187,7 +187,7 @@ impl ShareDriver {
         events: &mut VecDeque<RelayEvent>,
     ) {
         for _ in 0..64 {
-            let mut progress = self.finish_connects(now, registry, events);
+            let mut progress = self.finish_connects(now, registry);
             // The share's connections, and ours it let go of that still have bytes to write.
             let mut peers = self.share.peers();
             peers.extend(
@@ -200,7 +200,7 @@ impl ShareDriver {
                 progress |= self.read(now, peer, registry);
             }
             for &peer in &peers {
-                progress |= self.write(now, peer, registry, ids);
+                progress |= self.write(now, peer, registry, ids, events);
             }
             progress |= self.closes(now, registry, ids, events);
             self.report(events);
@@ -211,12 +211,7 @@ impl ShareDriver {
         self.set_interests(registry);
     }
 
-    fn finish_connects(
-        &mut self,
-        now: Instant,
-        registry: &Registry,
-        events: &mut VecDeque<RelayEvent>,
-    ) -> bool {
+    fn finish_connects(&mut self, now: Instant, registry: &Registry) -> bool {
         let mut progress = false;
         for ch in Channel::ALL {
             let Some(c) = self.camera[index(ch)].as_mut() else {
@@ -225,13 +220,6 @@ impl ShareDriver {
             match c.link.finish_connect() {
                 Some(Ok(())) if !c.opened => {
                     c.opened = true;
-                    if let Some((local, remote)) = c.link.addrs() {
-                        events.push_back(RelayEvent::Opened {
-                            connection: c.id,
-                            initiator: local,
-                            responder: remote,
-                        });
-                    }
                     progress = true;
                 }
                 Some(Err(e)) => {
@@ -278,7 +266,14 @@ impl ShareDriver {
         }
     }
 
-    fn write(&mut self, now: Instant, peer: Peer, registry: &Registry, ids: &mut Ids) -> bool {
+    fn write(
+        &mut self,
+        now: Instant,
+        peer: Peer,
+        registry: &Registry,
+        ids: &mut Ids,
+        events: &mut VecDeque<RelayEvent>,
+    ) -> bool {
         let mut progress = false;
         loop {
             if let Peer::Camera(ch) = peer
@@ -298,6 +293,13 @@ impl ShareDriver {
                     return true;
                 }
                 self.share.handle_camera_opened(ch, id);
+                // Reported now: the capture needs the connection before its first bytes.
+                let remote = self.camera_addrs[index(ch)];
+                events.push_back(RelayEvent::Opened {
+                    connection: id,
+                    initiator: link.local_addr().unwrap_or(remote),
+                    responder: remote,
+                });
                 self.camera[index(ch)] = Some(CameraLink {
                     id,
                     link,
