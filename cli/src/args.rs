@@ -408,6 +408,8 @@ pub(crate) enum Sub {
     Discover(crate::discovery_options::DiscoverArgs),
     /// Wait for cameras that invite this computer (Fujifilm PC AutoSave) and download from them
     Listen(crate::discovery_options::ListenArgs),
+    /// Relay PTP/IP between initiators and a camera: log, capture or share it
+    Relay(crate::relay_cmd::RelayArgs),
     /// Print a shell completion script: completions bash|zsh|fish|elvish|powershell
     Completions {
         /// The shell
@@ -419,7 +421,8 @@ pub(crate) enum Sub {
 }
 
 impl Sub {
-    /// The words of a camera command (its name first), or `None` for `camera` and `completions`.
+    /// The words of a camera command (its name first), or `None` for `camera`, `relay` and
+    /// `completions`.
     pub(crate) fn words(&self) -> Option<Vec<String>> {
         let (name, args) = match self {
             Self::Info(w) => ("info", w.args.clone()),
@@ -438,9 +441,11 @@ impl Sub {
             Self::Events(w) => ("events", w.args.clone()),
             Self::Liveview(w) => ("liveview", w.args.clone()),
             Self::Help(w) => ("help", w.args.clone()),
-            Self::Camera(_) | Self::Discover(_) | Self::Listen(_) | Self::Completions { .. } => {
-                return None;
-            }
+            Self::Camera(_)
+            | Self::Discover(_)
+            | Self::Listen(_)
+            | Self::Relay(_)
+            | Self::Completions { .. } => return None,
         };
         let mut v = vec![name.to_owned()];
         v.extend(args);

@@ -19,6 +19,7 @@ mod discovery_options;
 mod output;
 mod props;
 mod relay;
+mod relay_cmd;
 mod shell;
 mod signals;
 mod stdout;
@@ -87,6 +88,7 @@ fn run() -> i32 {
             return stdout::print(&script);
         }
         Some(Sub::Camera(a)) => return run_camera(&cli, a),
+        Some(Sub::Relay(a)) => return relay_cmd::run(a, cli.vendor),
         _ => {}
     }
     let words = cli.sub.as_ref().and_then(Sub::words);

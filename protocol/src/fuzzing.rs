@@ -103,7 +103,7 @@ fn lenient<T: PartialEq + fmt::Debug>(
 /// storage-id arrays), the Fujifilm lists, the live-view frame, and [`PropValue::parse_whole`] with
 /// the data type taken from the first two bytes. No decoder documents an exception to byte-exact
 /// re-encoding ([`DevicePropDesc`]'s X-T1 heuristic and [`PropValue::FixedAscii`] promise exactness
-/// too), so none is made. The datasets' `decode_lenient` is checked by [`lenient`]'s rules.
+/// too), so none is made. The datasets' `decode_lenient` is checked by the `lenient` module's rules.
 pub fn decode_packet(data: &[u8]) {
     for dialect in [Dialect::Generic, Dialect::Fuji] {
         if let Ok(p) = Packet::decode(data, dialect) {

@@ -11,7 +11,9 @@
 //!   [`quirk`]), while everything we send stays exact;
 //! - the [`Deframer`]: bytes split anywhere in, frames out, data payloads streamed piece by piece;
 //! - the state machines: [`Initiator`] (the client) and [`Responder`] (the camera, driven by a
-//!   [`Device`] model such as the built-in [`camera::VirtualCamera`]).
+//!   [`Device`] model such as the built-in [`camera::VirtualCamera`]);
+//! - the [`relay`] core: decoding the traffic a relay passes on, and one camera session shared by
+//!   several initiators.
 //!
 //! A state machine takes bytes (`handle_input`), connection ends (`handle_eof`) and time
 //! (`handle_timeout`), and gives back [`Transmit`]s, events and its next deadline through its
@@ -80,6 +82,7 @@ pub mod initiator;
 pub mod packet;
 pub mod ptp;
 pub mod quirk;
+pub mod relay;
 pub mod responder;
 pub mod timer;
 pub mod types;
