@@ -76,7 +76,12 @@ fn connects_and_describes_itself() {
     );
     assert_eq!(
         info.events_supported,
-        [EventCode::OBJECT_ADDED, EventCode::CAPTURE_COMPLETE]
+        [
+            EventCode::OBJECT_ADDED,
+            EventCode::OBJECT_REMOVED,
+            EventCode::DEVICE_PROP_CHANGED,
+            EventCode::CAPTURE_COMPLETE
+        ]
     );
     assert_eq!(info.capture_formats, [ObjectFormatCode::EXIF_JPEG]);
 }
@@ -321,6 +326,24 @@ fn set_validates_against_the_form_and_reset_restores() {
             &data[..data.len().min(8)]
         );
     }
+    // Each accepted change is announced, once; refused ones are not.
+    let changed = |p: &mut Pair<VirtualCamera>| -> Vec<u32> {
+        p.device_events()
+            .iter()
+            .map(|e| {
+                assert_eq!(e.code, EventCode::DEVICE_PROP_CHANGED);
+                assert_eq!(e.transaction, TransactionId::RESERVED);
+                e.params.get(1).unwrap()
+            })
+            .collect()
+    };
+    assert_eq!(changed(&mut p), [0x5005, 0x5010, 0x500F, 0x5011]);
+    // Setting the value it has already is no change.
+    assert_eq!(
+        p.send(Op::SET_DEVICE_PROP_VALUE, &[0x5005], vec![4, 0]).0,
+        ResponseCode::OK
+    );
+    assert!(changed(&mut p).is_empty());
     assert_eq!(
         value(&mut p, 0x5005, DataTypeCode::UINT16),
         PropValue::UInt16(4)
@@ -374,6 +397,8 @@ fn set_validates_against_the_form_and_reset_restores() {
         value(&mut p, 0x500F, DataTypeCode::UINT16),
         PropValue::UInt16(200)
     );
+    // The resets announced what they changed: 0x5005, then 0x5010, 0x500F and 0x5011.
+    assert_eq!(changed(&mut p), [0x5005, 0x5010, 0x500F, 0x5011]);
 }
 
 #[test]
