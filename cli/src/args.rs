@@ -447,9 +447,12 @@ pub(crate) struct CameraArgs {
     /// Camera kind: generic or fuji [default: -t, else generic]
     #[arg(long = "vendor", value_parser = VendorParser, value_name = "VENDOR")]
     pub(crate) vendor: Option<Dialect>,
-    /// Serve the files in this directory as the card's contents
+    /// Serve the files in this directory as the card's contents (watched: new files appear)
     #[arg(long, value_name = "DIR")]
     pub(crate) dir: Option<PathBuf>,
+    /// Uploads, new folders, captures and deletions go to --dir too [default: in memory]
+    #[arg(long)]
+    pub(crate) writable: bool,
     /// The camera's friendly name
     #[arg(
         long = "camera-name",

@@ -430,6 +430,7 @@ fn run_camera(cli: &Cli, a: &CameraArgs) -> i32 {
         event_port: a.event_port,
         vendor,
         dir: a.dir.clone(),
+        writable: a.writable,
         name: a.name.clone(),
     };
     match camera::run(opts) {
