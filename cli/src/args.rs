@@ -383,6 +383,8 @@ pub(crate) enum Sub {
     Mkdir(Words),
     /// Save thumbnails: thumb OBJECT|GLOB|all DIR
     Thumb(Words),
+    /// Download new pictures as they are taken: tether [DIR] [--exec CMD]… (help tether)
+    Tether(Words),
     /// Take pictures: capture [N] [PATH]
     #[command(visible_aliases = ["shoot", "shutter", "snap"])]
     Capture(Words),
@@ -421,6 +423,7 @@ impl Sub {
             Self::Mkdir(w) => ("mkdir", w.args.clone()),
             Self::Thumb(w) => ("thumb", w.args.clone()),
             Self::Capture(w) => ("capture", w.args.clone()),
+            Self::Tether(w) => ("tether", w.args.clone()),
             Self::Events(w) => ("events", w.args.clone()),
             Self::Liveview(w) => ("liveview", w.args.clone()),
             Self::Help(w) => ("help", w.args.clone()),

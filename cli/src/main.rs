@@ -295,15 +295,18 @@ fn is_long(cmd: &Command) -> bool {
             | Command::Upload { .. }
             | Command::Delete(..)
             | Command::Thumb(..)
+            | Command::Tether { .. }
     )
 }
 
-/// Whether the session may sit idle for long (server mode, the shell, `events`): those get a
-/// keep-alive unless told otherwise.
+/// Whether the session may sit idle for long (server mode, the shell, `events`, `tether`): those
+/// get a keep-alive unless told otherwise.
 fn is_long_lived(mode: &Mode) -> bool {
     matches!(
         mode,
-        Mode::Server | Mode::Interactive | Mode::One(Command::Events { .. })
+        Mode::Server
+            | Mode::Interactive
+            | Mode::One(Command::Events { .. } | Command::Tether { .. })
     )
 }
 

@@ -47,6 +47,7 @@ pub(crate) fn command_name(cmd: &Command) -> &'static str {
         Command::Mkdir(_) => "mkdir",
         Command::Thumb(..) => "thumb",
         Command::Capture(..) => "capture",
+        Command::Tether { .. } => "tether",
         Command::Events { .. } => "events",
         Command::LiveView { .. } => "liveview",
         Command::Help(_) => "help",

@@ -110,6 +110,13 @@ pub(crate) enum Command {
     },
     /// Take pictures; save them (or the Fujifilm previews) under a path.
     Capture(u32, Option<PathBuf>),
+    /// Download new objects as the camera reports them.
+    Tether {
+        /// Where to (default: the current directory).
+        dir: Option<PathBuf>,
+        /// How.
+        opts: files::TetherOpts,
+    },
     /// Print device events as they come.
     Events {
         /// Stop after this many.
@@ -345,6 +352,11 @@ pub(crate) fn parse(words: &[String]) -> Result<Command, CmdError> {
                 objects::parse_download(&a.words[a.pos..]).map_err(|e| a.usage(e))?;
             a.pos = a.words.len();
             Command::Download { target, dir, opts }
+        }
+        "tether" => {
+            let (dir, opts) = files::parse_tether(&a.words[a.pos..]).map_err(|e| a.usage(e))?;
+            a.pos = a.words.len();
+            Command::Tether { dir, opts }
         }
         "capture" => {
             let mut count = 1;
