@@ -364,6 +364,8 @@ pub(crate) enum Sub {
     State(Words),
     /// Describe a property: describe PROP [json [pretty]]
     Describe(PropWords),
+    /// List every property with its value, type and allowed values: props [json [pretty]]
+    Props(Words),
     /// Show a property's value: get PROP [json [pretty]]
     Get(PropWords),
     /// Set a property: set PROP VALUE
@@ -413,6 +415,7 @@ impl Sub {
             Self::Info(w) => ("info", w.args.clone()),
             Self::State(w) => ("state", w.args.clone()),
             Self::Describe(p) => ("describe", p.words()),
+            Self::Props(w) => ("props", w.args.clone()),
             Self::Get(p) => ("get", p.words()),
             Self::Set(p) => ("set", p.words()),
             Self::Opreq(w) => ("opreq", w.args.clone()),

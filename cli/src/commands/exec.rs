@@ -214,6 +214,14 @@ impl Executor {
                 })?;
                 out.write_all(render::describe(&d, dialect, *format).as_bytes())?;
             }
+            Command::Props(format) => {
+                let found = super::props_all::collect(&mut self.client, dialect)?;
+                out.write_all(super::props_all::render(&found, dialect, *format).as_bytes())?;
+                if let Some(m) = super::props_all::unreadable(&found) {
+                    out.flush()?;
+                    return Err(CmdError::Failed(m));
+                }
+            }
             Command::Get(prop, format) => {
                 let code = self.resolve(prop, "get")?;
                 let value = self.get(code)?;

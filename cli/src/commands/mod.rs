@@ -7,6 +7,7 @@ mod files;
 mod help;
 mod json;
 mod objects;
+mod props_all;
 mod render;
 mod specs;
 mod stream;
@@ -71,6 +72,8 @@ pub(crate) enum Command {
     State(Format),
     /// GetDevicePropDesc.
     Describe(String, Format),
+    /// Every property the camera advertises, described.
+    Props(Format),
     /// GetDevicePropValue.
     Get(String, Format),
     /// SetDevicePropValue: the property and the value as typed.
@@ -330,6 +333,7 @@ pub(crate) fn parse(words: &[String]) -> Result<Command, CmdError> {
             let target = Target::parse(t).map_err(|e| a.usage(e))?;
             Command::Thumb(target, PathBuf::from(a.required("DIR")?))
         }
+        "props" => Command::Props(a.format()?),
         "describe" => {
             let prop = a.required("PROP")?.to_owned();
             Command::Describe(prop, a.format()?)

@@ -41,6 +41,16 @@ pub(crate) const SPECS: &[Spec] = &[
                   recmode…), a hex code (0x5005) or a spec name (WhiteBalance).",
     },
     Spec {
+        name: "props",
+        aliases: &[],
+        args: "[json [pretty]]",
+        about: "List every property the camera has: value, type and allowed values",
+        details: "As gphoto2 --list-all-config: the properties DeviceInfo lists (Fujifilm: the\n\
+                  0x902B list), each with its name for get and set, type, access, current and\n\
+                  default value and allowed values. One that cannot be read is marked, the\n\
+                  others still listed, and props then exits 1.",
+    },
+    Spec {
         name: "get",
         aliases: &[],
         args: "PROP [json [pretty]]",
