@@ -4,7 +4,7 @@
 //!   with ObjectRemoved; a file that changes gets its new size, with ObjectInfoChanged. A file
 //!   counts only once it is complete: seen with the same size and modification time by two
 //!   scans in a row (a copy in progress grows between them).
-//! - What initiators do to the objects ([`StoreChange`]) goes to the folder with `--writable`:
+//! - What initiators do to the objects ([`Change`]) goes to the folder with `--writable`:
 //!   uploads and captures are written there (never over a file: `NAME-1.JPG` then), new
 //!   folders made, deleted objects' files removed. Without it the folder is left alone: an
 //!   object deleted by an initiator stays deleted for the life of the camera, its file on disk
@@ -16,7 +16,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use ptpip_protocol::DeviceEvent;
-use ptpip_protocol::camera::{ObjectContent, Parent, StoreChange, VirtualCamera};
+use ptpip_protocol::camera::{Change, ObjectContent, Parent, VirtualCamera};
 use ptpip_protocol::ptp::codes::EventCode;
 use ptpip_protocol::ptp::dataset::{ObjectHandle, StorageId};
 use ptpip_protocol::ptp::string::PtpString;
@@ -257,11 +257,11 @@ impl Mirror {
     }
 
     /// Follows what initiators did to the objects (see the [module docs](self)).
-    pub(super) fn follow(&mut self, cam: &mut VirtualCamera, changes: Vec<StoreChange>) {
+    pub(super) fn follow(&mut self, cam: &mut VirtualCamera, changes: Vec<Change>) {
         for change in changes {
             match change {
-                StoreChange::Added(h) if self.writable => self.write(cam, h),
-                StoreChange::Removed(handles) => self.forget(&handles),
+                Change::Added(h) if self.writable => self.write(cam, h),
+                Change::Removed(handles) => self.forget(&handles),
                 _ => {}
             }
         }

@@ -1,7 +1,8 @@
 //! One generic camera for the life of the process, whatever the sessions: a property set in one
-//! session keeps its value in the next, an upload or a deletion stays, and every session is told
-//! of changes (DevicePropChanged, ObjectAdded, ObjectRemoved) as a real camera tells its one
-//! initiator.
+//! session keeps its value in the next, an upload or a deletion stays, and the other sessions
+//! are told (DevicePropChanged, ObjectAdded for captures; ObjectAdded and ObjectRemoved for
+//! the folder's changes go to every session), as a real camera tells its initiator of changes
+//! it did not make.
 //!
 //! The [`VirtualCamera`] lives in a [`World`] behind a mutex; each session's device is a
 //! [`SessionDevice`] that runs one operation at a time on it, holding the lock only for that
@@ -25,11 +26,11 @@ use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use ptpip_protocol::DeviceEvent;
-use ptpip_protocol::camera::VirtualCamera;
+use ptpip_protocol::camera::{Change, VirtualCamera};
 use ptpip_protocol::packet::InitFailReason;
 use ptpip_protocol::ptp::codes::{EventCode, OperationCode};
 use ptpip_protocol::responder::{Device, Reply, Request, Response};
-use ptpip_protocol::types::{FriendlyName, Guid, SessionId, TransactionId};
+use ptpip_protocol::types::{FriendlyName, Guid, Params, SessionId, TransactionId};
 
 use super::folder;
 use super::mirror::Mirror;
@@ -64,11 +65,22 @@ impl World {
         }
     }
 
-    /// After session `id` ran `request`: its changes to the tree go to the folder, and the
-    /// camera's events to the sessions (the caller gets them all; the others everything but
-    /// CaptureComplete, which concerns the caller's transaction only, and not tied to it).
+    /// After session `id` ran `request`: its changes to the tree go to the folder, a property it
+    /// changed is announced to the other sessions (DevicePropChanged), and the camera's events
+    /// go to the sessions (the caller gets them all; the others everything but CaptureComplete,
+    /// which concerns the caller's transaction only, and not tied to it).
     fn settle(&mut self, id: u32, request: &Request) {
         let changes = self.cam.take_changes();
+        for c in &changes {
+            if let Change::PropChanged(code) = c {
+                let e = DeviceEvent {
+                    code: EventCode::DEVICE_PROP_CHANGED,
+                    transaction: TransactionId::RESERVED,
+                    params: Params::from_slice(&[u32::from(code.0)]).unwrap_or_default(),
+                };
+                self.broadcast(e, Some(id));
+            }
+        }
         if let Some(m) = &mut self.mirror {
             m.follow(&mut self.cam, changes);
         }

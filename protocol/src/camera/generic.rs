@@ -19,7 +19,7 @@ use crate::ptp::dataset::{DeviceInfo, ObjectHandle, PropForm, StorageId};
 use crate::ptp::string::PtpString;
 use crate::ptp::value::PropValue;
 use crate::responder::{Device, Reply, Request, Response};
-use crate::types::{FriendlyName, Guid, Params, TransactionId};
+use crate::types::{FriendlyName, Guid, Params};
 
 mod upload;
 
@@ -48,9 +48,10 @@ const OPERATIONS: &[OperationCode] = &[
     OperationCode::GET_PARTIAL_OBJECT,
 ];
 
-/// The events [`VirtualCamera`] sends: ObjectAdded and CaptureComplete after a capture,
-/// DevicePropChanged when a value changes, and ObjectRemoved for a host that removes objects
-/// behind the initiator's back ([`VirtualCamera::push_event`]; injected events may be anything).
+/// The events [`VirtualCamera`] sends: ObjectAdded and CaptureComplete after a capture; and for
+/// a host that changes the camera behind the initiator's back ([`VirtualCamera::push_event`]):
+/// ObjectAdded, ObjectRemoved, and DevicePropChanged when another session set a value
+/// ([`Change::PropChanged`]). Injected events may be anything.
 const EVENTS: &[EventCode] = &[
     EventCode::OBJECT_ADDED,
     EventCode::OBJECT_REMOVED,
@@ -97,18 +98,23 @@ pub struct VirtualCamera {
     model: PtpString,
     serial_number: PtpString,
     /// The changes to the object tree since the host last took them, when it asked for them.
-    journal: Option<Vec<StoreChange>>,
+    journal: Option<Vec<Change>>,
 }
 
-/// A change an initiator made to the object tree (or a capture did), for a host that mirrors
-/// the tree elsewhere, such as a folder on disk ([`VirtualCamera::record_changes`]).
+/// A change an initiator made to the camera (or a capture did), for a host that mirrors the
+/// object tree elsewhere, such as a folder on disk, or serves several sessions and tells the
+/// others ([`VirtualCamera::record_changes`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum StoreChange {
+pub enum Change {
     /// A new object: SendObject completed, SendObjectInfo made a folder, or a capture.
     Added(ObjectHandle),
     /// DeleteObject removed these objects (a folder and everything in it, the folder first).
     Removed(Vec<ObjectHandle>),
+    /// SetDevicePropValue or ResetDevicePropValue changed this property's value. The camera
+    /// sends no DevicePropChanged for it: the initiator knows what it set (ISO 15740 sends the
+    /// event for changes from elsewhere); a host serving several sessions tells the others.
+    PropChanged(DevicePropCode),
 }
 
 impl Default for VirtualCamera {
@@ -279,22 +285,22 @@ impl VirtualCamera {
         self.max_object_len
     }
 
-    /// Starts (or stops) keeping the changes initiators make to the object tree, for
+    /// Starts (or stops) keeping the changes initiators make (objects, property values), for
     /// [`take_changes`](Self::take_changes). Off by default, so that nothing piles up.
     pub fn record_changes(&mut self, on: bool) {
         self.journal = on.then(Vec::new);
     }
 
-    /// The changes to the object tree since the last call, oldest first (none unless
+    /// The changes since the last call, oldest first (none unless
     /// [`record_changes`](Self::record_changes) is on).
-    pub fn take_changes(&mut self) -> Vec<StoreChange> {
+    pub fn take_changes(&mut self) -> Vec<Change> {
         self.journal
             .as_mut()
             .map(std::mem::take)
             .unwrap_or_default()
     }
 
-    fn record(&mut self, change: StoreChange) {
+    fn record(&mut self, change: Change) {
         if let Some(j) = &mut self.journal {
             j.push(change);
         }
@@ -370,16 +376,11 @@ impl VirtualCamera {
         })
     }
 
-    /// Queues DevicePropChanged for every property whose value differs from `before`'s (not
-    /// tied to a transaction: any session watching may be told).
+    /// Records [`Change::PropChanged`] for every property whose value differs from `before`'s.
     fn announce_prop_changes(&mut self, before: &PropTable) {
         for code in self.props.codes() {
             if self.props.value(code) != before.value(code) {
-                self.events.push_back(DeviceEvent {
-                    code: EventCode::DEVICE_PROP_CHANGED,
-                    transaction: TransactionId::RESERVED,
-                    params: Params::from_slice(&[u32::from(code.0)]).unwrap_or_default(),
-                });
+                self.record(Change::PropChanged(code));
             }
         }
     }
@@ -405,7 +406,7 @@ impl VirtualCamera {
                 return ResponseCode::OBJECT_WRITE_PROTECTED;
             }
             let removed = self.store.remove(handle);
-            self.record(StoreChange::Removed(removed));
+            self.record(Change::Removed(removed));
             self.drop_orphaned_pending();
             return ResponseCode::OK;
         }
@@ -423,7 +424,7 @@ impl VirtualCamera {
             }
             if self.deletable(h) {
                 let removed = self.store.remove(h);
-                self.record(StoreChange::Removed(removed));
+                self.record(Change::Removed(removed));
             } else {
                 partial = true;
             }
@@ -493,7 +494,7 @@ impl VirtualCamera {
         object.capture_date = self.date_time();
         object.modification_date = self.date_time();
         self.store.insert(object);
-        self.record(StoreChange::Added(handle));
+        self.record(Change::Added(handle));
         self.captures += 1;
         let tid = request.transaction;
         Ok(vec![
@@ -647,12 +648,14 @@ impl Device for VirtualCamera {
                 .map(|v| data_reply(v.to_bytes()))
                 .ok_or(ResponseCode::DEVICE_PROP_NOT_SUPPORTED),
             OperationCode::RESET_DEVICE_PROP_VALUE => {
-                let before = self.props.clone();
+                let before = self.journal.is_some().then(|| self.props.clone());
                 let code = self
                     .props
                     .reset(param(request, 1))
                     .map_or_else(|e| e, |()| ResponseCode::OK);
-                self.announce_prop_changes(&before);
+                if let Some(b) = before {
+                    self.announce_prop_changes(&b);
+                }
                 Ok(respond(code))
             }
             _ => Err(ResponseCode::OPERATION_NOT_SUPPORTED),
@@ -671,12 +674,14 @@ impl Device for VirtualCamera {
                 (None, _) => ResponseCode::DEVICE_PROP_NOT_SUPPORTED,
                 (Some(_), None) => ResponseCode::INVALID_DEVICE_PROP_FORMAT,
                 (Some(code), Some(d)) => {
-                    let before = self.props.clone();
+                    let before = self.journal.is_some().then(|| self.props.clone());
                     let verdict = self
                         .props
                         .set_from_wire(code, &d, false)
                         .map_or_else(|e| e, |()| ResponseCode::OK);
-                    self.announce_prop_changes(&before);
+                    if let Some(b) = before {
+                        self.announce_prop_changes(&b);
+                    }
                     verdict
                 }
             },

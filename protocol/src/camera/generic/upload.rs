@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 
-use super::{StoreChange, VirtualCamera, generated_thumbnail};
+use super::{Change, VirtualCamera, generated_thumbnail};
 use crate::camera::{CameraError, Object, ObjectContent, ObjectStore, Parent, param};
 use crate::ptp::codes::ResponseCode;
 use crate::ptp::dataset::{ObjectHandle, ObjectInfo, StorageId};
@@ -88,7 +88,7 @@ impl VirtualCamera {
         let response = Response::with_params(ResponseCode::OK, &[sid.0, reported_parent, handle.0]);
         if object.is_folder() {
             self.store.insert(object);
-            self.record(StoreChange::Added(handle));
+            self.record(Change::Added(handle));
             self.pending = None;
         } else {
             self.pending = Some(PendingObject {
@@ -123,7 +123,7 @@ impl VirtualCamera {
         };
         let handle = object.handle;
         self.store.insert(object);
-        self.record(StoreChange::Added(handle));
+        self.record(Change::Added(handle));
         ResponseCode::OK
     }
 }

@@ -3,7 +3,7 @@
 use bytes::Bytes;
 
 use super::{Pair, Split, op};
-use crate::camera::{ObjectContent, StoreChange, VirtualCamera, sample};
+use crate::camera::{Change, ObjectContent, VirtualCamera, sample};
 use crate::packet::Dialect;
 use crate::ptp::codes::{
     AccessCapability, AssociationType, ObjectFormatCode, OperationCode as Op, ProtectionStatus,
@@ -494,7 +494,7 @@ fn the_journal_tells_a_host_what_initiators_added_and_removed() {
     // Announced only: not a change yet.
     assert_eq!(
         p.resp.device_mut().take_changes(),
-        [StoreChange::Added(ObjectHandle(made[2]))]
+        [Change::Added(ObjectHandle(made[2]))]
     );
     assert_eq!(
         p.send(Op::SEND_OBJECT, &[], vec![1, 2, 3]).0,
@@ -504,9 +504,9 @@ fn the_journal_tells_a_host_what_initiators_added_and_removed() {
     assert_eq!(p.call(Op::DELETE_OBJECT, &[made[2], 0]).0, ResponseCode::OK);
     let changes = p.resp.device_mut().take_changes();
     let [
-        StoreChange::Added(a),
-        StoreChange::Added(captured),
-        StoreChange::Removed(removed),
+        Change::Added(a),
+        Change::Added(captured),
+        Change::Removed(removed),
     ] = &changes[..]
     else {
         panic!("{changes:?}")
