@@ -296,6 +296,7 @@ fn is_long(cmd: &Command) -> bool {
             | Command::Delete(..)
             | Command::Thumb(..)
             | Command::Tether { .. }
+            | Command::Props(_)
     )
 }
 

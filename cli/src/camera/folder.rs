@@ -60,6 +60,9 @@ pub(super) struct Scan {
     pub(super) found: Vec<Found>,
     /// Paths left out, and why.
     pub(super) skipped: Vec<(PathBuf, String)>,
+    /// Folders (under the root; empty: the root itself) that could not be read: what they held
+    /// is unknown, not gone.
+    pub(super) unread: Vec<PathBuf>,
 }
 
 /// Walks the folder `root` (no camera involved: the caller decides what is new).
@@ -74,7 +77,10 @@ fn walk(root: &Path, rel: &Path, depth: usize, s: &mut Scan) {
     let dir = root.join(rel);
     let entries = match fs::read_dir(&dir) {
         Ok(e) => e,
-        Err(e) => return s.skipped.push((dir, e.to_string())),
+        Err(e) => {
+            s.unread.push(rel.to_path_buf());
+            return s.skipped.push((dir, e.to_string()));
+        }
     };
     let mut entries: Vec<fs::DirEntry> = entries
         .filter_map(|e| {

@@ -151,10 +151,13 @@ impl Mirror {
         }
         let present: HashSet<&Path> = scan.found.iter().map(|f| f.rel.as_path()).collect();
         let mut events = Vec::new();
+        // What was in a folder that could not be read this time is not gone (a folder unmounted
+        // for a moment, too many open files…).
+        let unread = |p: &Path| scan.unread.iter().any(|u| p.starts_with(u));
         let mut gone: Vec<PathBuf> = self
             .known
             .keys()
-            .filter(|k| !present.contains(k.as_path()))
+            .filter(|k| !present.contains(k.as_path()) && !unread(k))
             .cloned()
             .collect();
         // Folders before what they held: removing one takes its contents with it.
@@ -165,8 +168,10 @@ impl Mirror {
                 events.extend(self.remove(cam, &rel));
             }
         }
-        self.settling.retain(|p, _| present.contains(p.as_path()));
-        self.deleted.retain(|p, _| present.contains(p.as_path()));
+        self.settling
+            .retain(|p, _| present.contains(p.as_path()) || unread(p));
+        self.deleted
+            .retain(|p, _| present.contains(p.as_path()) || unread(p));
         self.warned.retain(|p| p.exists());
         for f in &scan.found {
             if let Some(e) = self.update(cam, f, settle) {

@@ -21,7 +21,8 @@ use ptpip_transport_std::{Calls, Client, ClientConfig, Ports};
 
 use super::folder::ptp_date;
 use super::folder::tests::TempDir;
-use super::{Camera, CameraOptions};
+use super::mirror::Mirror;
+use super::{Camera, CameraOptions, folder};
 
 /// `n` bytes of xorshift noise: no run of equal bytes hides an off-by-one piece.
 fn noise(n: usize, seed: u32) -> Vec<u8> {
@@ -519,4 +520,32 @@ fn writable_needs_a_generic_folder() {
     opts.vendor = Dialect::Fuji;
     let e = Camera::start(&opts).err().unwrap();
     assert!(e.contains("--writable is for the generic camera"), "{e}");
+}
+
+#[test]
+fn a_folder_that_cannot_be_read_for_a_moment_loses_nothing() {
+    let d = TempDir::new("unread");
+    d.file("DCIM/A.JPG", b"a");
+    d.file("B.JPG", b"b");
+    let (mut cam, mut mirror) = Mirror::load(&d.0, false).unwrap();
+    let before = cam.store().len();
+    // The scan could not read DCIM: what it held is unknown, not gone.
+    let mut scan = folder::scan(&d.0);
+    scan.found.retain(|f| !f.rel.starts_with("DCIM/"));
+    scan.unread.push("DCIM".into());
+    assert!(mirror.apply(&mut cam, scan, true).is_empty());
+    assert_eq!(cam.store().len(), before);
+    // Nor the whole folder.
+    let scan = folder::Scan {
+        unread: vec![PathBuf::new()],
+        ..folder::Scan::default()
+    };
+    assert!(mirror.apply(&mut cam, scan, true).is_empty());
+    assert_eq!(cam.store().len(), before);
+    // A real removal still shows.
+    fs::remove_file(d.0.join("B.JPG")).unwrap();
+    let events = mirror.apply(&mut cam, folder::scan(&d.0), true);
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].code, EventCode::OBJECT_REMOVED);
+    assert_eq!(cam.store().len(), before - 1);
 }
