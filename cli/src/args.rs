@@ -374,6 +374,8 @@ pub(crate) enum Sub {
     State(Words),
     /// Describe a property: describe PROP [json [pretty]]
     Describe(PropWords),
+    /// List every property with its value, type and allowed values: props [json [pretty]]
+    Props(Words),
     /// Show a property's value: get PROP [json [pretty]]
     Get(PropWords),
     /// Set a property: set PROP VALUE
@@ -393,6 +395,8 @@ pub(crate) enum Sub {
     Mkdir(Words),
     /// Save thumbnails: thumb OBJECT|GLOB|all DIR
     Thumb(Words),
+    /// Download new pictures as they are taken: tether [DIR] [--exec CMD]… (help tether)
+    Tether(Words),
     /// Take pictures: capture [N] [PATH]
     #[command(visible_aliases = ["shoot", "shutter", "snap"])]
     Capture(Words),
@@ -428,6 +432,7 @@ impl Sub {
             Self::Info(w) => ("info", w.args.clone()),
             Self::State(w) => ("state", w.args.clone()),
             Self::Describe(p) => ("describe", p.words()),
+            Self::Props(w) => ("props", w.args.clone()),
             Self::Get(p) => ("get", p.words()),
             Self::Set(p) => ("set", p.words()),
             Self::Opreq(w) => ("opreq", w.args.clone()),
@@ -438,6 +443,7 @@ impl Sub {
             Self::Mkdir(w) => ("mkdir", w.args.clone()),
             Self::Thumb(w) => ("thumb", w.args.clone()),
             Self::Capture(w) => ("capture", w.args.clone()),
+            Self::Tether(w) => ("tether", w.args.clone()),
             Self::Events(w) => ("events", w.args.clone()),
             Self::Liveview(w) => ("liveview", w.args.clone()),
             Self::Help(w) => ("help", w.args.clone()),
@@ -468,9 +474,12 @@ pub(crate) struct CameraArgs {
     /// Camera kind: generic or fuji [default: -t, else generic]
     #[arg(long = "vendor", value_parser = VendorParser, value_name = "VENDOR")]
     pub(crate) vendor: Option<Dialect>,
-    /// Serve the files in this directory as the card's contents
+    /// Serve the files in this directory as the card's contents (watched: new files appear)
     #[arg(long, value_name = "DIR")]
     pub(crate) dir: Option<PathBuf>,
+    /// Uploads, new folders, captures and deletions go to --dir too [default: in memory]
+    #[arg(long)]
+    pub(crate) writable: bool,
     /// The camera's friendly name
     #[arg(
         long = "camera-name",

@@ -313,15 +313,19 @@ fn is_long(cmd: &Command) -> bool {
             | Command::Upload { .. }
             | Command::Delete(..)
             | Command::Thumb(..)
+            | Command::Tether { .. }
+            | Command::Props(_)
     )
 }
 
-/// Whether the session may sit idle for long (server mode, the shell, `events`): those get a
-/// keep-alive unless told otherwise.
+/// Whether the session may sit idle for long (server mode, the shell, `events`, `tether`): those
+/// get a keep-alive unless told otherwise.
 fn is_long_lived(mode: &Mode) -> bool {
     matches!(
         mode,
-        Mode::Server | Mode::Interactive | Mode::One(Command::Events { .. })
+        Mode::Server
+            | Mode::Interactive
+            | Mode::One(Command::Events { .. } | Command::Tether { .. })
     )
 }
 
@@ -448,6 +452,7 @@ fn run_camera(cli: &Cli, a: &CameraArgs) -> i32 {
         event_port: a.event_port,
         vendor,
         dir: a.dir.clone(),
+        writable: a.writable,
         name: a.name.clone(),
     };
     match camera::run(opts, &a.announce) {

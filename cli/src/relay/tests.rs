@@ -444,6 +444,7 @@ fn one_sigint_ends_serve_and_the_camera() {
                 event_port: None,
                 vendor: ptpip_protocol::Dialect::Generic,
                 dir: None,
+                writable: false,
                 name: "sigint".into(),
             },
             &Default::default(),

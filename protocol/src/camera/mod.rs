@@ -27,7 +27,7 @@ use bytes::Bytes;
 
 pub use content::{ContentFactory, ObjectContent};
 pub use fuji::{FUJI_APP_VERSION, FujiCamera, LiveViewGenerator};
-pub use generic::VirtualCamera;
+pub use generic::{Change, VirtualCamera};
 pub use props::{PropTable, Property, ValueCheck, is_ptp_datetime};
 pub use store::{Object, ObjectStore, Parent, Storage, Thumbnail};
 
