@@ -12,6 +12,8 @@ use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
+use ptpip_protocol::{Guid, OperationCode};
+
 use crate::tools::{self, ScratchDir};
 
 /// What to install when gphoto2 is missing.
@@ -55,6 +57,21 @@ impl Run {
             String::from_utf8_lossy(&self.output.stderr),
             self.log.display()
         )
+    }
+
+    /// The operations among `codes` gphoto2 sent, in order, from its debug log: code and
+    /// parameters.
+    ///
+    /// # Panics
+    ///
+    /// When the log cannot be read.
+    #[must_use]
+    pub fn operations(&self, codes: &[OperationCode]) -> Vec<(OperationCode, Vec<u32>)> {
+        let log = fs::read_to_string(&self.log).unwrap();
+        log.lines()
+            .filter_map(parse_sendreq)
+            .filter(|(op, _)| codes.contains(op))
+            .collect()
     }
 
     /// Whether its standard output has the line `line` (surrounding blanks ignored).
@@ -122,7 +139,6 @@ impl Gphoto2 {
     /// # Panics
     ///
     /// When it fails: the message shows its output.
-    #[must_use]
     pub fn ok_in(&self, cwd: &Path, args: &[&str]) -> Run {
         let run = self.run_in(cwd, args);
         assert!(
@@ -134,8 +150,53 @@ impl Gphoto2 {
     }
 
     /// Runs gphoto2 in its scratch directory and requires it to succeed.
-    #[must_use]
     pub fn ok(&self, args: &[&str]) -> Run {
         self.ok_in(self.dir.path(), args)
     }
+
+    /// The GUID gphoto2 keeps in its settings file (`ptp2_ip=guid=xx:xx:…`): `~/.gphoto/settings`
+    /// in libgphoto2 2.5.30, `$XDG_CONFIG_HOME/gphoto/settings` in versions after 2025-11 (the
+    /// legacy file only if it already exists).
+    ///
+    /// # Panics
+    ///
+    /// When there is no settings file or no GUID in it.
+    #[must_use]
+    pub fn settings_guid(&self) -> Guid {
+        let path = ["home/.config/gphoto/settings", "home/.gphoto/settings"]
+            .map(|p| self.dir.join(p))
+            .into_iter()
+            .find(|p| p.exists())
+            .expect("gphoto2 wrote no settings file");
+        let text = fs::read_to_string(&path).unwrap();
+        let hex = text
+            .lines()
+            .find_map(|l| l.strip_prefix("ptp2_ip=guid="))
+            .unwrap_or_else(|| panic!("no GUID in {}:\n{text}", path.display()));
+        let bytes: Vec<u8> = hex
+            .split(':')
+            .map(|b| u8::from_str_radix(b, 16).unwrap())
+            .collect();
+        Guid(bytes.try_into().unwrap())
+    }
+}
+
+/// A `ptp_ptpip_sendreq` line of the debug log, for instance
+/// `Sending PTP_OC 0x101b (Get partial object) (0x7,0x0,0x100000) request...`.
+fn parse_sendreq(line: &str) -> Option<(OperationCode, Vec<u32>)> {
+    let rest = line.split_once("Sending PTP_OC 0x")?.1;
+    let rest = rest.strip_suffix(" request...")?;
+    let code = u16::from_str_radix(rest.get(..4)?, 16).ok()?;
+    // The last parenthesised group holds the parameters, when it is a list of hex numbers (the
+    // operation's name comes first, also in parentheses).
+    let last = rest.rsplit_once(" (").map_or("", |(_, g)| g);
+    let params = last
+        .strip_suffix(')')
+        .and_then(|g| {
+            g.split(',')
+                .map(|p| u32::from_str_radix(p.strip_prefix("0x")?, 16).ok())
+                .collect::<Option<Vec<u32>>>()
+        })
+        .unwrap_or_default();
+    Some((OperationCode(code), params))
 }
