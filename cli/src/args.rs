@@ -52,6 +52,13 @@ const LONG_VALUE: &[&str] = &[
     "connect-timeout",
     "mode",
     "app-version",
+    "ssdp",
+    "ssdp-listen",
+    "mdns",
+    "fuji-broadcast",
+    "fuji-listen",
+    "gateway",
+    "discover-timeout",
     "sa",
     "sp",
     "pc",
@@ -323,6 +330,9 @@ pub(crate) struct Cli {
     /// Print the effective settings (command line over config file) and exit
     #[arg(long = "dry-run")]
     pub(crate) dry_run: bool,
+    /// Where `-h auto` looks for cameras (as `discover` does)
+    #[command(flatten)]
+    pub(crate) discovery: crate::discovery_options::DiscoveryFlags,
     /// A camera command, or `camera`, or `completions`
     #[command(subcommand)]
     pub(crate) sub: Option<Sub>,
@@ -380,6 +390,8 @@ pub(crate) enum Sub {
     State(Words),
     /// Describe a property: describe PROP [json [pretty]]
     Describe(PropWords),
+    /// List every property with its value, type and allowed values: props [json [pretty]]
+    Props(Words),
     /// Show a property's value: get PROP [json [pretty]]
     Get(PropWords),
     /// Set a property: set PROP VALUE
@@ -399,6 +411,8 @@ pub(crate) enum Sub {
     Mkdir(Words),
     /// Save thumbnails: thumb OBJECT|GLOB|all DIR
     Thumb(Words),
+    /// Download new pictures as they are taken: tether [DIR] [--exec CMD]… (help tether)
+    Tether(Words),
     /// Take pictures: capture [N] [PATH]
     #[command(visible_aliases = ["shoot", "shutter", "snap"])]
     Capture(Words),
@@ -435,6 +449,12 @@ pub(crate) enum Sub {
     Help(Words),
     /// Serve a built-in camera (generic or Fujifilm) on the network
     Camera(CameraArgs),
+    /// Find cameras on the network (SSDP, mDNS, Fujifilm, the gateway) and print how to connect
+    Discover(crate::discovery_options::DiscoverArgs),
+    /// Wait for cameras that invite this computer (Fujifilm PC AutoSave) and download from them
+    Listen(crate::discovery_options::ListenArgs),
+    /// Relay PTP/IP between initiators and a camera: log, capture or share it
+    Relay(crate::relay_cmd::RelayArgs),
     /// Print a shell completion script: completions bash|zsh|fish|elvish|powershell
     Completions {
         /// The shell
@@ -446,12 +466,14 @@ pub(crate) enum Sub {
 }
 
 impl Sub {
-    /// The words of a camera command (its name first), or `None` for `camera` and `completions`.
+    /// The words of a camera command (its name first), or `None` for `camera`, `relay` and
+    /// `completions`.
     pub(crate) fn words(&self) -> Option<Vec<String>> {
         let (name, args) = match self {
             Self::Info(w) => ("info", w.args.clone()),
             Self::State(w) => ("state", w.args.clone()),
             Self::Describe(p) => ("describe", p.words()),
+            Self::Props(w) => ("props", w.args.clone()),
             Self::Get(p) => ("get", p.words()),
             Self::Set(p) => ("set", p.words()),
             Self::Opreq(w) => ("opreq", w.args.clone()),
@@ -462,6 +484,7 @@ impl Sub {
             Self::Mkdir(w) => ("mkdir", w.args.clone()),
             Self::Thumb(w) => ("thumb", w.args.clone()),
             Self::Capture(w) => ("capture", w.args.clone()),
+            Self::Tether(w) => ("tether", w.args.clone()),
             Self::Events(w) => ("events", w.args.clone()),
             Self::Liveview(w) => ("liveview", w.args.clone()),
             Self::ShutterSpeed(w) => ("shutter-speed", w.args.clone()),
@@ -475,7 +498,11 @@ impl Sub {
             Self::Geotag(w) => ("geotag", w.args.clone()),
             Self::Receive(w) => ("receive", w.args.clone()),
             Self::Help(w) => ("help", w.args.clone()),
-            Self::Camera(_) | Self::Completions { .. } => return None,
+            Self::Camera(_)
+            | Self::Discover(_)
+            | Self::Listen(_)
+            | Self::Relay(_)
+            | Self::Completions { .. } => return None,
         };
         let mut v = vec![name.to_owned()];
         v.extend(args);
@@ -502,9 +529,12 @@ pub(crate) struct CameraArgs {
     /// for a multiple transfer) or no-remote (a body without remote mode) [default: remote]
     #[arg(long = "mode", value_parser = parse_personality, value_name = "MODE")]
     pub(crate) mode: Option<FujiPersonality>,
-    /// Serve the files in this directory as the card's contents
+    /// Serve the files in this directory as the card's contents (watched: new files appear)
     #[arg(long, value_name = "DIR")]
     pub(crate) dir: Option<PathBuf>,
+    /// Uploads, new folders, captures and deletions go to --dir too [default: in memory]
+    #[arg(long)]
+    pub(crate) writable: bool,
     /// The camera's friendly name
     #[arg(
         long = "camera-name",
@@ -512,6 +542,9 @@ pub(crate) struct CameraArgs {
         value_name = "NAME"
     )]
     pub(crate) name: String,
+    /// How the camera announces itself
+    #[command(flatten)]
+    pub(crate) announce: crate::discovery_options::AnnounceArgs,
     /// Print help (`-h` is taken by the host, as in the Go tool)
     #[arg(short = '?', long = "help", action = ArgAction::Help)]
     help: Option<bool>,

@@ -25,6 +25,9 @@
 //! status_lines = false     ; OK / ERR <message> after every reply
 //! ```
 //!
+//! `[discovery]` and `[listener]` hold the options of `discover` and `listen` (see
+//! `discovery_options`).
+//!
 //! rust-ini does not report where a key is, so the lines are found by scanning the text.
 
 use std::collections::HashMap;
@@ -40,6 +43,7 @@ use ptpip_transport_std::Ports;
 use crate::args::Cli;
 use ptpip_protocol::fuji::FujiMode;
 
+use crate::discovery_options::{self, DiscoveryFlags, ListenArgs};
 use crate::values::{
     keep_alive_method_name, parse_app_version, parse_bool, parse_keep_alive_method, parse_mode,
     parse_port, parse_seconds, parse_vendor,
@@ -73,6 +77,8 @@ const KNOWN: &[(&str, &[&str])] = &[
         ],
     ),
     ("server", &["enabled", "address", "port", "status_lines"]),
+    ("discovery", discovery_options::DISCOVERY_KEYS),
+    ("listener", discovery_options::LISTENER_KEYS),
 ];
 
 /// Why the configuration file cannot be used.
@@ -154,6 +160,10 @@ pub(crate) struct FileConfig {
     pub(crate) mode: Option<FujiMode>,
     /// Fujifilm: `[initiator] app_version`.
     pub(crate) app_version: Option<u32>,
+    /// `[discovery]`: where discovery looks.
+    pub(crate) discovery: DiscoveryFlags,
+    /// `[listener]`: `ptpip listen`'s settings.
+    pub(crate) listener: ListenArgs,
     /// Unknown sections and keys, as messages.
     pub(crate) warnings: Vec<String>,
 }
@@ -325,6 +335,11 @@ impl FileConfig {
         c.app_version = get("initiator", "app_version")
             .map(|v| ctx.check("initiator", "app_version", parse_app_version(&v.value)))
             .transpose()?;
+        // [discovery] and [listener]: the options of the same names (`discovery_options`).
+        match discovery_options::from_file(&|s, k| get(s, k).map(|v| v.value)) {
+            Ok((d, l)) => (c.discovery, c.listener) = (d, l),
+            Err((section, key, reason)) => return ctx.check(section, key, Err(reason)),
+        }
         Ok(c)
     }
 }
@@ -361,6 +376,10 @@ pub(crate) struct Settings {
     pub(crate) mode: FujiMode,
     /// Fujifilm: the app version written in remote mode (`None`: the camera's, echoed).
     pub(crate) app_version: Option<u32>,
+    /// Where discovery looks (`-h auto`, `discover`): the command line over `[discovery]`.
+    pub(crate) discovery: DiscoveryFlags,
+    /// `[listener]` (`ptpip listen`'s own options go over it).
+    pub(crate) listener: ListenArgs,
     /// The file read, if any.
     pub(crate) file: Option<PathBuf>,
 }
@@ -467,6 +486,8 @@ impl Settings {
                 .unwrap_or(KeepAliveMethod::GetDeviceInfo),
             mode: cli.mode.or(f.mode).unwrap_or_default(),
             app_version: cli.app_version.or(f.app_version),
+            discovery: cli.discovery.or_file(&f.discovery),
+            listener: f.listener,
             file: path,
         }
     }

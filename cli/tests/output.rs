@@ -123,7 +123,7 @@ fn json_where_it_cannot_apply_is_a_usage_error_before_connecting() {
         assert!(r.stderr.contains("--json"), "{args:?}: {r:?}");
         assert!(
             r.stderr
-                .contains("info, state, describe, get, ls and events"),
+                .contains("info, state, describe, get, props, ls and events"),
             "{args:?}: {r:?}"
         );
         assert!(!r.stderr.contains("connect"), "{args:?}: {r:?}");

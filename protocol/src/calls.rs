@@ -336,10 +336,17 @@ pub trait Calls {
         self.execute(op(code, params)?.collect(DATASET_MAX))
     }
 
-    /// GetDeviceInfo.
+    /// Hears of each tolerance a typed call applied to a camera's reply (an ObjectInfo without
+    /// its last strings, padding after a dataset…): the value was still returned. The default
+    /// logs it at info level (what `ptpip -v` shows).
+    fn tolerated(&mut self, quirk: crate::Quirk) {
+        log::info!("tolerated: {quirk}");
+    }
+
+    /// GetDeviceInfo, decoded leniently (quirks go to [`tolerated`](Self::tolerated)).
     fn device_info(&mut self) -> Result<DeviceInfo, ClientError> {
         let c = self.dataset(OperationCode::GET_DEVICE_INFO, &[])?;
-        Ok(DeviceInfo::decode(data(&c))?)
+        Ok(DeviceInfo::decode_lenient(data(&c))?.report(|q| self.tolerated(q)))
     }
 
     /// GetStorageIDs.
@@ -348,10 +355,10 @@ pub trait Calls {
         Ok(StorageId::decode_array(data(&c))?)
     }
 
-    /// GetStorageInfo.
+    /// GetStorageInfo, decoded leniently (quirks go to [`tolerated`](Self::tolerated)).
     fn storage_info(&mut self, storage: StorageId) -> Result<StorageInfo, ClientError> {
         let c = self.dataset(OperationCode::GET_STORAGE_INFO, &[storage.0])?;
-        Ok(StorageInfo::decode(data(&c))?)
+        Ok(StorageInfo::decode_lenient(data(&c))?.report(|q| self.tolerated(q)))
     }
 
     /// GetObjectHandles: objects in `storage` (0xFFFFFFFF: all), of `format` (0: any), under
@@ -367,10 +374,10 @@ pub trait Calls {
         Ok(ObjectHandle::decode_array(data(&c))?)
     }
 
-    /// GetObjectInfo.
+    /// GetObjectInfo, decoded leniently (quirks go to [`tolerated`](Self::tolerated)).
     fn object_info(&mut self, handle: ObjectHandle) -> Result<ObjectInfo, ClientError> {
         let c = self.dataset(OperationCode::GET_OBJECT_INFO, &[handle.0])?;
-        Ok(ObjectInfo::decode(data(&c))?)
+        Ok(ObjectInfo::decode_lenient(data(&c))?.report(|q| self.tolerated(q)))
     }
 
     /// GetObject, streamed into `out`; `progress(received, total)` after each piece. Returns the
@@ -435,10 +442,10 @@ pub trait Calls {
         Ok(())
     }
 
-    /// GetDevicePropDesc.
+    /// GetDevicePropDesc, decoded leniently (quirks go to [`tolerated`](Self::tolerated)).
     fn prop_desc(&mut self, code: DevicePropCode) -> Result<DevicePropDesc, ClientError> {
         let c = self.dataset(OperationCode::GET_DEVICE_PROP_DESC, &[u32::from(code.0)])?;
-        Ok(DevicePropDesc::decode(data(&c))?)
+        Ok(DevicePropDesc::decode_lenient(data(&c))?.report(|q| self.tolerated(q)))
     }
 
     /// GetDevicePropValue, read as `data_type` (from the property's description).

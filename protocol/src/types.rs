@@ -145,10 +145,6 @@ impl ProtocolVersion {
     pub const V1_0: Self = Self::from_u32(0x0001_0000);
     /// The value Fujifilm bodies expect in the Fuji Init_Command_Request, 0x8F53E4F2.
     pub const FUJI: Self = Self::from_u32(0x8F53_E4F2);
-    /// What an Init_Command_Ack without a version field decodes with (0): the Fujifilm bodies'
-    /// 68-byte ack holds the name in a zero-padded 40-byte field and no version (X-A2, X-T5;
-    /// accepted in the Fujifilm dialect only).
-    pub const UNSTATED: Self = Self::from_u32(0);
 
     /// From the wire value.
     #[must_use]

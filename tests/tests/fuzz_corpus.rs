@@ -220,6 +220,20 @@ fn regenerate_seeds() {
         "value-str",
         &[0xFF, 0xFF, 2, b'A', 0, 0, 0],
     );
+    // The quirks corpus: real cameras' non-conforming Init acks and datasets.
+    let quirks = Path::new(env!("CARGO_MANIFEST_DIR")).join("../protocol/tests/quirks");
+    for entry in fs::read_dir(quirks).expect("the quirks corpus") {
+        let path = entry.expect("a directory entry").path();
+        if path.extension().is_some_and(|e| e == "bin") {
+            let stem = path
+                .file_stem()
+                .unwrap()
+                .to_string_lossy()
+                .replace('_', "-");
+            let bytes = fs::read(&path).expect("a readable corpus file");
+            write_seed("decode_packet", &format!("quirk-{stem}"), &bytes);
+        }
+    }
     write_seed("decode_packet", "probe", &Packet::ProbeRequest.to_bytes());
     write_seed(
         "decode_packet",

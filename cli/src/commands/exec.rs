@@ -234,6 +234,14 @@ impl Executor {
                 })?;
                 out.write_all(render::describe(&d, dialect, *format).as_bytes())?;
             }
+            Command::Props(format) => {
+                let found = super::props_all::collect(&mut self.client, dialect)?;
+                out.write_all(super::props_all::render(&found, dialect, *format).as_bytes())?;
+                if let Some(m) = super::props_all::unreadable(&found) {
+                    out.flush()?;
+                    return Err(CmdError::Failed(m));
+                }
+            }
             Command::Get(prop, format) => {
                 let code = self.resolve(prop, "get")?;
                 let value = self.get(code)?;
@@ -264,6 +272,22 @@ impl Executor {
                 let ctx = files::Context::new(!self.relay, self.host.clone());
                 let mut s = self.session();
                 files::download(&mut s, target, dir.as_deref(), opts, &ctx, out)?;
+            }
+            Command::Tether { dir, opts } => {
+                if self.relay && opts.exec.is_some() {
+                    return Err(CmdError::Failed(
+                        "--exec runs commands on this computer: not from server mode".into(),
+                    ));
+                }
+                if self.relay && opts.count.is_none() && opts.timeout.is_none() {
+                    return Err(CmdError::Failed(
+                        "in server mode tether needs --count N or --timeout SECS".into(),
+                    ));
+                }
+                let remote = self.client.initiator().remote_mode_unavailable().is_none();
+                let ctx = files::Context::new(!self.relay, self.host.clone());
+                let mut s = self.session();
+                files::tether(&mut s, dialect, remote, dir.as_deref(), opts, &ctx, out)?;
             }
             Command::Capture(n, path) => {
                 files::capture(&mut self.session(), dialect, *n, path.as_deref(), out)?;

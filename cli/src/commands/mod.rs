@@ -8,6 +8,7 @@ mod fuji;
 mod help;
 mod json;
 mod objects;
+mod props_all;
 mod render;
 mod specs;
 mod stream;
@@ -73,6 +74,8 @@ pub(crate) enum Command {
     State(Format),
     /// GetDevicePropDesc.
     Describe(String, Format),
+    /// Every property the camera advertises, described.
+    Props(Format),
     /// GetDevicePropValue.
     Get(String, Format),
     /// SetDevicePropValue: the property and the value as typed.
@@ -112,6 +115,13 @@ pub(crate) enum Command {
     },
     /// Take pictures; save them (or the Fujifilm previews) under a path.
     Capture(u32, Option<PathBuf>),
+    /// Download new objects as the camera reports them.
+    Tether {
+        /// Where to (default: the current directory).
+        dir: Option<PathBuf>,
+        /// How.
+        opts: files::TetherOpts,
+    },
     /// Print device events as they come.
     Events {
         /// Stop after this many.
@@ -328,6 +338,7 @@ pub(crate) fn parse(words: &[String]) -> Result<Command, CmdError> {
             let target = Target::parse(t).map_err(|e| a.usage(e))?;
             Command::Thumb(target, PathBuf::from(a.required("DIR")?))
         }
+        "props" => Command::Props(a.format()?),
         "describe" => {
             let prop = a.required("PROP")?.to_owned();
             Command::Describe(prop, a.format()?)
@@ -350,6 +361,11 @@ pub(crate) fn parse(words: &[String]) -> Result<Command, CmdError> {
                 objects::parse_download(&a.words[a.pos..]).map_err(|e| a.usage(e))?;
             a.pos = a.words.len();
             Command::Download { target, dir, opts }
+        }
+        "tether" => {
+            let (dir, opts) = files::parse_tether(&a.words[a.pos..]).map_err(|e| a.usage(e))?;
+            a.pos = a.words.len();
+            Command::Tether { dir, opts }
         }
         "capture" => {
             let mut count = 1;

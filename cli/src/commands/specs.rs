@@ -41,6 +41,16 @@ pub(crate) const SPECS: &[Spec] = &[
                   recmode…), a hex code (0x5005) or a spec name (WhiteBalance).",
     },
     Spec {
+        name: "props",
+        aliases: &[],
+        args: "[json [pretty]]",
+        about: "List every property the camera has: value, type and allowed values",
+        details: "As gphoto2 --list-all-config: the properties DeviceInfo lists (Fujifilm: the\n\
+                  0x902B list), each with its name for get and set, type, access, current and\n\
+                  default value and allowed values. One that cannot be read is marked, the\n\
+                  others still listed, and props then exits 1.",
+    },
+    Spec {
         name: "get",
         aliases: &[],
         args: "PROP [json [pretty]]",
@@ -95,6 +105,25 @@ pub(crate) const SPECS: &[Spec] = &[
                   \x20 --format LIST      jpeg,raw,heif,mov,tiff or extensions (raf,…)\n\
                   \x20 --retries N        reconnect and resume when the link drops (default 3)\n\
                   Ends with: downloaded, skipped, failed, bytes, time. Exits 1 if any failed.",
+    },
+    Spec {
+        name: "tether",
+        aliases: &[],
+        args: "[DIR] [--exec CMD] [--count N] [--timeout SECS] [--interval SECS] [OPTIONS]",
+        about: "Download every new picture as it is taken, until Ctrl-C",
+        details: "New objects are taken as the camera reports them (ObjectAdded; Fujifilm: its\n\
+                  capture events, saving the previews when the body offers no files), or by\n\
+                  reading the object list every 2 seconds when it sends no events. What is on\n\
+                  the card at the start is left (download --new takes it). Files are named,\n\
+                  skipped and remembered as download does, and take its options (--new,\n\
+                  --flat, --filename, --force, --no-skip, --format, --since, --until,\n\
+                  --retries: here, tries at connecting again when the link drops).\n\
+                  \x20 --exec CMD         run CMD with each saved file's path as its last\n\
+                  \x20                    argument (also in $PTPIP_FILE); not in server mode\n\
+                  \x20 --count N          stop after N files\n\
+                  \x20 --timeout SECS     stop after SECS seconds\n\
+                  \x20 --interval SECS    read the object list this often, events or not\n\
+                  In server mode --count or --timeout is required.",
     },
     Spec {
         name: "upload",

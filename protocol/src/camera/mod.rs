@@ -32,7 +32,7 @@ pub use content::{ContentFactory, ObjectContent};
 pub use fuji::{
     CARD_STORAGE, FUJI_APP_VERSION, FujiBody, FujiCamera, FujiPersonality, LiveViewGenerator,
 };
-pub use generic::VirtualCamera;
+pub use generic::{Change, VirtualCamera};
 pub use props::{PropTable, Property, ValueCheck, is_ptp_datetime};
 pub use store::{Object, ObjectStore, Parent, Storage, Thumbnail};
 

@@ -76,6 +76,7 @@ impl Initiator {
             }
             (State::AwaitCommandAck, Channel::Command, Packet::InitCommandAck(ack)) => {
                 self.events.push_back(Event::Connected {
+                    quirks: ack.quirks(),
                     connection_number: ack.connection_number,
                     guid: ack.guid,
                     friendly_name: ack.friendly_name,
@@ -98,7 +99,7 @@ impl Initiator {
                 }
                 Ok(())
             }
-            (State::AwaitEventAck, Channel::Event, Packet::InitEventAck) => {
+            (State::AwaitEventAck, Channel::Event, Packet::InitEventAck(_)) => {
                 self.timers.stop(Timer::Init);
                 self.begin_session(now);
                 Ok(())

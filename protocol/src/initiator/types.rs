@@ -294,8 +294,13 @@ pub enum Event {
         guid: Guid,
         /// The responder's friendly name.
         friendly_name: FriendlyName,
-        /// The responder's protocol version.
-        version: ProtocolVersion,
+        /// The responder's protocol version; `None` when the ack has none (Fujifilm bodies).
+        version: Option<ProtocolVersion>,
+        /// What the ack's layout departs from DC-X005 in ([`InitCommandAck::quirks`]); empty for
+        /// a standard ack.
+        ///
+        /// [`InitCommandAck::quirks`]: crate::packet::InitCommandAck::quirks
+        quirks: Vec<crate::Quirk>,
     },
     /// Fujifilm: the step that a camera holds until its user accepts the connection on its screen
     /// (the first time it sees this initiator) went out; the acceptance must come by `until`

@@ -7,6 +7,7 @@ mod download;
 mod history;
 mod list;
 pub(crate) mod names;
+mod tether;
 mod transfer;
 
 use std::collections::HashMap;
@@ -19,6 +20,7 @@ pub(crate) use capture::capture;
 pub(crate) use card::{delete, mkdir, thumb, upload};
 pub(crate) use download::{Context, download};
 pub(crate) use list::ls;
+pub(crate) use tether::{TetherOpts, parse as parse_tether, tether};
 
 use super::CmdError;
 use super::objects::ObjectRef;
@@ -296,3 +298,5 @@ pub(crate) fn resolve_one(calls: &mut dyn Calls, what: &ObjectRef) -> Result<Ent
 mod fake;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tether_tests;
