@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use ptpip_protocol::camera::FujiPersonality;
 use ptpip_protocol::fuji::LiveViewFrame;
 use ptpip_protocol::initiator::Operation;
 use ptpip_protocol::ptp::PropValue;
@@ -16,7 +17,6 @@ use ptpip_protocol::ptp::codes::{AssociationType, DevicePropCode, ObjectFormatCo
 use ptpip_protocol::ptp::codes::{EventCode, OperationCode};
 use ptpip_protocol::ptp::dataset::{ObjectHandle, ObjectInfo, StorageId};
 use ptpip_protocol::ptp::string::PtpString;
-use ptpip_protocol::camera::FujiPersonality;
 use ptpip_protocol::{DeviceEvent, Dialect};
 use ptpip_transport_std::{Calls, Client, ClientConfig, Ports};
 
