@@ -15,7 +15,13 @@ use clap_complete::Shell;
 use ptpip_protocol::Dialect;
 use ptpip_protocol::initiator::KeepAliveMethod;
 
-use crate::values::{parse_keep_alive_method, parse_port, parse_seconds, parse_vendor};
+use ptpip_protocol::camera::FujiPersonality;
+use ptpip_protocol::fuji::FujiMode;
+
+use crate::values::{
+    parse_app_version, parse_keep_alive_method, parse_mode, parse_personality, parse_port,
+    parse_seconds, parse_vendor,
+};
 
 /// Multi-letter flags written with one dash in the Go tool, and whether they take a value.
 const GO_LONG: &[(&str, bool)] = &[
@@ -45,6 +51,15 @@ const LONG_VALUE: &[&str] = &[
     "server-address",
     "server-port",
     "connect-timeout",
+    "mode",
+    "app-version",
+    "ssdp",
+    "ssdp-listen",
+    "mdns",
+    "fuji-broadcast",
+    "fuji-listen",
+    "gateway",
+    "discover-timeout",
     "sa",
     "sp",
     "pc",
@@ -323,6 +338,14 @@ pub(crate) struct Cli {
     /// on cameras that drop idle ones) or probe (a PTP/IP Probe_Request) [default: operation]
     #[arg(long = "keep-alive-method", value_parser = parse_keep_alive_method, value_name = "METHOD")]
     pub(crate) keep_alive_method: Option<KeepAliveMethod>,
+    /// Fujifilm: the mode to ask the camera for: remote (shooting and live view), browse (the
+    /// card, or the pictures chosen on the camera) or geotag [default: remote]
+    #[arg(long = "mode", value_parser = parse_mode, value_name = "MODE")]
+    pub(crate) mode: Option<FujiMode>,
+    /// Fujifilm: the app version written back to 0xDF24 in remote mode, hex (0x000200FF)
+    /// [default: the camera's own]
+    #[arg(long = "app-version", value_parser = parse_app_version, value_name = "HEX")]
+    pub(crate) app_version: Option<u32>,
     /// JSON output (camelCase keys) for info, state, describe, get, ls, and events (a JSON object
     /// per line); a usage error for commands that print no data
     #[arg(long = "json")]
@@ -330,6 +353,9 @@ pub(crate) struct Cli {
     /// Print the effective settings (command line over config file) and exit
     #[arg(long = "dry-run")]
     pub(crate) dry_run: bool,
+    /// Where `-h auto` looks for cameras (as `discover` does)
+    #[command(flatten)]
+    pub(crate) discovery: crate::discovery_options::DiscoveryFlags,
     /// A camera command, or `camera`, or `completions`
     #[command(subcommand)]
     pub(crate) sub: Option<Sub>,
@@ -387,6 +413,8 @@ pub(crate) enum Sub {
     State(Words),
     /// Describe a property: describe PROP [json [pretty]]
     Describe(PropWords),
+    /// List every property with its value, type and allowed values: props [json [pretty]]
+    Props(Words),
     /// Show a property's value: get PROP [json [pretty]]
     Get(PropWords),
     /// Set a property: set PROP VALUE
@@ -406,6 +434,8 @@ pub(crate) enum Sub {
     Mkdir(Words),
     /// Save thumbnails: thumb OBJECT|GLOB|all DIR
     Thumb(Words),
+    /// Download new pictures as they are taken: tether [DIR] [--exec CMD]… (help tether)
+    Tether(Words),
     /// Take pictures: capture [N] [PATH]
     #[command(visible_aliases = ["shoot", "shutter", "snap"])]
     Capture(Words),
@@ -413,10 +443,41 @@ pub(crate) enum Sub {
     Events(Words),
     /// Fujifilm live view: liveview DIR|- [--frames N]
     Liveview(Words),
+    /// Fujifilm: shutter speed, a step (+1, -2) or a target (1/1000)
+    #[command(visible_aliases = ["shutter_speed", "set_shutter_speed"])]
+    ShutterSpeed(Words),
+    /// Fujifilm: aperture, a step (+1, -2) or a target (f/5.6)
+    #[command(visible_alias = "set_aperture")]
+    Aperture(Words),
+    /// Fujifilm: exposure bias, a step (+1, -2) or a target (-2/3)
+    #[command(visible_aliases = ["exposure_compensation", "set_exposure_compensation"])]
+    ExposureBias(Words),
+    /// Fujifilm: focus point: focus-point X Y
+    #[command(visible_alias = "focus_point")]
+    FocusPoint(Words),
+    /// Fujifilm: unlock the focus
+    #[command(visible_alias = "unlock_focus")]
+    FocusUnlock(Words),
+    /// Fujifilm: movie start|stop
+    Movie(Words),
+    /// Fujifilm: start recording a movie (movie start)
+    StartRecord(Words),
+    /// Fujifilm: stop recording a movie (movie stop)
+    StopRecord(Words),
+    /// Fujifilm: give the camera a position: geotag LAT LON [ALT]
+    Geotag(Words),
+    /// Fujifilm: save the pictures chosen on the camera: receive [DIR]
+    Receive(Words),
     /// The camera commands, or one command's help: help [COMMAND]
     Help(Words),
     /// Serve a built-in camera (generic or Fujifilm) on the network
     Camera(CameraArgs),
+    /// Find cameras on the network (SSDP, mDNS, Fujifilm, the gateway) and print how to connect
+    Discover(crate::discovery_options::DiscoverArgs),
+    /// Wait for cameras that invite this computer (Fujifilm PC AutoSave) and download from them
+    Listen(crate::discovery_options::ListenArgs),
+    /// Relay PTP/IP between initiators and a camera: log, capture or share it
+    Relay(crate::relay_cmd::RelayArgs),
     /// Print a shell completion script: completions bash|zsh|fish|elvish|powershell
     Completions {
         /// The shell
@@ -428,12 +489,14 @@ pub(crate) enum Sub {
 }
 
 impl Sub {
-    /// The words of a camera command (its name first), or `None` for `camera` and `completions`.
+    /// The words of a camera command (its name first), or `None` for `camera`, `relay` and
+    /// `completions`.
     pub(crate) fn words(&self) -> Option<Vec<String>> {
         let (name, args) = match self {
             Self::Info(w) => ("info", w.args.clone()),
             Self::State(w) => ("state", w.args.clone()),
             Self::Describe(p) => ("describe", p.words()),
+            Self::Props(w) => ("props", w.args.clone()),
             Self::Get(p) => ("get", p.words()),
             Self::Set(p) => ("set", p.words()),
             Self::Opreq(w) => ("opreq", w.args.clone()),
@@ -444,10 +507,25 @@ impl Sub {
             Self::Mkdir(w) => ("mkdir", w.args.clone()),
             Self::Thumb(w) => ("thumb", w.args.clone()),
             Self::Capture(w) => ("capture", w.args.clone()),
+            Self::Tether(w) => ("tether", w.args.clone()),
             Self::Events(w) => ("events", w.args.clone()),
             Self::Liveview(w) => ("liveview", w.args.clone()),
+            Self::ShutterSpeed(w) => ("shutter-speed", w.args.clone()),
+            Self::Aperture(w) => ("aperture", w.args.clone()),
+            Self::ExposureBias(w) => ("exposure-bias", w.args.clone()),
+            Self::FocusPoint(w) => ("focus-point", w.args.clone()),
+            Self::FocusUnlock(w) => ("focus-unlock", w.args.clone()),
+            Self::Movie(w) => ("movie", w.args.clone()),
+            Self::StartRecord(w) => ("start_record", w.args.clone()),
+            Self::StopRecord(w) => ("stop_record", w.args.clone()),
+            Self::Geotag(w) => ("geotag", w.args.clone()),
+            Self::Receive(w) => ("receive", w.args.clone()),
             Self::Help(w) => ("help", w.args.clone()),
-            Self::Camera(_) | Self::Completions { .. } => return None,
+            Self::Camera(_)
+            | Self::Discover(_)
+            | Self::Listen(_)
+            | Self::Relay(_)
+            | Self::Completions { .. } => return None,
         };
         let mut v = vec![name.to_owned()];
         v.extend(args);
@@ -470,9 +548,16 @@ pub(crate) struct CameraArgs {
     /// Camera kind: generic or fuji [default: -t, else generic]
     #[arg(long = "vendor", value_parser = VendorParser, value_name = "VENDOR")]
     pub(crate) vendor: Option<Dialect>,
-    /// Serve the files in this directory as the card's contents
+    /// Fujifilm: the Wi-Fi function chosen on the body: remote, browse, receive (pictures chosen
+    /// for a multiple transfer) or no-remote (a body without remote mode) [default: remote]
+    #[arg(long = "mode", value_parser = parse_personality, value_name = "MODE")]
+    pub(crate) mode: Option<FujiPersonality>,
+    /// Serve the files in this directory as the card's contents (watched: new files appear)
     #[arg(long, value_name = "DIR")]
     pub(crate) dir: Option<PathBuf>,
+    /// Uploads, new folders, captures and deletions go to --dir too [default: in memory]
+    #[arg(long)]
+    pub(crate) writable: bool,
     /// The camera's friendly name
     #[arg(
         long = "camera-name",
@@ -488,6 +573,9 @@ pub(crate) struct CameraArgs {
     /// trip (most cameras do not)
     #[arg(long = "prop-list")]
     pub(crate) prop_list: bool,
+    /// How the camera announces itself
+    #[command(flatten)]
+    pub(crate) announce: crate::discovery_options::AnnounceArgs,
     /// Print help (`-h` is taken by the host, as in the Go tool)
     #[arg(short = '?', long = "help", action = ArgAction::Help)]
     help: Option<bool>,

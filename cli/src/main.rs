@@ -14,9 +14,12 @@ mod args;
 mod camera;
 mod commands;
 mod config;
+mod discover;
+mod discovery_options;
 mod output;
 mod props;
 mod relay;
+mod relay_cmd;
 mod shell;
 mod signals;
 mod stdout;
@@ -85,6 +88,7 @@ fn run() -> i32 {
             return stdout::print(&script);
         }
         Some(Sub::Camera(a)) => return run_camera(&cli, a),
+        Some(Sub::Relay(a)) => return relay_cmd::run(a, cli.vendor),
         _ => {}
     }
     let words = cli.sub.as_ref().and_then(Sub::words);
@@ -118,6 +122,11 @@ fn run() -> i32 {
     };
     let other_mode = chosen[..3].iter().any(|&c| c);
     let settings = Settings::merge(&cli, file, other_mode);
+    match &cli.sub {
+        Some(Sub::Discover(a)) => return discover::run(&cli, &settings, a),
+        Some(Sub::Listen(a)) => return discover::listen::run(&settings, a),
+        _ => {}
+    }
     if cli.dry_run {
         if cli.json {
             return json_misplaced("--dry-run prints text");
@@ -153,6 +162,15 @@ fn run() -> i32 {
             eprintln!("No command given.\n\n{}", Cli::command().render_usage());
             eprintln!("Run `ptpip --help` for the options and `ptpip help` for the commands.");
             return EXIT_USAGE;
+        }
+    };
+    // `-h auto` (or a camera's name): discovery picks the host, dialect and ports.
+    let settings = if matches!(mode, Mode::One(Command::Help(_))) {
+        settings
+    } else {
+        match discover::resolve_host(settings, &cli) {
+            Ok(s) => s,
+            Err(code) => return code,
         }
     };
     if let Mode::One(cmd) = &mode {
@@ -295,15 +313,19 @@ fn is_long(cmd: &Command) -> bool {
             | Command::Upload { .. }
             | Command::Delete(..)
             | Command::Thumb(..)
+            | Command::Tether { .. }
+            | Command::Props(_)
     )
 }
 
-/// Whether the session may sit idle for long (server mode, the shell, `events`): those get a
-/// keep-alive unless told otherwise.
+/// Whether the session may sit idle for long (server mode, the shell, `events`, `tether`): those
+/// get a keep-alive unless told otherwise.
 fn is_long_lived(mode: &Mode) -> bool {
     matches!(
         mode,
-        Mode::Server | Mode::Interactive | Mode::One(Command::Events { .. })
+        Mode::Server
+            | Mode::Interactive
+            | Mode::One(Command::Events { .. } | Command::Tether { .. })
     )
 }
 
@@ -318,6 +340,8 @@ fn client_config(s: &Settings, long_lived: bool) -> Result<ClientConfig, String>
         .keep_alive
         .unwrap_or_else(|| long_lived.then_some(config::DEFAULT_KEEP_ALIVE));
     c.initiator.keep_alive_method = s.keep_alive_method;
+    c.initiator.fuji_mode = s.mode;
+    c.initiator.fuji_app_version = s.app_version;
     if let Some(g) = &s.guid {
         c.initiator.guid = g
             .value
@@ -430,11 +454,13 @@ fn run_camera(cli: &Cli, a: &CameraArgs) -> i32 {
         event_port: a.event_port,
         vendor,
         dir: a.dir.clone(),
+        writable: a.writable,
         name: a.name.clone(),
         think: a.think.unwrap_or_default(),
         object_prop_list: a.prop_list,
+        mode: a.mode.unwrap_or_default(),
     };
-    match camera::run(opts) {
+    match camera::run(opts, &a.announce) {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("camera error: {e}");

@@ -214,3 +214,50 @@ fn one_port_rule_for_fujifilm_matches_the_camera() {
     assert_eq!(r.code, 0, "{r:?}");
     assert!(!r.stdout.is_empty(), "{r:?}");
 }
+
+/// Answers every GetObjectInfo with a JPEG's ObjectInfo that ends before ModificationDate, as
+/// some cameras send it.
+fn short_object_info(r: &Request) -> Option<Reply> {
+    use ptpip_protocol::ptp::codes::ObjectFormatCode;
+    use ptpip_protocol::ptp::dataset::{ObjectInfo, StorageId};
+    use ptpip_protocol::ptp::string::PtpString;
+    (r.code == OperationCode::GET_OBJECT_INFO).then(|| {
+        let info = ObjectInfo {
+            storage_id: StorageId(0x0001_0001),
+            object_format: ObjectFormatCode::EXIF_JPEG,
+            object_compressed_size: 1234,
+            filename: PtpString::new("SHORT.JPG").unwrap(),
+            capture_date: PtpString::new("20261203T101500").unwrap(),
+            ..ObjectInfo::default()
+        };
+        let mut bytes = info.to_bytes();
+        // ModificationDate and Keywords are empty strings: one byte each, at the end.
+        bytes.truncate(bytes.len() - 2);
+        Reply::Data {
+            source: Box::new(Bytes::from(bytes)),
+            response: Response::OK,
+        }
+    })
+}
+
+#[test]
+fn a_tolerated_layout_is_listed_and_logged_at_v() {
+    let (_server, args) = serve_quirky(Dialect::Generic, || Quirky {
+        inner: VirtualCamera::sample(),
+        answer: short_object_info,
+    });
+    let r = run_with(&args, &["-v", "ls"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("SHORT.JPG"), "{r:?}");
+    assert!(
+        r.stderr.contains(
+            "tolerated: ObjectInfo: ends before ModificationDate; ModificationDate, Keywords read \
+             as empty"
+        ),
+        "{r:?}"
+    );
+    // Without -v the listing is the same and quiet.
+    let r = run_with(&args, &["ls"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(!r.stderr.contains("tolerated"), "{r:?}");
+}

@@ -6,6 +6,16 @@
 //! capture…) then comes with it. Both `ptpip-transport-std`'s `Client` and
 //! `ptpip-transport-mio`'s `Runner` do, so the two feel the same. Nothing here does I/O itself:
 //! the driver moves the bytes, these methods only build operations and decode replies.
+//!
+//! The Fujifilm calls (exposure steps and targets, focus point, movie, geotag, browsing and
+//! multiple transfer) are [`FujiCalls`], which every `Calls` driver has too.
+
+mod fuji;
+
+pub use fuji::{
+    DOWNLOAD_PIECE, FujiCalls, FujiDownload, FujiError, FujiObject, MAX_STEPS, MovieRecording,
+    StepReport,
+};
 
 use std::io::{self, Read, Write};
 use std::time::Duration;
@@ -91,6 +101,9 @@ pub enum ClientError {
     /// Fujifilm: the call needs remote mode, which the camera did not enter.
     #[error("{0}")]
     RemoteMode(#[from] crate::initiator::RemoteModeUnavailable),
+    /// Fujifilm: a call could not do what it was asked ([`FujiError`]).
+    #[error("{0}")]
+    Fuji(#[from] FujiError),
 }
 
 /// Where the data of a data-in phase goes.
@@ -328,10 +341,17 @@ pub trait Calls {
         self.execute(op(code, params)?.collect(DATASET_MAX))
     }
 
-    /// GetDeviceInfo.
+    /// Hears of each tolerance a typed call applied to a camera's reply (an ObjectInfo without
+    /// its last strings, padding after a dataset…): the value was still returned. The default
+    /// logs it at info level (what `ptpip -v` shows).
+    fn tolerated(&mut self, quirk: crate::Quirk) {
+        log::info!("tolerated: {quirk}");
+    }
+
+    /// GetDeviceInfo, decoded leniently (quirks go to [`tolerated`](Self::tolerated)).
     fn device_info(&mut self) -> Result<DeviceInfo, ClientError> {
         let c = self.dataset(OperationCode::GET_DEVICE_INFO, &[])?;
-        Ok(DeviceInfo::decode(data(&c))?)
+        Ok(DeviceInfo::decode_lenient(data(&c))?.report(|q| self.tolerated(q)))
     }
 
     /// GetStorageIDs.
@@ -340,10 +360,10 @@ pub trait Calls {
         Ok(StorageId::decode_array(data(&c))?)
     }
 
-    /// GetStorageInfo.
+    /// GetStorageInfo, decoded leniently (quirks go to [`tolerated`](Self::tolerated)).
     fn storage_info(&mut self, storage: StorageId) -> Result<StorageInfo, ClientError> {
         let c = self.dataset(OperationCode::GET_STORAGE_INFO, &[storage.0])?;
-        Ok(StorageInfo::decode(data(&c))?)
+        Ok(StorageInfo::decode_lenient(data(&c))?.report(|q| self.tolerated(q)))
     }
 
     /// GetObjectHandles: objects in `storage` (0xFFFFFFFF: all), of `format` (0: any), under
@@ -359,10 +379,10 @@ pub trait Calls {
         Ok(ObjectHandle::decode_array(data(&c))?)
     }
 
-    /// GetObjectInfo.
+    /// GetObjectInfo, decoded leniently (quirks go to [`tolerated`](Self::tolerated)).
     fn object_info(&mut self, handle: ObjectHandle) -> Result<ObjectInfo, ClientError> {
         let c = self.dataset(OperationCode::GET_OBJECT_INFO, &[handle.0])?;
-        Ok(ObjectInfo::decode(data(&c))?)
+        Ok(ObjectInfo::decode_lenient(data(&c))?.report(|q| self.tolerated(q)))
     }
 
     /// GetObjectPropList (MTP 0x9805): properties of many objects in one round trip, decoded
@@ -450,10 +470,10 @@ pub trait Calls {
         Ok(())
     }
 
-    /// GetDevicePropDesc.
+    /// GetDevicePropDesc, decoded leniently (quirks go to [`tolerated`](Self::tolerated)).
     fn prop_desc(&mut self, code: DevicePropCode) -> Result<DevicePropDesc, ClientError> {
         let c = self.dataset(OperationCode::GET_DEVICE_PROP_DESC, &[u32::from(code.0)])?;
-        Ok(DevicePropDesc::decode(data(&c))?)
+        Ok(DevicePropDesc::decode_lenient(data(&c))?.report(|q| self.tolerated(q)))
     }
 
     /// GetDevicePropValue, read as `data_type` (from the property's description).
@@ -545,6 +565,8 @@ pub trait Calls {
                 }
                 EventCode::OBJECT_ADDED | EventCode::FUJI_OBJECT_ADDED => done.added.push(e),
                 EventCode::FUJI_PREVIEW_AVAILABLE => {
+                    // The size is the word at offset 20 of the event container: parameter 3.
+                    done.preview_announced = e.params.get(3);
                     let preview = op(OperationCode::FUJI_GET_CAPTURE_PREVIEW, &[])?;
                     let c = self.execute(preview.collect(PREVIEW_MAX))?;
                     done.preview = Some(c.data.unwrap_or_default());
@@ -569,10 +591,47 @@ pub struct Captured {
     pub added: Vec<DeviceEvent>,
     /// The preview JPEG a Fujifilm body offered.
     pub preview: Option<Bytes>,
+    /// The preview's size as the Fujifilm event 0xC001 announced it (its third parameter).
+    pub preview_announced: Option<u32>,
     /// Whether the camera said CaptureComplete (false: the capture ended after a quiet period).
     pub complete: bool,
     /// Other device events that arrived during the capture, in order (kept, not dropped).
     pub other: Vec<DeviceEvent>,
+}
+
+impl Captured {
+    /// Whether the preview has the size 0xC001 announced. A body that sends another size is
+    /// tolerated (the preview is kept), and this says so.
+    #[must_use]
+    pub fn preview_check(&self) -> PreviewCheck {
+        match (&self.preview, self.preview_announced) {
+            (None, _) => PreviewCheck::NoPreview,
+            (Some(_), None) => PreviewCheck::NotAnnounced,
+            (Some(p), Some(n)) if p.len() as u64 == u64::from(n) => PreviewCheck::Matches,
+            (Some(p), Some(n)) => PreviewCheck::Differs {
+                announced: n,
+                received: p.len() as u64,
+            },
+        }
+    }
+}
+
+/// How a capture's preview compares with the size announced for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PreviewCheck {
+    /// No preview came (not a Fujifilm body).
+    NoPreview,
+    /// The event carried no size.
+    NotAnnounced,
+    /// As announced.
+    Matches,
+    /// Another size than announced.
+    Differs {
+        /// The size 0xC001 announced.
+        announced: u32,
+        /// The bytes received.
+        received: u64,
+    },
 }
 
 /// The iterator of [`Calls::events`].

@@ -186,6 +186,21 @@ impl Deframer {
         self.payload_remaining
     }
 
+    /// Passes over up to `n` payload bytes of the current data packet that the caller keeps to
+    /// itself (a relay forwards them and needs only the frame boundaries): they are counted as
+    /// handed out without being pushed. Returns how many were passed over: none between packets,
+    /// nor while payload bytes are still buffered here (take those with
+    /// [`next_frame`](Self::next_frame) first).
+    pub fn skip_payload(&mut self, n: u64) -> u64 {
+        if !self.buf.is_empty() || self.failed.is_some() {
+            return 0;
+        }
+        let skipped = n.min(u64::from(self.payload_remaining));
+        // Fits: at most `payload_remaining`, a u32.
+        self.payload_remaining -= skipped as u32;
+        skipped
+    }
+
     /// Bytes held and not yet handed out.
     #[must_use]
     pub fn buffered_len(&self) -> usize {

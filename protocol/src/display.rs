@@ -52,7 +52,7 @@ impl fmt::Display for Packet<'_> {
             }
             Self::Cancel(c) => write!(f, " tid={}", c.transaction_id.0),
             Self::Unknown { payload, .. } => write!(f, " {} bytes", payload.len()),
-            Self::InitEventAck | Self::ProbeRequest | Self::ProbeResponse => Ok(()),
+            Self::InitEventAck(_) | Self::ProbeRequest | Self::ProbeResponse => Ok(()),
         }
     }
 }

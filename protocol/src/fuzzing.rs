@@ -8,6 +8,8 @@
 
 mod machines;
 
+use std::fmt;
+
 use bytes::{Bytes, BytesMut};
 
 pub use machines::{RecordedSession, initiator, record_session, responder};
@@ -23,6 +25,7 @@ use crate::ptp::dataset::{
     StorageInfo,
 };
 use crate::ptp::value::PropValue;
+use crate::quirk::{Quirk, Tolerant};
 
 /// Asserts that a decoded value re-encodes to exactly `bytes` and that `encoded_len` agrees.
 fn same_bytes(what: &str, bytes: &[u8], encoded: &[u8], encoded_len: usize) {
@@ -37,15 +40,72 @@ fn same_bytes(what: &str, bytes: &[u8], encoded: &[u8], encoded_len: usize) {
     );
 }
 
+/// Checks a dataset's `decode_lenient` against its strict `decode` and against the bytes.
+///
+/// Whatever the strict decoder reads, the lenient one reads the same (naming at most the X-T1
+/// heuristic). What only the lenient one reads carries exactly one quirk, and the value re-encodes
+/// to the input with that quirk undone: trailing bytes dropped (and their `all_zero` true to them),
+/// or one zero byte per missing field (an empty string, FormFlag None). That encoding decodes
+/// strictly to the same value.
+fn lenient<T: PartialEq + fmt::Debug>(
+    what: &str,
+    data: &[u8],
+    strict: Result<T, DecodeError>,
+    lenient: Result<Tolerant<T>, DecodeError>,
+    encode: fn(&T) -> Vec<u8>,
+    decode: fn(&[u8]) -> Result<T, DecodeError>,
+) {
+    match (strict, lenient) {
+        (Ok(v), Ok(t)) => {
+            assert_eq!(t.value, v, "{what}: lenient and strict values differ");
+            assert!(
+                t.quirks
+                    .iter()
+                    .all(|q| matches!(q, Quirk::FixedWidthValues { .. })),
+                "{what}: quirks {:?} on an input the strict decoder reads",
+                t.quirks
+            );
+        }
+        (Ok(_), Err(e)) => panic!("{what}: the strict decoder reads it, the lenient one says {e}"),
+        (Err(_), Ok(t)) => {
+            let encoded = encode(&t.value);
+            match t.quirks.as_slice() {
+                [Quirk::MissingFields { fields, .. }] => {
+                    let mut expected = data.to_vec();
+                    expected.resize(data.len() + fields.len(), 0);
+                    assert_eq!(encoded, expected, "{what}: missing fields not filled empty");
+                }
+                [
+                    Quirk::TrailingBytes {
+                        count, all_zero, ..
+                    },
+                ] => {
+                    let keep = data.len() - *count as usize;
+                    assert_eq!(encoded, &data[..keep], "{what}: not just trailing bytes");
+                    assert_eq!(*all_zero, data[keep..].iter().all(|&b| b == 0));
+                }
+                other => panic!("{what}: lenient-only decode with quirks {other:?}"),
+            }
+            assert_eq!(
+                decode(&encoded).as_ref(),
+                Ok(&t.value),
+                "{what}: the lenient value does not re-decode"
+            );
+        }
+        (Err(_), Err(_)) => {}
+    }
+}
+
 /// Every decoder over `data`: whatever decodes must re-encode to exactly the bytes it consumed.
 ///
-/// Decoded: [`Packet::decode`] and [`parse_packet`] in both dialects, [`Container::decode`] and
-/// [`parse_container`], the datasets ([`DeviceInfo`], [`StorageInfo`], [`ObjectInfo`],
-/// [`DevicePropDesc`], the handle and storage-id arrays, MTP's [`ObjectPropList`] strict and
-/// lenient), the Fujifilm lists, the live-view frame,
-/// and [`PropValue::parse_whole`] with the data type taken from the first two bytes. No decoder
-/// documents an exception to byte-exact re-encoding ([`DevicePropDesc`]'s X-T1 heuristic and
-/// [`PropValue::FixedAscii`] promise exactness too), so none is made.
+/// Decoded: [`Packet::decode`] and [`parse_packet`] in both dialects (the Init acks' tolerated
+/// layouts included: they are kept in the value), [`Container::decode`] and [`parse_container`], the
+/// datasets ([`DeviceInfo`], [`StorageInfo`], [`ObjectInfo`], [`DevicePropDesc`], the handle and
+/// storage-id arrays, MTP's [`ObjectPropList`] strict and lenient), the Fujifilm lists, the
+/// live-view frame, and [`PropValue::parse_whole`] with the data type taken from the first two
+/// bytes. No decoder documents an exception to byte-exact re-encoding ([`DevicePropDesc`]'s X-T1
+/// heuristic and [`PropValue::FixedAscii`] promise exactness too), so none is made. The datasets'
+/// `decode_lenient` is checked by the `lenient` module's rules.
 pub fn decode_packet(data: &[u8]) {
     for dialect in [Dialect::Generic, Dialect::Fuji] {
         if let Ok(p) = Packet::decode(data, dialect) {
@@ -80,6 +140,38 @@ pub fn decode_packet(data: &[u8]) {
     if let Ok(v) = DevicePropDesc::decode(data) {
         same_bytes("DevicePropDesc", data, &v.to_bytes(), v.encoded_len());
     }
+    lenient(
+        "DeviceInfo",
+        data,
+        DeviceInfo::decode(data),
+        DeviceInfo::decode_lenient(data),
+        DeviceInfo::to_bytes,
+        DeviceInfo::decode,
+    );
+    lenient(
+        "StorageInfo",
+        data,
+        StorageInfo::decode(data),
+        StorageInfo::decode_lenient(data),
+        StorageInfo::to_bytes,
+        StorageInfo::decode,
+    );
+    lenient(
+        "ObjectInfo",
+        data,
+        ObjectInfo::decode(data),
+        ObjectInfo::decode_lenient(data),
+        ObjectInfo::to_bytes,
+        ObjectInfo::decode,
+    );
+    lenient(
+        "DevicePropDesc",
+        data,
+        DevicePropDesc::decode(data),
+        DevicePropDesc::decode_lenient(data),
+        DevicePropDesc::to_bytes,
+        DevicePropDesc::decode,
+    );
     if let Ok(v) = ObjectHandle::decode_array(data) {
         let b = ObjectHandle::array_to_bytes(&v);
         same_bytes("ObjectHandle array", data, &b, b.len());

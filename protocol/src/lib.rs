@@ -6,9 +6,14 @@
 //!   [`fuji::LiveViewFrame`] (the Fujifilm framing), the PTP datasets in [`ptp::dataset`] and the
 //!   Fujifilm lists in [`fuji::lists`]; nom parses, byteorder emits, and every [`DecodeError`] names
 //!   the packet or dataset, the field and the reason;
+//! - the **tolerances**: what real cameras send beyond the spec (an Init_Command_Ack without its
+//!   version, a dataset ending early or padded) is accepted and named with a [`Quirk`] (see
+//!   [`quirk`]), while everything we send stays exact;
 //! - the [`Deframer`]: bytes split anywhere in, frames out, data payloads streamed piece by piece;
 //! - the state machines: [`Initiator`] (the client) and [`Responder`] (the camera, driven by a
-//!   [`Device`] model such as the built-in [`camera::VirtualCamera`]).
+//!   [`Device`] model such as the built-in [`camera::VirtualCamera`]);
+//! - the [`relay`] core: decoding the traffic a relay passes on, and one camera session shared by
+//!   several initiators.
 //!
 //! A state machine takes bytes (`handle_input`), connection ends (`handle_eof`) and time
 //! (`handle_timeout`), and gives back [`Transmit`]s, events and its next deadline through its
@@ -76,6 +81,8 @@ pub mod fuzzing;
 pub mod initiator;
 pub mod packet;
 pub mod ptp;
+pub mod quirk;
+pub mod relay;
 pub mod responder;
 pub mod timer;
 pub mod types;
@@ -87,6 +94,7 @@ pub use error::{DecodeError, DecodeReason, DecodeResult, Error, OperationError};
 pub use initiator::{DeviceEvent, Initiator};
 pub use packet::{Dialect, Header, Packet, PacketType, parse_header, parse_packet};
 pub use ptp::codes::{EventCode, OperationCode, ResponseCode};
+pub use quirk::{Quirk, Tolerant};
 pub use responder::{Device, Responder};
 pub use timer::Timer;
 pub use types::{

@@ -6,7 +6,7 @@ mod strategies;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use ptpip_protocol::fuji::Container;
-use ptpip_protocol::packet::InitCommandAck;
+use ptpip_protocol::packet::{InitAckLayout, InitCommandAck};
 use ptpip_protocol::{
     Deframer, DeframerConfig, Dialect, Frame, Framing, Guid, Packet, ProtocolVersion,
 };
@@ -92,7 +92,8 @@ proptest! {
             connection_number: 1.into(),
             guid: Guid([0x5A; 16]),
             friendly_name: "X-T2".try_into().unwrap(),
-            version: ProtocolVersion::V1_0,
+            version: Some(ProtocolVersion::V1_0),
+            layout: InitAckLayout::Standard,
         });
         let mut stream = ack.to_bytes();
         for c in &containers {

@@ -2,13 +2,17 @@
 //!
 //! - [`tools`]: finding an outside judge (tshark, gphoto2, …) on `PATH`, the skip-or-fail rule when it
 //!   is missing, running it, and a scratch directory for its files.
+//! - [`gphoto2`]: running gphoto2, isolated and time-limited, against a port on 127.0.0.1.
+//! - [`relay`]: the mio relay on a thread of its own.
 //! - [`link`]: a camera-link emulator (delay, bandwidth, bottleneck buffer, stalls) between a client
 //!   and a camera, with the binary `linkemu`.
 //! - [`pcap`]: a classic pcap writer that wraps PTP/IP bytes in Ethernet/IPv4/TCP, one packet per TCP
 //!   segment, so a dissector sees them exactly as we encoded them.
 
 pub mod camera;
+pub mod gphoto2;
 pub mod link;
+pub mod relay;
 
 pub mod tools {
     //! Outside tools: where they are, what to do when they are not, and a place for their files.

@@ -231,6 +231,20 @@ fn regenerate_seeds() {
     write_seed("decode_packet", "object-prop-list", &opl);
     // The same list cut short (the lenient decoder's ShortList).
     write_seed("decode_packet", "object-prop-list-short", one_object);
+    // The quirks corpus: real cameras' non-conforming Init acks and datasets.
+    let quirks = Path::new(env!("CARGO_MANIFEST_DIR")).join("../protocol/tests/quirks");
+    for entry in fs::read_dir(quirks).expect("the quirks corpus") {
+        let path = entry.expect("a directory entry").path();
+        if path.extension().is_some_and(|e| e == "bin") {
+            let stem = path
+                .file_stem()
+                .unwrap()
+                .to_string_lossy()
+                .replace('_', "-");
+            let bytes = fs::read(&path).expect("a readable corpus file");
+            write_seed("decode_packet", &format!("quirk-{stem}"), &bytes);
+        }
+    }
     write_seed("decode_packet", "probe", &Packet::ProbeRequest.to_bytes());
     write_seed(
         "decode_packet",

@@ -19,10 +19,6 @@
 use std::collections::BTreeSet;
 use std::fs;
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
 
 use ptpip_protocol::camera::{ObjectStore, VirtualCamera};
 use ptpip_protocol::ptp::codes::ObjectFormatCode;
@@ -30,15 +26,8 @@ use ptpip_protocol::ptp::dataset::{ObjectHandle, StorageId};
 use ptpip_protocol::responder::ResponderConfig;
 use ptpip_protocol::{Device, Dialect, FriendlyName, Guid, OperationCode};
 use ptpip_tests::camera::{SharedCamera, content_bytes};
-use ptpip_tests::tools::{self, ScratchDir};
+use ptpip_tests::gphoto2::{Gphoto2, Run};
 use ptpip_transport_std::{Calls, Client, ClientConfig, Ports, ServerHandle, serve};
-
-/// What to install when gphoto2 is missing.
-const INSTALL_HINT: &str = "apt-get install --no-install-recommends gphoto2";
-
-/// The most one gphoto2 run may take. Each of its socket reads and writes gives up after 2.5 s
-/// anyway; this only guards against a hang outside those.
-const RUN_LIMIT: Duration = Duration::from_secs(60);
 
 /// gphoto2 fetches objects larger than this with GetPartialObject, in pieces of this size
 /// (`BLOBSIZE` in libgphoto2's `camlibs/ptp2/library.c`).
@@ -99,148 +88,6 @@ fn folder_handle(store: &ObjectStore, path: &[&str]) -> ObjectHandle {
 // ------------------------------------------------------------------------------------------------
 // The gphoto2 side.
 
-/// gphoto2 pointed at one server, with its own scratch directory for HOME, logs and downloads.
-struct Gphoto2 {
-    exe: PathBuf,
-    port: String,
-    dir: ScratchDir,
-    runs: AtomicU32,
-}
-
-/// One finished gphoto2 run.
-struct Run {
-    output: Output,
-    /// The `--debug` log.
-    log: PathBuf,
-}
-
-impl Run {
-    fn stdout(&self) -> String {
-        String::from_utf8_lossy(&self.output.stdout).into_owned()
-    }
-
-    /// What to print when a check on this run fails.
-    fn describe(&self) -> String {
-        format!(
-            "gphoto2 exited with {}\n--- stdout\n{}--- stderr\n{}--- debug log: {}",
-            self.output.status,
-            self.stdout(),
-            String::from_utf8_lossy(&self.output.stderr),
-            self.log.display()
-        )
-    }
-
-    /// The operations among `codes` gphoto2 sent, in order, from its debug log: code and
-    /// parameters.
-    fn operations(&self, codes: &[OperationCode]) -> Vec<(OperationCode, Vec<u32>)> {
-        let log = fs::read_to_string(&self.log).unwrap();
-        log.lines()
-            .filter_map(parse_sendreq)
-            .filter(|(op, _)| codes.contains(op))
-            .collect()
-    }
-}
-
-/// A `ptp_ptpip_sendreq` line of the debug log, for instance
-/// `Sending PTP_OC 0x101b (Get partial object) (0x7,0x0,0x100000) request...`.
-fn parse_sendreq(line: &str) -> Option<(OperationCode, Vec<u32>)> {
-    let rest = line.split_once("Sending PTP_OC 0x")?.1;
-    let rest = rest.strip_suffix(" request...")?;
-    let code = u16::from_str_radix(rest.get(..4)?, 16).ok()?;
-    // The last parenthesised group holds the parameters, when it is a list of hex numbers (the
-    // operation's name comes first, also in parentheses).
-    let last = rest.rsplit_once(" (").map_or("", |(_, g)| g);
-    let params = last
-        .strip_suffix(')')
-        .and_then(|g| {
-            g.split(',')
-                .map(|p| u32::from_str_radix(p.strip_prefix("0x")?, 16).ok())
-                .collect::<Option<Vec<u32>>>()
-        })
-        .unwrap_or_default();
-    Some((OperationCode(code), params))
-}
-
-impl Gphoto2 {
-    /// gphoto2 for `server`, or `None` (after the skip line) when it is not installed.
-    fn new(server: &ServerHandle) -> Option<Self> {
-        let exe = tools::require("gphoto2", INSTALL_HINT)?;
-        let dir = ScratchDir::new("ptpip-gphoto2").unwrap();
-        fs::create_dir(dir.join("home")).unwrap();
-        let p = server.local_addr().port();
-        Some(Self {
-            exe,
-            port: format!("ptpip:127.0.0.1:{p}:{p}"),
-            dir,
-            runs: AtomicU32::new(0),
-        })
-    }
-
-    /// A fresh, empty directory inside the scratch directory.
-    fn new_dir(&self, name: &str) -> PathBuf {
-        let d = self.dir.join(name);
-        fs::create_dir(&d).unwrap();
-        d
-    }
-
-    /// Runs `gphoto2 --port … ARGS` in `cwd`, whatever its exit status.
-    fn run_in(&self, cwd: &Path, args: &[&str]) -> Run {
-        let n = self.runs.fetch_add(1, Ordering::SeqCst);
-        let log = self.dir.join(&format!("debug-{n}.log"));
-        let home = self.dir.join("home");
-        let mut cmd = Command::new(&self.exe);
-        cmd.current_dir(cwd)
-            .env("HOME", &home)
-            .env("XDG_CONFIG_HOME", home.join(".config"))
-            .env("LC_ALL", "C")
-            .env("LANGUAGE", "C")
-            .arg("--port")
-            .arg(&self.port)
-            .arg("--debug")
-            .arg(format!("--debug-logfile={}", log.display()))
-            .args(args);
-        let output = tools::output_within(&mut cmd, RUN_LIMIT).unwrap();
-        Run { output, log }
-    }
-
-    /// Runs gphoto2 in `cwd` and requires it to succeed.
-    fn ok_in(&self, cwd: &Path, args: &[&str]) -> Run {
-        let run = self.run_in(cwd, args);
-        assert!(
-            run.output.status.success(),
-            "gphoto2 {args:?} failed: {}",
-            run.describe()
-        );
-        run
-    }
-
-    /// Runs gphoto2 in the scratch directory and requires it to succeed.
-    fn ok(&self, args: &[&str]) -> Run {
-        self.ok_in(self.dir.path(), args)
-    }
-
-    /// The GUID gphoto2 keeps in its settings file (`ptp2_ip=guid=xx:xx:…`): `~/.gphoto/settings`
-    /// in libgphoto2 2.5.30, `$XDG_CONFIG_HOME/gphoto/settings` in versions after 2025-11 (the
-    /// legacy file only if it already exists).
-    fn settings_guid(&self) -> Guid {
-        let path = ["home/.config/gphoto/settings", "home/.gphoto/settings"]
-            .map(|p| self.dir.join(p))
-            .into_iter()
-            .find(|p| p.exists())
-            .expect("gphoto2 wrote no settings file");
-        let text = fs::read_to_string(&path).unwrap();
-        let hex = text
-            .lines()
-            .find_map(|l| l.strip_prefix("ptp2_ip=guid="))
-            .unwrap_or_else(|| panic!("no GUID in {}:\n{text}", path.display()));
-        let bytes: Vec<u8> = hex
-            .split(':')
-            .map(|b| u8::from_str_radix(b, 16).unwrap())
-            .collect();
-        Guid(bytes.try_into().unwrap())
-    }
-}
-
 /// Asserts that `haystack` has the line `line` (surrounding blanks ignored).
 #[track_caller]
 fn assert_line(run: &Run, line: &str) {
@@ -257,7 +104,7 @@ fn assert_line(run: &Run, line: &str) {
 #[test]
 fn summary_shows_our_identity_and_storage() {
     let (server, shared) = start_shared(VirtualCamera::sample());
-    let Some(gp) = Gphoto2::new(&server) else {
+    let Some(gp) = Gphoto2::new(server.local_addr().port()) else {
         return;
     };
     let run = gp.ok(&["--summary"]);
@@ -304,7 +151,7 @@ fn summary_shows_our_identity_and_storage() {
 #[test]
 fn list_files_shows_the_three_jpegs_with_their_sizes() {
     let server = start(VirtualCamera::sample);
-    let Some(gp) = Gphoto2::new(&server) else {
+    let Some(gp) = Gphoto2::new(server.local_addr().port()) else {
         return;
     };
     let camera = VirtualCamera::sample();
@@ -364,7 +211,7 @@ fn list_files_shows_the_three_jpegs_with_their_sizes() {
 #[test]
 fn get_all_files_downloads_exactly_what_the_camera_serves() {
     let server = start(VirtualCamera::sample);
-    let Some(gp) = Gphoto2::new(&server) else {
+    let Some(gp) = Gphoto2::new(server.local_addr().port()) else {
         return;
     };
     let camera = VirtualCamera::sample();
@@ -422,7 +269,7 @@ fn large_object_comes_in_one_mib_partial_pieces_and_intact() {
         .add_object(card, "MVI_0001.MPG", ObjectFormatCode::MPEG, data.clone())
         .unwrap();
     let (server, _shared) = start_shared(camera);
-    let Some(gp) = Gphoto2::new(&server) else {
+    let Some(gp) = Gphoto2::new(server.local_addr().port()) else {
         return;
     };
 
@@ -461,7 +308,7 @@ fn undefined_format_objects_are_listed_but_not_downloaded() {
         .add_object(card, "NOTE.TXT", ObjectFormatCode::TEXT, &b"note\n"[..])
         .unwrap();
     let (server, _shared) = start_shared(camera);
-    let Some(gp) = Gphoto2::new(&server) else {
+    let Some(gp) = Gphoto2::new(server.local_addr().port()) else {
         return;
     };
     let run = gp.ok(&["--list-files"]);
@@ -501,7 +348,7 @@ fn line_between(run: &Run, prefix: &str, suffix: &str) -> String {
 #[test]
 fn capture_image_and_download_fetches_the_new_picture() {
     let (server, shared) = start_shared(VirtualCamera::sample());
-    let Some(gp) = Gphoto2::new(&server) else {
+    let Some(gp) = Gphoto2::new(server.local_addr().port()) else {
         return;
     };
     let before = handles(&shared);
@@ -564,7 +411,7 @@ fn capture_image_and_download_fetches_the_new_picture() {
 #[test]
 fn trigger_capture_then_wait_event_reports_the_new_file() {
     let (server, shared) = start_shared(VirtualCamera::sample());
-    let Some(gp) = Gphoto2::new(&server) else {
+    let Some(gp) = Gphoto2::new(server.local_addr().port()) else {
         return;
     };
     let before = handles(&shared);
@@ -589,7 +436,7 @@ fn trigger_capture_then_wait_event_reports_the_new_file() {
 #[test]
 fn upload_file_lands_in_the_camera_store() {
     let (server, shared) = start_shared(VirtualCamera::sample());
-    let Some(gp) = Gphoto2::new(&server) else {
+    let Some(gp) = Gphoto2::new(server.local_addr().port()) else {
         return;
     };
     // A small text and a binary file of several 64 KiB Data packets into DCIM/100PTPIP, and one
@@ -686,7 +533,7 @@ fn upload_file_lands_in_the_camera_store() {
 #[test]
 fn thumbnails_folders_and_deletion() {
     let (server, shared) = start_shared(VirtualCamera::sample());
-    let Some(gp) = Gphoto2::new(&server) else {
+    let Some(gp) = Gphoto2::new(server.local_addr().port()) else {
         return;
     };
     let (storage, folder, path, thumbs) = {

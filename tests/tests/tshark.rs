@@ -43,8 +43,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use ptpip_protocol::packet::{
-    Cancel, DataPacket, DataPhaseInfo, Event, InitCommandAck, InitCommandRequest, InitEventRequest,
-    InitFail, InitFailReason, OperationRequest, OperationResponse, StartData,
+    Cancel, DataPacket, DataPhaseInfo, Event, InitAckLayout, InitCommandAck, InitCommandRequest,
+    InitEventAck, InitEventRequest, InitFail, InitFailReason, OperationRequest, OperationResponse,
+    StartData,
 };
 use ptpip_protocol::ptp::codes::{EventCode, OperationCode, ResponseCode};
 use ptpip_protocol::{
@@ -475,7 +476,8 @@ fn handshake() -> Vec<Case> {
         connection_number: conn,
         guid: Guid::from(uuid),
         friendly_name: name(camera),
-        version: ProtocolVersion { major: 1, minor: 2 },
+        version: Some(ProtocolVersion { major: 1, minor: 2 }),
+        layout: InitAckLayout::Standard,
     });
     let ack_len = 8 + 4 + 16 + 2 * (utf16_units(camera) + 1) + 4;
     let event_request = Packet::InitEventRequest(InitEventRequest::new(conn));
@@ -500,7 +502,7 @@ fn handshake() -> Vec<Case> {
             "Init_Event_Ack",
             EVT,
             ToInitiator,
-            &Packet::InitEventAck,
+            &Packet::InitEventAck(InitEventAck::new()),
             4,
             8,
         ),

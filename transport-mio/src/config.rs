@@ -39,18 +39,40 @@ impl ClientConfig {
     }
 
     /// The addresses of the command and event connections.
+    /// The host may be an IPv4 or IPv6 address (`::1`, or `[::1]` as URLs write it) or a name;
+    /// both connections go to the same address.
     pub(crate) fn resolve(&self) -> io::Result<(SocketAddr, SocketAddr)> {
+        let host = self
+            .host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .unwrap_or(&self.host);
         let one = |port: u16| {
-            (self.host.as_str(), port)
-                .to_socket_addrs()?
-                .next()
-                .ok_or_else(|| {
-                    io::Error::new(
-                        io::ErrorKind::NotFound,
-                        format!("{}: no address", self.host),
-                    )
-                })
+            (host, port).to_socket_addrs()?.next().ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!("{}: no address", self.host),
+                )
+            })
         };
-        Ok((one(self.ports.command)?, one(self.ports.event)?))
+        let command = one(self.ports.command)?;
+        Ok((command, SocketAddr::new(command.ip(), self.ports.event)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_hosts_bare_or_in_brackets_resolve_to_one_address() {
+        for host in ["::1", "[::1]", "127.0.0.1"] {
+            let mut c = ClientConfig::new(host, Dialect::Generic);
+            c.ports.command = 1;
+            c.ports.event = 2;
+            let (command, event) = c.resolve().unwrap();
+            assert_eq!(command.ip(), event.ip(), "{host}");
+            assert_eq!((command.port(), event.port()), (1, 2), "{host}");
+        }
     }
 }

@@ -11,7 +11,10 @@
 //!   [`Tracker`] can follow per transaction;
 //! - [`Runner`]: a `MioClient` with a `Poll` of its own and blocking typed calls (device info,
 //!   objects streamed into any `Write`, uploads from any `Read`, raw operations, device events),
-//!   with the names of the blocking `ptpip-transport-std` client.
+//!   with the names of the blocking `ptpip-transport-std` client;
+//! - [`Relay`]: a PTP/IP relay (pass-through with a decoded log and capture, or one camera
+//!   session shared by several initiators) as a component of your `mio::Poll`, and
+//!   [`RelayRunner`] to run one on a poll of its own.
 //!
 //! Every socket gets `TCP_NODELAY` and keep-alive. Partial writes are kept (one transmit per
 //! connection at most) and finished when the socket is writable again, so a packet's bytes always
@@ -21,6 +24,7 @@
 mod client;
 mod config;
 mod link;
+mod relay;
 mod runner;
 mod tracker;
 
@@ -29,6 +33,7 @@ pub use config::ClientConfig;
 pub use mio;
 pub use ptpip_protocol as protocol;
 pub use ptpip_protocol::calls::{Calls, ClientError, DataSink, NoSink, Ports, WriteSink};
+pub use relay::{Relay, RelayConfig, RelayEvent, RelayRunner, Stopper};
 pub use runner::Runner;
 pub use tracker::{Step, Tracker};
 

@@ -104,6 +104,41 @@ impl Link {
         self.registered
     }
 
+    /// A connection accepted from a listener: tuned, registered for reading and writing.
+    pub(crate) fn accepted(
+        token: Token,
+        mut stream: TcpStream,
+        registry: &Registry,
+    ) -> io::Result<Self> {
+        tune(&stream)?;
+        let interest = Interest::READABLE | Interest::WRITABLE;
+        registry.register(&mut stream, token, interest)?;
+        let mut me = Self::new(token);
+        me.registered = Some(interest);
+        me.stream = Some(stream);
+        me.state = State::Open;
+        Ok(me)
+    }
+
+    /// The addresses of both ends (`None` before the connection exists).
+    pub(crate) fn addrs(&self) -> Option<(SocketAddr, SocketAddr)> {
+        let s = self.stream.as_ref()?;
+        Some((s.local_addr().ok()?, s.peer_addr().ok()?))
+    }
+
+    /// Our end's address (known as soon as a connect has started).
+    pub(crate) fn local_addr(&self) -> Option<SocketAddr> {
+        self.stream.as_ref()?.local_addr().ok()
+    }
+
+    /// Ends our sending side once everything queued is written (the peer reads EOF); reading
+    /// goes on.
+    pub(crate) fn shutdown_write(&mut self) {
+        if let Some(s) = self.stream.as_ref() {
+            let _ = s.shutdown(Shutdown::Write);
+        }
+    }
+
     /// Starts a non-blocking connect to `addr` and registers the socket.
     pub(crate) fn open(&mut self, addr: SocketAddr, registry: &Registry) -> io::Result<()> {
         let mut stream = TcpStream::connect(addr)?;
@@ -170,6 +205,48 @@ impl Link {
                 Err(e) => return ReadOutcome::Failed(e),
             }
         }
+    }
+
+    /// Reads once into `buf` (a relay's scratch buffer, reused for every read): `Data` is never
+    /// returned; the count read is.
+    pub(crate) fn read_into(&mut self, buf: &mut [u8]) -> Result<usize, ReadOutcome> {
+        let Some(stream) = self.stream.as_mut() else {
+            return Err(ReadOutcome::Eof);
+        };
+        loop {
+            match stream.read(buf) {
+                Ok(0) => return Err(ReadOutcome::Eof),
+                Ok(n) => return Ok(n),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.readable = false;
+                    return Err(ReadOutcome::WouldBlock);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(ReadOutcome::Failed(e)),
+            }
+        }
+    }
+
+    /// Writes as much of `data` as the socket takes now (nothing pending may wait before it);
+    /// returns how much.
+    pub(crate) fn write_now(&mut self, data: &[u8]) -> io::Result<usize> {
+        let Some(stream) = self.stream.as_mut() else {
+            return Err(io::ErrorKind::NotConnected.into());
+        };
+        let mut at = 0;
+        while at < data.len() {
+            match stream.write(&data[at..]) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => at += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.writable = false;
+                    break;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(at)
     }
 
     /// Whether a transmit is part-way written (or waits for the connect).

@@ -128,7 +128,13 @@ impl std::fmt::Debug for Client {
     }
 }
 
+/// The first address of `host`: an IPv4 or IPv6 address (`::1`, or `[::1]` as URLs write it)
+/// or a name.
 fn resolve(host: &str, port: u16) -> io::Result<SocketAddr> {
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
     (host, port)
         .to_socket_addrs()?
         .next()
@@ -180,7 +186,8 @@ impl Client {
         let early = |e: ClientError| (e, false);
         let command_addr =
             resolve(&config.host, config.ports.command).map_err(|e| early(e.into()))?;
-        let event_addr = resolve(&config.host, config.ports.event).map_err(|e| early(e.into()))?;
+        // The same address for both connections, even when a name has several.
+        let event_addr = SocketAddr::new(command_addr.ip(), config.ports.event);
         let cancel = config.cancel.clone();
         let left = deadline.saturating_duration_since(Instant::now());
         let command = link::connect(command_addr, left, &|| cancel.is_cancelled())
@@ -252,6 +259,11 @@ impl Client {
                 // every state.
                 Event::ConnectionLost { reason } => return Err((reason.into(), initialized)),
                 Event::RemoteModeUnavailable(why) => log::warn!("{why}"),
+                Event::Connected { quirks, .. } => {
+                    for q in quirks {
+                        log::info!("tolerated: {q}");
+                    }
+                }
                 Event::AwaitingConfirmation { until } => {
                     // A camera that knows us answers at once: say nothing unless it does not.
                     pairing = Some((Instant::now() + PAIRING_QUIET, until));

@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use ptpip_protocol::initiator::Operation;
 use ptpip_protocol::packet::{
-    InitCommandAck, InitFail, InitFailReason, OperationResponse, StartData,
+    InitAckLayout, InitCommandAck, InitEventAck, InitFail, InitFailReason, OperationResponse,
+    StartData,
 };
 use ptpip_protocol::responder::{Device, PatternSource, Reply, Request, ResponderConfig, Response};
 use ptpip_protocol::{
@@ -284,7 +285,7 @@ fn raw_server(script: impl FnOnce(TcpStream) + Send + 'static) -> Ports {
             if let Ok((mut evt, _)) = l2.accept() {
                 let mut b = [0; 12];
                 let _ = evt.read_exact(&mut b);
-                let _ = evt.write_all(&Packet::InitEventAck.to_bytes());
+                let _ = evt.write_all(&Packet::InitEventAck(InitEventAck::new()).to_bytes());
                 thread::sleep(Duration::from_secs(5));
             }
         });
@@ -312,7 +313,8 @@ fn ack() -> Vec<u8> {
         connection_number: ConnectionNumber(1),
         guid: Guid([3; 16]),
         friendly_name: name("raw"),
-        version: ProtocolVersion::V1_0,
+        version: Some(ProtocolVersion::V1_0),
+        layout: InitAckLayout::Standard,
     })
     .to_bytes()
 }

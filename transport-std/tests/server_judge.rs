@@ -199,7 +199,7 @@ fn session(addr: SocketAddr) -> (Conn, Conn) {
     evt.send_packet(&Packet::InitEventRequest(InitEventRequest::new(
         ack.connection_number,
     )));
-    assert_eq!(evt.packet(), Packet::InitEventAck);
+    assert_eq!(evt.packet(), Packet::InitEventAck(Default::default()));
     cmd.send_packet(&request(OperationCode::OPEN_SESSION, 0, &[1]));
     assert_eq!(cmd.response().0, ResponseCode::OK);
     (cmd, evt)
@@ -293,7 +293,7 @@ fn probes_are_answered_at_any_moment() {
     evt.send_packet(&Packet::InitEventRequest(InitEventRequest::new(
         ack.connection_number,
     )));
-    assert_eq!(evt.packet(), Packet::InitEventAck);
+    assert_eq!(evt.packet(), Packet::InitEventAck(Default::default()));
     cmd.send_packet(&request(OperationCode::OPEN_SESSION, 0, &[1]));
     assert_eq!(cmd.response().0, ResponseCode::OK);
 

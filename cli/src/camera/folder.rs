@@ -1,5 +1,6 @@
-//! Serving a folder from disk: the walk that builds the object tree, the object formats, and
-//! the [`DataSource`] that reads a file in pieces when it is downloaded.
+//! Serving a folder from disk: the walk that finds its files and folders (the camera's
+//! [`Mirror`](super::mirror::Mirror) turns them into objects), the object formats, and the
+//! [`DataSource`] that reads a file in pieces when it is downloaded.
 
 use std::fs::{self, File};
 use std::io::{Read, Seek, SeekFrom};
@@ -7,9 +8,9 @@ use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use ptpip_protocol::camera::{ObjectContent, Parent, VirtualCamera};
+use ptpip_protocol::camera::{ObjectContent, VirtualCamera};
 use ptpip_protocol::ptp::codes::ObjectFormatCode;
-use ptpip_protocol::ptp::dataset::ObjectHandle;
+use ptpip_protocol::ptp::dataset::{ObjectHandle, StorageId};
 use ptpip_protocol::ptp::string::PtpString;
 use ptpip_protocol::responder::DataSource;
 
@@ -22,13 +23,120 @@ const MAX_DEPTH: usize = 32;
 /// Room left on the card for uploads and captures, beyond the files served.
 const SPARE_CAPACITY: u64 = 1 << 30;
 
-/// Prints a warning about a file or folder left out.
-fn skip(path: &Path, why: impl std::fmt::Display) {
-    eprintln!("ptpip camera: skipping {}: {why}", path.display());
+/// One file or folder found under the served folder.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Found {
+    /// Its path under the folder, `/`-separated levels as [`PathBuf`] components.
+    pub(super) rel: PathBuf,
+    /// A folder (else a regular file).
+    pub(super) dir: bool,
+    /// Its size and modification time: a file that keeps them between two scans is complete.
+    pub(super) stamp: Stamp,
 }
 
-/// A camera whose one storage holds the tree under `dir` (names starting with `.` left out).
-pub(super) fn load_dir(dir: &Path) -> Result<VirtualCamera, String> {
+/// A file's size and modification time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Stamp {
+    /// Size in bytes.
+    pub(super) len: u64,
+    /// Modification time, if the system has one.
+    pub(super) modified: Option<SystemTime>,
+}
+
+impl Stamp {
+    fn of(meta: &fs::Metadata) -> Self {
+        Self {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        }
+    }
+}
+
+/// What a scan of the folder found: files and folders (names starting with `.` left out), each
+/// folder before what it holds, in name order; and what had to be left out, with why.
+#[derive(Debug, Default)]
+pub(super) struct Scan {
+    /// The files and folders.
+    pub(super) found: Vec<Found>,
+    /// Paths left out, and why.
+    pub(super) skipped: Vec<(PathBuf, String)>,
+    /// Folders (under the root; empty: the root itself) that could not be read: what they held
+    /// is unknown, not gone.
+    pub(super) unread: Vec<PathBuf>,
+}
+
+/// Walks the folder `root` (no camera involved: the caller decides what is new).
+pub(super) fn scan(root: &Path) -> Scan {
+    let mut s = Scan::default();
+    walk(root, Path::new(""), 0, &mut s);
+    s
+}
+
+/// Adds the entries of `root/rel` to `s`, folders recursively, in name order.
+fn walk(root: &Path, rel: &Path, depth: usize, s: &mut Scan) {
+    let dir = root.join(rel);
+    let entries = match fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) => {
+            s.unread.push(rel.to_path_buf());
+            return s.skipped.push((dir, e.to_string()));
+        }
+    };
+    let mut entries: Vec<fs::DirEntry> = entries
+        .filter_map(|e| {
+            e.map_err(|e| s.skipped.push((dir.clone(), e.to_string())))
+                .ok()
+        })
+        .collect();
+    entries.sort_by_key(fs::DirEntry::file_name);
+    for entry in entries {
+        let path = entry.path();
+        let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+            s.skipped.push((path, "the name is not UTF-8".into()));
+            continue;
+        };
+        if name.starts_with('.') {
+            continue;
+        }
+        let link = entry.file_type().is_ok_and(|t| t.is_symlink());
+        // Links to files are followed; links to folders are not (they could loop).
+        let meta = match fs::metadata(&path) {
+            Ok(m) => m,
+            Err(e) => {
+                s.skipped.push((path, e.to_string()));
+                continue;
+            }
+        };
+        let rel = rel.join(&name);
+        if meta.is_dir() {
+            if link {
+                s.skipped
+                    .push((path, "a link to a folder is not followed".into()));
+            } else if depth >= MAX_DEPTH {
+                s.skipped
+                    .push((path, format!("folders nested deeper than {MAX_DEPTH}")));
+            } else {
+                s.found.push(Found {
+                    rel: rel.clone(),
+                    dir: true,
+                    stamp: Stamp::of(&meta),
+                });
+                walk(root, &rel, depth + 1, s);
+            }
+        } else if meta.is_file() {
+            s.found.push(Found {
+                rel,
+                dir: false,
+                stamp: Stamp::of(&meta),
+            });
+        } else {
+            s.skipped.push((path, "not a regular file".into()));
+        }
+    }
+}
+
+/// A camera with one storage for the folder `dir`, named after it; empty (the caller fills it).
+pub(super) fn camera_for(dir: &Path) -> Result<(VirtualCamera, StorageId), String> {
     let meta = fs::metadata(dir).map_err(|e| format!("cannot serve {}: {e}", dir.display()))?;
     if !meta.is_dir() {
         return Err(format!("cannot serve {}: not a folder", dir.display()));
@@ -43,82 +151,40 @@ pub(super) fn load_dir(dir: &Path) -> Result<VirtualCamera, String> {
         .add_storage(label, u64::MAX)
         .or_else(|_| cam.add_storage("SD1", u64::MAX))
         .map_err(|e| format!("cannot create the storage: {e}"))?;
-    walk(&mut cam, Parent::Root(card), dir, 0);
-    let used = cam.store().used(card);
-    if let Some(s) = cam.store_mut().storage_mut(card) {
-        s.capacity = used.saturating_add(SPARE_CAPACITY);
-    }
-    Ok(cam)
+    Ok((cam, card))
 }
 
-/// Adds the entries of `dir` under `parent`, folders recursively, in name order.
-fn walk(cam: &mut VirtualCamera, parent: Parent, dir: &Path, depth: usize) {
-    let entries = match fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) => return skip(dir, e),
-    };
-    let mut entries: Vec<fs::DirEntry> = entries
-        .filter_map(|e| e.map_err(|e| skip(dir, e)).ok())
-        .collect();
-    entries.sort_by_key(fs::DirEntry::file_name);
-    for entry in entries {
-        let path = entry.path();
-        let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
-            skip(&path, "the name is not UTF-8");
-            continue;
-        };
-        if name.starts_with('.') {
-            continue;
-        }
-        let link = entry.file_type().is_ok_and(|t| t.is_symlink());
-        // Links to files are followed; links to folders are not (they could loop).
-        let meta = match fs::metadata(&path) {
-            Ok(m) => m,
-            Err(e) => {
-                skip(&path, e);
-                continue;
-            }
-        };
-        if meta.is_dir() {
-            if link {
-                skip(&path, "a link to a folder is not followed");
-            } else if depth >= MAX_DEPTH {
-                skip(
-                    &path,
-                    format_args!("folders nested deeper than {MAX_DEPTH}"),
-                );
-            } else {
-                match cam.add_folder(parent, &name) {
-                    Ok(h) => {
-                        stamp(cam, h, &meta);
-                        walk(cam, Parent::Folder(h), &path, depth + 1);
-                    }
-                    Err(e) => skip(&path, e),
-                }
-            }
-        } else if meta.is_file() {
-            // Found unreadable now rather than at download time.
-            if let Err(e) = File::open(&path) {
-                skip(&path, e);
-                continue;
-            }
-            let content = file_content(path.clone(), meta.len());
-            match cam.add_object(parent, &name, format_for(&path), content) {
-                Ok(h) => stamp(cam, h, &meta),
-                Err(e) => skip(&path, e),
-            }
-        } else {
-            skip(&path, "not a regular file");
-        }
+/// The files under `dir` (folders flattened, in the order a scan finds them), each read when
+/// downloaded: the card of a Fujifilm body, which has no folders to show.
+pub(super) fn pictures(dir: &Path) -> Result<Vec<(String, ObjectContent)>, String> {
+    let meta = fs::metadata(dir).map_err(|e| format!("cannot serve {}: {e}", dir.display()))?;
+    if !meta.is_dir() {
+        return Err(format!("cannot serve {}: not a folder", dir.display()));
+    }
+    Ok(scan(dir)
+        .found
+        .into_iter()
+        .filter(|f| !f.dir)
+        .filter_map(|f| {
+            let name = f.rel.file_name()?.to_str()?.to_owned();
+            Some((name, file_content(dir.join(&f.rel), f.stamp.len)))
+        })
+        .collect())
+}
+
+/// Sets the room on `card`: what is used, plus `extra` bytes about to be added, plus
+/// [`SPARE_CAPACITY`] for uploads and captures.
+pub(super) fn set_capacity(cam: &mut VirtualCamera, card: StorageId, extra: u64) {
+    let used = cam.store().used(card);
+    if let Some(s) = cam.store_mut().storage_mut(card) {
+        s.capacity = used.saturating_add(extra).saturating_add(SPARE_CAPACITY);
     }
 }
 
 /// Dates an object with its file's modification time (as both CaptureDate and
 /// ModificationDate: a folder of pictures has no better capture date to offer).
-fn stamp(cam: &mut VirtualCamera, handle: ObjectHandle, meta: &fs::Metadata) {
-    let Some(date) = meta
-        .modified()
-        .ok()
+pub(super) fn stamp(cam: &mut VirtualCamera, handle: ObjectHandle, modified: Option<SystemTime>) {
+    let Some(date) = modified
         .and_then(ptp_date)
         .and_then(|d| PtpString::new(&d).ok())
     else {
@@ -195,7 +261,7 @@ const FORMATS: &[(&str, ObjectFormatCode)] = &[
 
 /// The object format for a file, from its extension (raw files such as RAF or NEF have no PTP
 /// code: Undefined, as cameras report them without a vendor code).
-fn format_for(path: &Path) -> ObjectFormatCode {
+pub(super) fn format_for(path: &Path) -> ObjectFormatCode {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -208,7 +274,7 @@ fn format_for(path: &Path) -> ObjectFormatCode {
 }
 
 /// An object's content: the file at `path`, `len` bytes, opened each time it is downloaded.
-fn file_content(path: PathBuf, len: u64) -> ObjectContent {
+pub(super) fn file_content(path: PathBuf, len: u64) -> ObjectContent {
     ObjectContent::factory(len, move || {
         Box::new(FileSource::open(&path, len)) as Box<dyn DataSource>
     })

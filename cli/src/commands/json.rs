@@ -11,6 +11,7 @@ pub(crate) fn apply_json(cmd: &mut Command) -> Result<(), CmdError> {
         | Command::State(f)
         | Command::Ls(f, _)
         | Command::Describe(_, f)
+        | Command::Props(f)
         | Command::Get(_, f) => {
             if *f == Format::Text {
                 *f = Format::Json;
@@ -29,7 +30,7 @@ pub(crate) fn apply_json(cmd: &mut Command) -> Result<(), CmdError> {
 }
 
 /// The commands `--json` applies to, for messages and help.
-pub(crate) const JSON_COMMANDS: &str = "info, state, describe, get, ls and events";
+pub(crate) const JSON_COMMANDS: &str = "info, state, describe, get, props, ls and events";
 
 /// The name of a command, for messages.
 pub(crate) fn command_name(cmd: &Command) -> &'static str {
@@ -37,6 +38,7 @@ pub(crate) fn command_name(cmd: &Command) -> &'static str {
         Command::Info(_) => "info",
         Command::State(_) => "state",
         Command::Describe(..) => "describe",
+        Command::Props(_) => "props",
         Command::Get(..) => "get",
         Command::Set(..) => "set",
         Command::OpReq { .. } => "opreq",
@@ -47,8 +49,10 @@ pub(crate) fn command_name(cmd: &Command) -> &'static str {
         Command::Mkdir(_) => "mkdir",
         Command::Thumb(..) => "thumb",
         Command::Capture(..) => "capture",
+        Command::Tether { .. } => "tether",
         Command::Events { .. } => "events",
         Command::LiveView { .. } => "liveview",
+        Command::Fuji(c) => c.name(),
         Command::Help(_) => "help",
     }
 }
@@ -65,6 +69,7 @@ mod tests {
             ("state pretty", "state pretty"),
             ("describe iso", "describe iso json"),
             ("get iso", "get iso json"),
+            ("props", "props json"),
             ("ls", "ls json"),
             ("events --count 1", "events --count 1 json"),
         ] {

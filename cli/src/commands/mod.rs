@@ -4,9 +4,11 @@
 mod checks;
 mod exec;
 mod files;
+mod fuji;
 mod help;
 mod json;
 mod objects;
+mod props_all;
 mod render;
 mod specs;
 mod stream;
@@ -16,6 +18,7 @@ use std::time::Duration;
 
 pub(crate) use checks::check_output;
 pub(crate) use exec::{Executor, RELAY_EVENTS_TIMEOUT, check_dialect};
+pub(crate) use fuji::FujiCommand;
 pub(crate) use help::help_text;
 pub(crate) use json::{JSON_COMMANDS, apply_json};
 pub(crate) use objects::{DownloadOpts, ObjectRef, Target};
@@ -71,6 +74,8 @@ pub(crate) enum Command {
     State(Format),
     /// GetDevicePropDesc.
     Describe(String, Format),
+    /// Every property the camera advertises, described.
+    Props(Format),
     /// GetDevicePropValue.
     Get(String, Format),
     /// SetDevicePropValue: the property and the value as typed.
@@ -110,6 +115,13 @@ pub(crate) enum Command {
     },
     /// Take pictures; save them (or the Fujifilm previews) under a path.
     Capture(u32, Option<PathBuf>),
+    /// Download new objects as the camera reports them.
+    Tether {
+        /// Where to (default: the current directory).
+        dir: Option<PathBuf>,
+        /// How.
+        opts: files::TetherOpts,
+    },
     /// Print device events as they come.
     Events {
         /// Stop after this many.
@@ -126,6 +138,8 @@ pub(crate) enum Command {
         /// Stop after this many frames.
         frames: Option<u64>,
     },
+    /// A Fujifilm command: exposure, focus, movie, geotag, receive.
+    Fuji(FujiCommand),
     /// Help on commands.
     Help(Option<String>),
 }
@@ -262,6 +276,7 @@ pub(crate) fn parse(words: &[String]) -> Result<Command, CmdError> {
             "unknown command '{name}'; try `help`"
         )));
     };
+    let name_typed = name.as_str();
     let mut a = Args {
         spec,
         words: &words[1..],
@@ -323,6 +338,7 @@ pub(crate) fn parse(words: &[String]) -> Result<Command, CmdError> {
             let target = Target::parse(t).map_err(|e| a.usage(e))?;
             Command::Thumb(target, PathBuf::from(a.required("DIR")?))
         }
+        "props" => Command::Props(a.format()?),
         "describe" => {
             let prop = a.required("PROP")?.to_owned();
             Command::Describe(prop, a.format()?)
@@ -345,6 +361,11 @@ pub(crate) fn parse(words: &[String]) -> Result<Command, CmdError> {
                 objects::parse_download(&a.words[a.pos..]).map_err(|e| a.usage(e))?;
             a.pos = a.words.len();
             Command::Download { target, dir, opts }
+        }
+        "tether" => {
+            let (dir, opts) = files::parse_tether(&a.words[a.pos..]).map_err(|e| a.usage(e))?;
+            a.pos = a.words.len();
+            Command::Tether { dir, opts }
         }
         "capture" => {
             let mut count = 1;
@@ -418,6 +439,7 @@ pub(crate) fn parse(words: &[String]) -> Result<Command, CmdError> {
             Command::LiveView { sink, frames }
         }
         "help" => Command::Help(a.next().map(str::to_owned)),
+        name if fuji::NAMES.contains(&name) => fuji::parse(name, name_typed, &mut a)?,
         _ => return Err(a.usage("not implemented")),
     };
     a.end()?;

@@ -17,12 +17,12 @@ use crate::props;
 
 /// A code and its name.
 #[derive(Serialize)]
-struct CodeJson {
+pub(super) struct CodeJson {
     code: u32,
     label: String,
 }
 
-fn code_json(code: u32, label: Option<&str>) -> CodeJson {
+pub(super) fn code_json(code: u32, label: Option<&str>) -> CodeJson {
     CodeJson {
         code,
         label: label.unwrap_or("Unknown").to_owned(),
@@ -63,7 +63,7 @@ fn value_json(code: DevicePropCode, value: &PropValue, dialect: Dialect) -> Valu
 /// The Go tool's `DevicePropDescJSON`, its keys in camelCase.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct DescJson {
+pub(super) struct DescJson {
     #[serde(rename = "devicePropertyCode")]
     code: CodeJson,
     data_type: String,
@@ -84,7 +84,7 @@ enum FormJson {
     Values { values: Vec<ValueJson> },
 }
 
-fn desc_json(d: &DevicePropDesc, dialect: Dialect) -> DescJson {
+pub(super) fn desc_json(d: &DevicePropDesc, dialect: Dialect) -> DescJson {
     let (form_type, form) = match &d.form {
         PropForm::None => ("none", None),
         PropForm::Range { min, max, step } => (

@@ -41,6 +41,16 @@ pub(crate) const SPECS: &[Spec] = &[
                   recmode…), a hex code (0x5005) or a spec name (WhiteBalance).",
     },
     Spec {
+        name: "props",
+        aliases: &[],
+        args: "[json [pretty]]",
+        about: "List every property the camera has: value, type and allowed values",
+        details: "As gphoto2 --list-all-config: the properties DeviceInfo lists (Fujifilm: the\n\
+                  0x902B list), each with its name for get and set, type, access, current and\n\
+                  default value and allowed values. One that cannot be read is marked, the\n\
+                  others still listed, and props then exits 1.",
+    },
+    Spec {
         name: "get",
         aliases: &[],
         args: "PROP [json [pretty]]",
@@ -97,6 +107,25 @@ pub(crate) const SPECS: &[Spec] = &[
                   Ends with: downloaded, skipped, failed, bytes, time. Exits 1 if any failed.",
     },
     Spec {
+        name: "tether",
+        aliases: &[],
+        args: "[DIR] [--exec CMD] [--count N] [--timeout SECS] [--interval SECS] [OPTIONS]",
+        about: "Download every new picture as it is taken, until Ctrl-C",
+        details: "New objects are taken as the camera reports them (ObjectAdded; Fujifilm: its\n\
+                  capture events, saving the previews when the body offers no files), or by\n\
+                  reading the object list every 2 seconds when it sends no events. What is on\n\
+                  the card at the start is left (download --new takes it). Files are named,\n\
+                  skipped and remembered as download does, and take its options (--new,\n\
+                  --flat, --filename, --force, --no-skip, --format, --since, --until,\n\
+                  --retries: here, tries at connecting again when the link drops).\n\
+                  \x20 --exec CMD         run CMD with each saved file's path as its last\n\
+                  \x20                    argument (also in $PTPIP_FILE); not in server mode\n\
+                  \x20 --count N          stop after N files\n\
+                  \x20 --timeout SECS     stop after SECS seconds\n\
+                  \x20 --interval SECS    read the object list this often, events or not\n\
+                  In server mode --count or --timeout is required.",
+    },
+    Spec {
         name: "upload",
         aliases: &[],
         args: "FILE… [FOLDER]",
@@ -148,6 +177,72 @@ pub(crate) const SPECS: &[Spec] = &[
         about: "Fujifilm live view: save frames to DIR, or write MJPEG to stdout with -",
         details: "Reads the stream port (55742, -ps); stops at Ctrl-C or after N frames\n\
                   (in server mode after 100 frames by default).",
+    },
+    Spec {
+        name: "shutter-speed",
+        aliases: &["shutter_speed", "set_shutter_speed"],
+        args: "[STEP|SPEED]",
+        about: "Fujifilm: show the shutter speed, step it (+1, -2) or bring it to SPEED (1/1000)",
+        details: "A step is a signed whole number of thirds of a stop (+1 is one third faster).
+                  SPEED is 1/1000, 1/2, 2s, 30 (seconds): the camera is stepped, reading the
+                  value back after each step, until it shows SPEED. Fails clearly at the end of
+                  the range, or when SPEED is not one of the camera's stops. Remote mode only.",
+    },
+    Spec {
+        name: "aperture",
+        aliases: &["set_aperture"],
+        args: "[STEP|F]",
+        about: "Fujifilm: show the aperture, step it (+1, -2) or bring it to F (f/5.6)",
+        details: "A step is a signed whole number of thirds of a stop (+1 is one third narrower).
+                  F is f/5.6, F8 or 11. Remote mode only.",
+    },
+    Spec {
+        name: "exposure-bias",
+        aliases: &["exposure_compensation", "set_exposure_compensation"],
+        args: "[STEP|EV]",
+        about: "Fujifilm: show the exposure bias, step it (+1, -2) or bring it to EV (-2/3)",
+        details: "A step is a signed whole number of thirds of a stop (+1, -1); EV is -2/3,
+                  +1 1/3, 0, 1.7 (rounded to a third). Remote mode only.",
+    },
+    Spec {
+        name: "focus-point",
+        aliases: &["focus_point"],
+        args: "X Y",
+        about: "Fujifilm: focus on the point at column X, row Y (locks the focus; needs AF-S)",
+        details: "X and Y count from 1 (the X-T1's grid is 7 x 7). XxY works too. Remote mode only.",
+    },
+    Spec {
+        name: "focus-unlock",
+        aliases: &["unlock_focus"],
+        args: "",
+        about: "Fujifilm: unlock the focus",
+        details: "Remote mode only.",
+    },
+    Spec {
+        name: "movie",
+        aliases: &["start_record", "stop_record"],
+        args: "start|stop",
+        about: "Fujifilm: start or stop recording a movie",
+        details: "The camera stops a movie only for the session that started it: use the shell
+                  (-i), -c in server mode, or `movie start` and `movie stop` in one session.
+                  start_record and stop_record are fuji-cam-wifi-tool's names. Remote mode only.",
+    },
+    Spec {
+        name: "geotag",
+        aliases: &[],
+        args: "LAT LON [ALT]",
+        about: "Fujifilm: give the camera a position (decimal degrees, metres) to tag pictures",
+        details: "LAT and LON are decimal degrees, negative south and west; ALT is metres above sea
+                  level (0 to 99999). The time is now, in UTC. Connect with --mode geotag.",
+    },
+    Spec {
+        name: "receive",
+        aliases: &[],
+        args: "[DIR]",
+        about: "Fujifilm: save the pictures chosen on the camera (a multiple transfer) to DIR",
+        details: "Choose the pictures on the camera and start the transfer, then connect with
+                  --mode browse; each picture comes at its full size. Ends when the camera has
+                  no more.",
     },
     Spec {
         name: "help",

@@ -437,16 +437,21 @@ fn one_sigint_ends_serve_and_the_camera() {
         tx.send(("serve", r.map_err(|e| e.to_string()))).unwrap();
     });
     thread::spawn(move || {
-        let r = camera::run(CameraOptions {
-            address: "127.0.0.1".into(),
-            port: 0,
-            event_port: None,
-            vendor: ptpip_protocol::Dialect::Generic,
-            dir: None,
-            name: "sigint".into(),
-            think: Duration::ZERO,
-            object_prop_list: false,
-        });
+        let r = camera::run(
+            CameraOptions {
+                address: "127.0.0.1".into(),
+                port: 0,
+                event_port: None,
+                vendor: ptpip_protocol::Dialect::Generic,
+                dir: None,
+                writable: false,
+                name: "sigint".into(),
+                mode: Default::default(),
+                think: Duration::ZERO,
+                object_prop_list: false,
+            },
+            &Default::default(),
+        );
         done_tx.send(("camera", r)).unwrap();
     });
     thread::sleep(Duration::from_millis(300));

@@ -2,8 +2,6 @@
 
 use std::collections::VecDeque;
 
-use bytes::Bytes;
-
 use super::props::{exposure_thirds, is_ptp_datetime};
 use super::sample::{self, SAMPLE_HEIGHT, SAMPLE_WIDTH, THUMB_HEIGHT, THUMB_WIDTH};
 use super::store::Thumbnail;
@@ -17,11 +15,15 @@ use crate::ptp::codes::{
     DevicePropCode, EventCode, FunctionalMode, ObjectFormatCode, OperationCode, ProtectionStatus,
     ResponseCode, VendorExtensionId,
 };
-use crate::ptp::dataset::{DeviceInfo, ObjectHandle, ObjectInfo, PropForm, StorageId};
+use crate::ptp::dataset::{DeviceInfo, ObjectHandle, PropForm, StorageId};
 use crate::ptp::string::PtpString;
 use crate::ptp::value::PropValue;
 use crate::responder::{Device, Reply, Request, Response};
-use crate::types::{FriendlyName, Guid, Params, SessionId};
+use crate::types::{FriendlyName, Guid, Params};
+
+mod upload;
+
+use upload::PendingObject;
 
 /// The operations [`VirtualCamera`] answers (OpenSession and CloseSession through the responder).
 const OPERATIONS: &[OperationCode] = &[
@@ -46,8 +48,16 @@ const OPERATIONS: &[OperationCode] = &[
     OperationCode::GET_PARTIAL_OBJECT,
 ];
 
-/// The events [`VirtualCamera`] sends by itself (injected events may be anything).
-const EVENTS: &[EventCode] = &[EventCode::OBJECT_ADDED, EventCode::CAPTURE_COMPLETE];
+/// The events [`VirtualCamera`] sends: ObjectAdded and CaptureComplete after a capture; and for
+/// a host that changes the camera behind the initiator's back ([`VirtualCamera::push_event`]):
+/// ObjectAdded, ObjectRemoved, and DevicePropChanged when another session set a value
+/// ([`Change::PropChanged`]). Injected events may be anything.
+const EVENTS: &[EventCode] = &[
+    EventCode::OBJECT_ADDED,
+    EventCode::OBJECT_REMOVED,
+    EventCode::DEVICE_PROP_CHANGED,
+    EventCode::CAPTURE_COMPLETE,
+];
 
 /// The formats DeviceInfo lists as storable; SendObjectInfo accepts any format.
 const IMAGE_FORMATS: &[ObjectFormatCode] = &[
@@ -60,15 +70,6 @@ const IMAGE_FORMATS: &[ObjectFormatCode] = &[
 
 /// The factory DateTime, before any SetDevicePropValue (the crate has no clock).
 const DEFAULT_DATE_TIME: &str = "20240101T120000";
-
-/// An object announced by SendObjectInfo, waiting for its SendObject.
-#[derive(Debug)]
-struct PendingObject {
-    object: Object,
-    /// ObjectCompressedSize from the ObjectInfo: what SendObject must deliver.
-    len: u64,
-    session: Option<SessionId>,
-}
 
 /// A generic PTP camera; see the [module docs](super).
 ///
@@ -98,6 +99,24 @@ pub struct VirtualCamera {
     serial_number: PtpString,
     /// GetObjectPropList (MTP 0x9805) is offered ([`Self::set_object_prop_list`]).
     object_prop_list: bool,
+    /// The changes to the object tree since the host last took them, when it asked for them.
+    journal: Option<Vec<Change>>,
+}
+
+/// A change an initiator made to the camera (or a capture did), for a host that mirrors the
+/// object tree elsewhere, such as a folder on disk, or serves several sessions and tells the
+/// others ([`VirtualCamera::record_changes`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Change {
+    /// A new object: SendObject completed, SendObjectInfo made a folder, or a capture.
+    Added(ObjectHandle),
+    /// DeleteObject removed these objects (a folder and everything in it, the folder first).
+    Removed(Vec<ObjectHandle>),
+    /// SetDevicePropValue or ResetDevicePropValue changed this property's value. The camera
+    /// sends no DevicePropChanged for it: the initiator knows what it set (ISO 15740 sends the
+    /// event for changes from elsewhere); a host serving several sessions tells the others.
+    PropChanged(DevicePropCode),
 }
 
 impl Default for VirtualCamera {
@@ -126,6 +145,7 @@ impl VirtualCamera {
             model: PtpString::new("ptpip virtual camera").unwrap_or_default(),
             serial_number: PtpString::new("0000000000000001").unwrap_or_default(),
             object_prop_list: false,
+            journal: None,
         }
     }
 
@@ -269,6 +289,33 @@ impl VirtualCamera {
         self.object_prop_list = on;
     }
 
+    /// The most bytes SendObject may deliver.
+    #[must_use]
+    pub const fn max_object_len(&self) -> u64 {
+        self.max_object_len
+    }
+
+    /// Starts (or stops) keeping the changes initiators make (objects, property values), for
+    /// [`take_changes`](Self::take_changes). Off by default, so that nothing piles up.
+    pub fn record_changes(&mut self, on: bool) {
+        self.journal = on.then(Vec::new);
+    }
+
+    /// The changes since the last call, oldest first (none unless
+    /// [`record_changes`](Self::record_changes) is on).
+    pub fn take_changes(&mut self) -> Vec<Change> {
+        self.journal
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    fn record(&mut self, change: Change) {
+        if let Some(j) = &mut self.journal {
+            j.push(change);
+        }
+    }
+
     /// The DeviceInfo: exactly the operations, events and properties this camera supports.
     #[must_use]
     pub fn device_info(&self) -> DeviceInfo {
@@ -346,6 +393,15 @@ impl VirtualCamera {
         })
     }
 
+    /// Records [`Change::PropChanged`] for every property whose value differs from `before`'s.
+    fn announce_prop_changes(&mut self, before: &PropTable) {
+        for code in self.props.codes() {
+            if self.props.value(code) != before.value(code) {
+                self.record(Change::PropChanged(code));
+            }
+        }
+    }
+
     /// DeleteObject: one object (a folder with its contents), or with 0xFFFFFFFF every object of
     /// the format in parameter 2 (0: all), skipping what may not be deleted.
     fn delete(&mut self, request: &Request) -> ResponseCode {
@@ -366,7 +422,8 @@ impl VirtualCamera {
             if !self.deletable(handle) {
                 return ResponseCode::OBJECT_WRITE_PROTECTED;
             }
-            self.store.remove(handle);
+            let removed = self.store.remove(handle);
+            self.record(Change::Removed(removed));
             self.drop_orphaned_pending();
             return ResponseCode::OK;
         }
@@ -383,7 +440,8 @@ impl VirtualCamera {
                 continue;
             }
             if self.deletable(h) {
-                self.store.remove(h);
+                let removed = self.store.remove(h);
+                self.record(Change::Removed(removed));
             } else {
                 partial = true;
             }
@@ -453,6 +511,7 @@ impl VirtualCamera {
         object.capture_date = self.date_time();
         object.modification_date = self.date_time();
         self.store.insert(object);
+        self.record(Change::Added(handle));
         self.captures += 1;
         let tid = request.transaction;
         Ok(vec![
@@ -467,110 +526,6 @@ impl VirtualCamera {
                 params: Params::from_slice(&[tid.0]).unwrap_or_default(),
             },
         ])
-    }
-
-    /// SendObjectInfo's data: checks the destination and the size, allocates the handle. Folders
-    /// are created at once; other objects wait for SendObject.
-    fn send_object_info(
-        &mut self,
-        request: &Request,
-        data: &[u8],
-    ) -> Result<Response, ResponseCode> {
-        let info = ObjectInfo::decode(data).map_err(|_| ResponseCode::PTP_INVALID_DATASET)?;
-        let (storage, parent) = (param(request, 1), param(request, 2));
-        let parent = match parent {
-            0 | ObjectStore::ALL => {
-                let storage = match storage {
-                    0 => self.store.storages().first().map(|s| s.id),
-                    s => Some(StorageId(s)),
-                };
-                Parent::Root(storage.ok_or(ResponseCode::STORE_NOT_AVAILABLE)?)
-            }
-            h => Parent::Folder(ObjectHandle(h)),
-        };
-        let (sid, parent_handle) = self.store.resolve(parent).map_err(|e| match e {
-            CameraError::NoSuchStorage(_) => ResponseCode::INVALID_STORAGE_ID,
-            _ => ResponseCode::INVALID_PARENT_OBJECT,
-        })?;
-        if storage != 0 && storage != sid.0 {
-            return Err(ResponseCode::INVALID_PARENT_OBJECT);
-        }
-        if !self.store.storage(sid).is_some_and(|s| s.is_writable()) {
-            return Err(ResponseCode::STORE_READ_ONLY);
-        }
-        let len = u64::from(info.object_compressed_size);
-        if len > self.max_object_len || len > self.store.free(sid) {
-            return Err(ResponseCode::STORE_FULL);
-        }
-        if info.filename.is_empty() {
-            return Err(ResponseCode::PTP_INVALID_DATASET);
-        }
-        let handle = self
-            .store
-            .allocate()
-            .map_err(|_| ResponseCode::STORE_FULL)?;
-        let content = ObjectContent::EMPTY;
-        let mut object = self
-            .store
-            .prepare(
-                handle,
-                parent,
-                info.filename.as_str(),
-                info.object_format,
-                content,
-            )
-            .map_err(|_| ResponseCode::PTP_INVALID_DATASET)?;
-        object.protection = info.protection_status;
-        object.image_size = (info.image_pix_width, info.image_pix_height);
-        object.bit_depth = info.image_bit_depth;
-        object.capture_date = info.capture_date;
-        object.modification_date = info.modification_date;
-        object.keywords = info.keywords;
-        if object.format.is_image() {
-            object.thumbnail = Some(generated_thumbnail(handle.0));
-        }
-        let reported_parent = if parent_handle == ObjectHandle::NONE {
-            ObjectStore::ALL
-        } else {
-            parent_handle.0
-        };
-        let response = Response::with_params(ResponseCode::OK, &[sid.0, reported_parent, handle.0]);
-        if object.is_folder() {
-            self.store.insert(object);
-            self.pending = None;
-        } else {
-            self.pending = Some(PendingObject {
-                object,
-                len,
-                session: request.session,
-            });
-        }
-        Ok(response)
-    }
-
-    /// SendObject's data: stores it as the object SendObjectInfo announced.
-    fn send_object(&mut self, request: &Request, data: Option<Vec<u8>>) -> ResponseCode {
-        let Some(pending) = self.pending.take_if(|p| p.session == request.session) else {
-            return ResponseCode::NO_VALID_OBJECT_INFO;
-        };
-        let data = match data {
-            Some(d) if d.len() as u64 == pending.len => d,
-            _ => {
-                // Keep the announcement: the initiator may send the object again.
-                self.pending = Some(pending);
-                return ResponseCode::INCOMPLETE_TRANSFER;
-            }
-        };
-        let storage = pending.object.storage;
-        if pending.len > self.store.free(storage) {
-            return ResponseCode::STORE_FULL;
-        }
-        let object = Object {
-            content: ObjectContent::Bytes(Bytes::from(data)),
-            ..pending.object
-        };
-        self.store.insert(object);
-        ResponseCode::OK
     }
 }
 
@@ -715,11 +670,17 @@ impl Device for VirtualCamera {
                 .and_then(|c| self.props.value(c))
                 .map(|v| data_reply(v.to_bytes()))
                 .ok_or(ResponseCode::DEVICE_PROP_NOT_SUPPORTED),
-            OperationCode::RESET_DEVICE_PROP_VALUE => Ok(respond(
-                self.props
+            OperationCode::RESET_DEVICE_PROP_VALUE => {
+                let before = self.journal.is_some().then(|| self.props.clone());
+                let code = self
+                    .props
                     .reset(param(request, 1))
-                    .map_or_else(|e| e, |()| ResponseCode::OK),
-            )),
+                    .map_or_else(|e| e, |()| ResponseCode::OK);
+                if let Some(b) = before {
+                    self.announce_prop_changes(&b);
+                }
+                Ok(respond(code))
+            }
             _ => Err(ResponseCode::OPERATION_NOT_SUPPORTED),
         };
         result.unwrap_or_else(respond)
@@ -735,10 +696,17 @@ impl Device for VirtualCamera {
             OperationCode::SET_DEVICE_PROP_VALUE => match (prop_param(request), data) {
                 (None, _) => ResponseCode::DEVICE_PROP_NOT_SUPPORTED,
                 (Some(_), None) => ResponseCode::INVALID_DEVICE_PROP_FORMAT,
-                (Some(code), Some(d)) => self
-                    .props
-                    .set_from_wire(code, &d, false)
-                    .map_or_else(|e| e, |()| ResponseCode::OK),
+                (Some(code), Some(d)) => {
+                    let before = self.journal.is_some().then(|| self.props.clone());
+                    let verdict = self
+                        .props
+                        .set_from_wire(code, &d, false)
+                        .map_or_else(|e| e, |()| ResponseCode::OK);
+                    if let Some(b) = before {
+                        self.announce_prop_changes(&b);
+                    }
+                    verdict
+                }
             },
             OperationCode::SEND_OBJECT_INFO => {
                 let Some(d) = data else {

@@ -7,7 +7,9 @@ use std::borrow::Cow;
 
 use super::*;
 use crate::fuji::ContainerType;
-use crate::packet::{DataPacket, InitCommandAck, InitCommandRequest, InitRequestLayout};
+use crate::packet::{
+    DataPacket, InitAckLayout, InitCommandAck, InitCommandRequest, InitRequestLayout,
+};
 use crate::ptp::codes::{OperationCode, ResponseCode};
 use crate::types::{FriendlyName, Guid, Params, ProtocolVersion};
 
@@ -491,7 +493,8 @@ fn initiator_switches_after_the_ack_with_a_response_split_across_the_switch() {
         connection_number: 1.into(),
         guid: Guid([0x22; 16]),
         friendly_name: FriendlyName::new("X-T3").unwrap(),
-        version: ProtocolVersion::V1_0,
+        version: Some(ProtocolVersion::V1_0),
+        layout: InitAckLayout::Standard,
     });
     // The seed README's response container: OK for transaction 7.
     let response = [

@@ -7,6 +7,12 @@
 //! error too. A packet type this crate does not know parses as [`Packet::Unknown`]: what to do with it
 //! is the state machine's call.
 //!
+//! The two Init acks are the exception, because real cameras send them otherwise: an
+//! Init_Command_Ack may lack its ProtocolVersion, carry its name in a fixed-width zero-padded field
+//! or end in zero padding ([`InitAckLayout`]), and an Init_Event_Ack may carry zero padding. Both keep
+//! their layout, so they still re-encode to the bytes received, and [`Packet::quirks`] names what
+//! was tolerated. Non-zero bytes past their fields are still an error.
+//!
 //! Emitting mirrors parsing: [`Packet::encode`] appends the exact wire bytes to a `Vec<u8>`, and
 //! [`Packet::encoded_len`] says how many that will be.
 
@@ -16,14 +22,15 @@ mod operation;
 use std::borrow::Cow;
 
 pub use init::{
-    InitCommandAck, InitCommandRequest, InitEventRequest, InitFail, InitFailReason,
-    InitRequestLayout,
+    InitAckLayout, InitCommandAck, InitCommandRequest, InitEventAck, InitEventRequest, InitFail,
+    InitFailReason, InitRequestLayout,
 };
 pub use operation::{
     Cancel, DataPacket, DataPhaseInfo, Event, OperationRequest, OperationResponse, StartData,
 };
 
 use crate::error::{self, DecodeError, DecodeReason, DecodeResult};
+use crate::quirk::Quirk;
 use crate::wire::{self, PutLe};
 
 code_newtype! {
@@ -141,8 +148,8 @@ pub enum Packet<'a> {
     InitCommandAck(InitCommandAck),
     /// Type 3.
     InitEventRequest(InitEventRequest),
-    /// Type 4, no payload.
-    InitEventAck,
+    /// Type 4: no payload, or zero padding.
+    InitEventAck(InitEventAck),
     /// Type 5.
     InitFail(InitFail),
     /// Type 6.
@@ -183,7 +190,7 @@ impl<'a> Packet<'a> {
             Self::InitCommandRequest(_) => PacketType::INIT_COMMAND_REQUEST,
             Self::InitCommandAck(_) => PacketType::INIT_COMMAND_ACK,
             Self::InitEventRequest(_) => PacketType::INIT_EVENT_REQUEST,
-            Self::InitEventAck => PacketType::INIT_EVENT_ACK,
+            Self::InitEventAck(_) => PacketType::INIT_EVENT_ACK,
             Self::InitFail(_) => PacketType::INIT_FAIL,
             Self::OperationRequest(_) => PacketType::OPERATION_REQUEST,
             Self::OperationResponse(_) => PacketType::OPERATION_RESPONSE,
@@ -205,7 +212,8 @@ impl<'a> Packet<'a> {
             Self::InitCommandRequest(p) => p.encoded_len(),
             Self::InitCommandAck(p) => p.encoded_len(),
             Self::InitEventRequest(_) | Self::InitFail(_) | Self::Cancel(_) => 4,
-            Self::InitEventAck | Self::ProbeRequest | Self::ProbeResponse => 0,
+            Self::InitEventAck(p) => p.encoded_len(),
+            Self::ProbeRequest | Self::ProbeResponse => 0,
             Self::OperationRequest(p) => p.encoded_len(),
             Self::OperationResponse(p) => p.encoded_len(),
             Self::Event(p) => p.encoded_len(),
@@ -235,6 +243,7 @@ impl<'a> Packet<'a> {
         match self {
             Self::InitCommandRequest(p) => p.write(out),
             Self::InitCommandAck(p) => p.write(out),
+            Self::InitEventAck(p) => p.write(out),
             Self::InitEventRequest(p) => out.put_u32_le(p.connection_number.0),
             Self::InitFail(p) => out.put_u32_le(p.reason.0),
             Self::OperationRequest(p) => p.write(out),
@@ -247,7 +256,7 @@ impl<'a> Packet<'a> {
                 out.extend_from_slice(&p.payload);
             }
             Self::Unknown { payload, .. } => out.extend_from_slice(payload),
-            Self::InitEventAck | Self::ProbeRequest | Self::ProbeResponse => {}
+            Self::ProbeRequest | Self::ProbeResponse => {}
         }
     }
 
@@ -259,6 +268,17 @@ impl<'a> Packet<'a> {
         out
     }
 
+    /// What this packet's layout departs from DC-X005 in (see [`crate::quirk`]): the Init acks'
+    /// quirks; empty for every other packet, which the decoder reads strictly.
+    #[must_use]
+    pub fn quirks(&self) -> Vec<Quirk> {
+        match self {
+            Self::InitCommandAck(p) => p.quirks(),
+            Self::InitEventAck(p) => p.quirks(),
+            _ => Vec::new(),
+        }
+    }
+
     /// Detaches borrowed payloads from the input.
     #[must_use]
     pub fn into_owned(self) -> Packet<'static> {
@@ -266,7 +286,7 @@ impl<'a> Packet<'a> {
             Self::InitCommandRequest(p) => Packet::InitCommandRequest(p),
             Self::InitCommandAck(p) => Packet::InitCommandAck(p),
             Self::InitEventRequest(p) => Packet::InitEventRequest(p),
-            Self::InitEventAck => Packet::InitEventAck,
+            Self::InitEventAck(p) => Packet::InitEventAck(p),
             Self::InitFail(p) => Packet::InitFail(p),
             Self::OperationRequest(p) => Packet::OperationRequest(p),
             Self::OperationResponse(p) => Packet::OperationResponse(p),
@@ -349,7 +369,10 @@ fn parse_body_inner(
             let (i, c) = wire::u32_le(b, "ConnectionNumber")?;
             Ok((i, Packet::InitEventRequest(InitEventRequest::new(c.into()))))
         }
-        PacketType::INIT_EVENT_ACK => Ok((b, Packet::InitEventAck)),
+        PacketType::INIT_EVENT_ACK => {
+            let (i, p) = InitEventAck::parse(b)?;
+            Ok((i, Packet::InitEventAck(p)))
+        }
         PacketType::INIT_FAIL => {
             let (i, r) = wire::u32_le(b, "Reason")?;
             Ok((i, Packet::InitFail(InitFail::new(InitFailReason(r)))))

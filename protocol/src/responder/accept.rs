@@ -187,7 +187,7 @@ mod tests {
         s.push(&[200, 0, 0, 0, 13, 0, 0, 0]);
         assert!(s.poll().is_err());
         let mut s = ConnectionSorter::new();
-        s.push(&Packet::InitEventAck.to_bytes());
+        s.push(&Packet::InitEventAck(Default::default()).to_bytes());
         assert!(s.poll().is_err());
     }
 

@@ -210,7 +210,9 @@ impl<D: Device> Responder<D> {
             (State::AwaitEventRequest, Channel::Event, Packet::InitEventRequest(req)) => {
                 self.links[1] = LinkState::Open;
                 if req.connection_number == self.config.connection_number {
-                    self.out[1].push(Bytes::from(Packet::InitEventAck.to_bytes()));
+                    self.out[1].push(Bytes::from(
+                        Packet::InitEventAck(Default::default()).to_bytes(),
+                    ));
                     self.state = State::Ready;
                 } else {
                     let guid = self.config.guid;
@@ -259,12 +261,12 @@ impl<D: Device> Responder<D> {
     }
 
     fn init_command_ack(&self) -> Vec<u8> {
-        Packet::InitCommandAck(InitCommandAck {
-            connection_number: self.config.connection_number,
-            guid: self.config.guid,
-            friendly_name: self.config.friendly_name.clone(),
-            version: self.config.version,
-        })
+        Packet::InitCommandAck(InitCommandAck::new(
+            self.config.connection_number,
+            self.config.guid,
+            self.config.friendly_name.clone(),
+            self.config.version,
+        ))
         .to_bytes()
     }
 

@@ -11,8 +11,9 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use ptpip_protocol::fuji::{Container, ContainerType, LiveViewFrame};
 use ptpip_protocol::packet::{
-    Cancel, DataPacket, DataPhaseInfo, Event, InitCommandAck, InitCommandRequest, InitEventRequest,
-    InitFail, InitFailReason, InitRequestLayout, OperationRequest, OperationResponse, StartData,
+    Cancel, DataPacket, DataPhaseInfo, Event, InitAckLayout, InitCommandAck, InitCommandRequest,
+    InitEventAck, InitEventRequest, InitFail, InitFailReason, InitRequestLayout, OperationRequest,
+    OperationResponse, StartData,
 };
 use ptpip_protocol::ptp::codes::{EventCode, OperationCode, ResponseCode};
 use ptpip_protocol::{
@@ -108,6 +109,43 @@ pub(crate) fn init_command_request(dialect: Dialect) -> BoxedStrategy<InitComman
     }
 }
 
+/// An Init_Command_Ack in any layout the decoder reads back as itself (see `InitAckLayout`): the
+/// standard one with or without a version, a fixed-width name field without a version (padding
+/// other than 4 bytes, which would read as a version), or a non-zero version followed by zeros.
+pub(crate) fn init_command_ack() -> impl Strategy<Value = InitCommandAck> {
+    let tail = prop_oneof![
+        any::<u32>().prop_map(|v| (Some(v), 0, 0)),
+        Just((None, 0, 0)),
+        (1..=64u32)
+            .prop_filter("4 bytes of padding read as a version", |p| *p != 4)
+            .prop_map(|p| (None, p, 0)),
+        (1..=u32::MAX, 1..=32u32).prop_map(|(v, len)| (Some(v), 0, len)),
+    ];
+    (
+        any::<u32>(),
+        guid(),
+        friendly_name(FriendlyName::MAX_UNITS),
+        tail,
+    )
+        .prop_map(|(c, guid, friendly_name, (version, pad, len))| {
+            let layout = if pad > 0 {
+                let width = friendly_name.encoded_len() as u32 + pad;
+                InitAckLayout::FixedName { width }
+            } else if len > 0 {
+                InitAckLayout::ZeroPadded { len }
+            } else {
+                InitAckLayout::Standard
+            };
+            InitCommandAck {
+                connection_number: ConnectionNumber(c),
+                guid,
+                friendly_name,
+                version: version.map(ProtocolVersion::from_u32),
+                layout,
+            }
+        })
+}
+
 /// A packet type this crate does not know: 0, or 15 and up.
 pub(crate) fn unknown_packet_type() -> impl Strategy<Value = PacketType> {
     prop_oneof![Just(0), Just(15), 15..=64u32, 15..=u32::MAX].prop_map(PacketType)
@@ -123,23 +161,10 @@ pub(crate) fn packet(dialect: Dialect, max_payload: usize) -> BoxedStrategy<Pack
     };
     prop_oneof![
         init_command_request(dialect).prop_map(Packet::InitCommandRequest),
-        (
-            any::<u32>(),
-            guid(),
-            friendly_name(FriendlyName::MAX_UNITS),
-            any::<u32>()
-        )
-            .prop_map(|(c, guid, friendly_name, v)| Packet::InitCommandAck(
-                InitCommandAck {
-                    connection_number: ConnectionNumber(c),
-                    guid,
-                    friendly_name,
-                    version: ProtocolVersion::from_u32(v),
-                }
-            )),
+        init_command_ack().prop_map(Packet::InitCommandAck),
         any::<u32>()
             .prop_map(|c| Packet::InitEventRequest(InitEventRequest::new(ConnectionNumber(c)))),
-        Just(Packet::InitEventAck),
+        (0..=16u32).prop_map(|padding| Packet::InitEventAck(InitEventAck { padding })),
         any::<u32>().prop_map(|r| Packet::InitFail(InitFail::new(InitFailReason(r)))),
         (any::<u32>(), any::<u16>(), tid(), params(Params::MAX)).prop_map(
             |(phase, code, transaction_id, params)| Packet::OperationRequest(OperationRequest {

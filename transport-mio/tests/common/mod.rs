@@ -11,7 +11,9 @@ use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use bytes::Bytes;
-use ptpip_protocol::packet::{InitCommandAck, InitFailReason, OperationResponse};
+use ptpip_protocol::packet::{
+    InitAckLayout, InitCommandAck, InitEventAck, InitFailReason, OperationResponse,
+};
 use ptpip_protocol::ptp::dataset::{DeviceInfo, ObjectInfo};
 use ptpip_protocol::ptp::string::PtpString;
 use ptpip_protocol::responder::{Device, PatternSource, Reply, Request, ResponderConfig, Response};
@@ -332,14 +334,15 @@ pub fn handshake(listener: &TcpListener) -> io::Result<(TcpStream, TcpStream)> {
         connection_number: ConnectionNumber(1),
         guid: Guid([9; 16]),
         friendly_name: name("raw"),
-        version: ProtocolVersion::V1_0,
+        version: Some(ProtocolVersion::V1_0),
+        layout: InitAckLayout::Standard,
     };
     write_packet(&mut command, &Packet::InitCommandAck(ack))?;
     let (mut event, _) = listener.accept()?;
     let Packet::InitEventRequest(_) = read_packet(&mut event)? else {
         return Err(io::Error::other("expected Init_Event_Request"));
     };
-    write_packet(&mut event, &Packet::InitEventAck)?;
+    write_packet(&mut event, &Packet::InitEventAck(InitEventAck::new()))?;
     let Packet::OperationRequest(open) = read_packet(&mut command)? else {
         return Err(io::Error::other("expected OpenSession"));
     };

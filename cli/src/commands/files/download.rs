@@ -63,7 +63,7 @@ fn select(
 }
 
 /// Whether `e` passes `--format`, `--since` and `--until`.
-fn wanted(e: &Entry, opts: &DownloadOpts) -> bool {
+pub(super) fn wanted(e: &Entry, opts: &DownloadOpts) -> bool {
     let Ok(info) = &e.info else { return true };
     if !format_matches(&opts.formats, info.object_format, info.filename.as_str()) {
         return false;
@@ -87,6 +87,31 @@ fn seen(e: &Entry) -> Option<Seen> {
     })
 }
 
+/// The path of `e` under the target directory: its card path, its name alone (`--flat`) or the
+/// `--filename` pattern's, `counter` being its number among the files (from 1). `Err` names the
+/// object that cannot be named (the pattern needs a capture date it has not).
+pub(super) fn name_for(e: &Entry, opts: &DownloadOpts, counter: usize) -> Result<PathBuf, String> {
+    let name = e.name();
+    match &opts.pattern {
+        Some(p) => {
+            let date = e
+                .info
+                .as_ref()
+                .ok()
+                .and_then(|i| ptp_date(i.capture_date.as_str()));
+            p.apply(&Fields {
+                name: &name,
+                folder: e.folder(),
+                date: date.as_deref(),
+                counter,
+                handle: e.handle,
+            })
+        }
+        None if opts.flat => Ok(PathBuf::from(&name)),
+        None => names::safe_relative(&e.path, e.handle),
+    }
+}
+
 /// The relative path of each file, or the objects that cannot be named. Two objects for one
 /// path is an error unless `--no-skip` (which numbers the second).
 fn plan<'a>(
@@ -98,31 +123,12 @@ fn plan<'a>(
     let mut taken: HashMap<PathBuf, &Entry> = HashMap::new();
     let mut clashes = Vec::new();
     for (i, e) in files.iter().enumerate() {
-        let name = e.name();
-        let rel = match &opts.pattern {
-            Some(p) => {
-                let date = e
-                    .info
-                    .as_ref()
-                    .ok()
-                    .and_then(|i| ptp_date(i.capture_date.as_str()));
-                let fields = Fields {
-                    name: &name,
-                    folder: e.folder(),
-                    date: date.as_deref(),
-                    counter: i + 1,
-                    handle: e.handle,
-                };
-                match p.apply(&fields) {
-                    Ok(r) => r,
-                    Err(m) => {
-                        failed.push(m);
-                        continue;
-                    }
-                }
+        let rel = match name_for(e, opts, i + 1) {
+            Ok(r) => r,
+            Err(m) => {
+                failed.push(m);
+                continue;
             }
-            None if opts.flat => PathBuf::from(&name),
-            None => names::safe_relative(&e.path, e.handle).map_err(CmdError::Failed)?,
         };
         if let Some(first) = taken.get(&rel) {
             clashes.push(format!(
@@ -232,6 +238,161 @@ impl Context {
     }
 }
 
+/// Where and how a run saves files: the target directory, what to do with files that are there,
+/// the download history, and what the run did so far. `download` and `tether` save through it.
+pub(super) struct Saver<'a> {
+    dir: &'a Path,
+    opts: &'a DownloadOpts,
+    t: Transfer,
+    history: Option<History>,
+    tally: Tally,
+    started: Instant,
+    /// The command, for messages (`download: …`).
+    label: &'static str,
+}
+
+impl<'a> Saver<'a> {
+    /// Gets ready to save into `dir`: the camera's DeviceInfo (read once by the caller) says
+    /// what it can resume and names it in the history; opens the history, creates `dir`.
+    pub(super) fn open(
+        device: Option<&DeviceInfo>,
+        dir: &'a Path,
+        opts: &'a DownloadOpts,
+        ctx: &Context,
+        label: &'static str,
+    ) -> Result<Self, CmdError> {
+        let t = Transfer::new(device, ctx.progress, opts.retries);
+        let key = camera_key(device, &ctx.host);
+        let history = match ctx.history_dir.as_ref().map(|d| History::open(d, &key)) {
+            Some(Ok(h)) => Some(h),
+            Some(Err(e)) if opts.new_only => {
+                return Err(CmdError::Failed(format!(
+                    "cannot read the download history: {e}"
+                )));
+            }
+            None if opts.new_only => {
+                return Err(CmdError::Failed(
+                    "--new needs a download history, and this system has no data directory".into(),
+                ));
+            }
+            _ => None,
+        };
+        std::fs::create_dir_all(dir)
+            .map_err(|e| CmdError::Failed(format!("cannot create {}: {e}", dir.display())))?;
+        Ok(Self {
+            dir,
+            opts,
+            t,
+            history,
+            tally: Tally::default(),
+            started: Instant::now(),
+            label,
+        })
+    }
+
+    /// Counts a file that could not be saved, saying why on stderr.
+    pub(super) fn fail(&mut self, why: &str) {
+        self.tally.failed += 1;
+        eprintln!("{}: {why}", self.label);
+    }
+
+    /// Files saved, skipped and failed so far.
+    pub(super) fn counts(&self) -> (usize, usize, usize) {
+        (self.tally.downloaded, self.tally.skipped, self.tally.failed)
+    }
+
+    /// Saves `entry` as `rel` under the directory, by the rules: skipped when the history has it
+    /// (`--new`) or a file of its size is there; numbered (`--no-skip`) or overwritten
+    /// (`--force`). `Ok(Some(path))` once saved, `Ok(None)` when skipped or failed (said on
+    /// stderr); `Err` when everything must stop (Ctrl-C, the link gone for good).
+    pub(super) fn save(
+        &mut self,
+        cam: &mut dyn Camera,
+        entry: &Entry,
+        rel: &Path,
+        out: &mut dyn Write,
+    ) -> Result<Option<PathBuf>, CmdError> {
+        let record = seen(entry);
+        if self.opts.new_only
+            && let (Some(h), Some(s)) = (&self.history, &record)
+            && h.contains(s)
+        {
+            self.tally.skipped += 1;
+            return Ok(None);
+        }
+        let mut path = self.dir.join(rel);
+        if self.opts.no_skip {
+            path = unused(path);
+        } else if !self.opts.force {
+            match same_size(&path, entry) {
+                Some(Ok(())) => {
+                    self.tally.skipped += 1;
+                    remember(&mut self.history, record);
+                    return Ok(None);
+                }
+                Some(Err((local, remote))) => {
+                    self.fail(&format!(
+                        "{} is there with another size ({local} bytes, the camera has \
+                         {remote}): --force overwrites it, --no-skip keeps both",
+                        path.display()
+                    ));
+                    return Ok(None);
+                }
+                None => {}
+            }
+        }
+        match fetch(cam, self.t, entry, &path, &mut self.tally.bytes) {
+            Ok(f) => {
+                self.tally.downloaded += 1;
+                let how = if f.resumed_from > 0 {
+                    format!(", resumed at {}", f.resumed_from)
+                } else {
+                    String::new()
+                };
+                writeln!(
+                    out,
+                    "Saved {} ({} bytes{how}) to {}",
+                    entry.name(),
+                    f.size,
+                    path.display()
+                )?;
+                out.flush()?;
+                remember(&mut self.history, record);
+                Ok(Some(path))
+            }
+            Err(Failure::File(m)) => {
+                self.fail(&m);
+                Ok(None)
+            }
+            Err(Failure::Stop(e)) => {
+                self.tally.failed += 1;
+                Err(e)
+            }
+        }
+    }
+
+    /// Counts a file saved by other means (a Fujifilm preview) of `bytes` bytes.
+    pub(super) fn saved_other(&mut self, bytes: u64) {
+        self.tally.downloaded += 1;
+        self.tally.bytes += bytes;
+    }
+
+    /// The final line: downloaded, skipped, failed, bytes, time.
+    pub(super) fn summary(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let secs = self.started.elapsed().as_secs_f64();
+        let t = &self.tally;
+        writeln!(
+            out,
+            "{} downloaded, {} skipped, {} failed, {} bytes ({}) in {secs:.1} s",
+            t.downloaded,
+            t.skipped,
+            t.failed,
+            t.bytes,
+            human_size(t.bytes)
+        )
+    }
+}
+
 /// `download`.
 pub(crate) fn download(
     cam: &mut dyn Camera,
@@ -241,7 +402,6 @@ pub(crate) fn download(
     ctx: &Context,
     out: &mut dyn Write,
 ) -> Result<(), CmdError> {
-    let started = Instant::now();
     let dir = dir.unwrap_or(Path::new("."));
     // Read once: it says how to list the card, whether a file can be resumed, and names the
     // camera in the history.
@@ -261,106 +421,22 @@ pub(crate) fn download(
         return Ok(());
     }
     let planned = plan(&files, opts, &mut failed)?;
-    let t = Transfer::new(device.as_ref(), ctx.progress, opts.retries);
-    let key = camera_key(device.as_ref(), &ctx.host);
-    let mut history = match ctx.history_dir.as_ref().map(|d| History::open(d, &key)) {
-        Some(Ok(h)) => Some(h),
-        Some(Err(e)) if opts.new_only => {
-            return Err(CmdError::Failed(format!(
-                "cannot read the download history: {e}"
-            )));
-        }
-        None if opts.new_only => {
-            return Err(CmdError::Failed(
-                "--new needs a download history, and this system has no data directory".into(),
-            ));
-        }
-        _ => None,
-    };
-    std::fs::create_dir_all(dir)
-        .map_err(|e| CmdError::Failed(format!("cannot create {}: {e}", dir.display())))?;
-    let mut tally = Tally {
-        failed: failed.len(),
-        ..Tally::default()
-    };
+    let mut saver = Saver::open(device.as_ref(), dir, opts, ctx, "download")?;
     for m in &failed {
-        eprintln!("download: {m}");
+        saver.fail(m);
     }
     let mut stop = None;
     for p in &planned {
-        let record = seen(p.entry);
-        if opts.new_only
-            && let (Some(h), Some(s)) = (&history, &record)
-            && h.contains(s)
-        {
-            tally.skipped += 1;
-            continue;
-        }
-        let mut path = dir.join(&p.rel);
-        if opts.no_skip {
-            path = unused(path);
-        } else if !opts.force {
-            match same_size(&path, p.entry) {
-                Some(Ok(())) => {
-                    tally.skipped += 1;
-                    remember(&mut history, record);
-                    continue;
-                }
-                Some(Err((local, remote))) => {
-                    tally.failed += 1;
-                    eprintln!(
-                        "download: {} is there with another size ({local} bytes, the camera has \
-                         {remote}): --force overwrites it, --no-skip keeps both",
-                        path.display()
-                    );
-                    continue;
-                }
-                None => {}
-            }
-        }
-        match fetch(cam, t, p.entry, &path, &mut tally.bytes) {
-            Ok(f) => {
-                tally.downloaded += 1;
-                let how = if f.resumed_from > 0 {
-                    format!(", resumed at {}", f.resumed_from)
-                } else {
-                    String::new()
-                };
-                writeln!(
-                    out,
-                    "Saved {} ({} bytes{how}) to {}",
-                    p.entry.name(),
-                    f.size,
-                    path.display()
-                )?;
-                out.flush()?;
-                remember(&mut history, record);
-            }
-            Err(Failure::File(m)) => {
-                tally.failed += 1;
-                eprintln!("download: {m}");
-            }
-            Err(Failure::Stop(e)) => {
-                tally.failed += 1;
-                stop = Some(e);
-                break;
-            }
+        if let Err(e) = saver.save(cam, p.entry, &p.rel, out) {
+            stop = Some(e);
+            break;
         }
     }
-    let secs = started.elapsed().as_secs_f64();
-    writeln!(
-        out,
-        "{} downloaded, {} skipped, {} failed, {} bytes ({}) in {secs:.1} s",
-        tally.downloaded,
-        tally.skipped,
-        tally.failed,
-        tally.bytes,
-        human_size(tally.bytes)
-    )?;
+    saver.summary(out)?;
     if let Some(e) = stop {
         return Err(e);
     }
-    match (unreadable, tally.failed) {
+    match (unreadable, saver.tally.failed) {
         (Some(m), _) => Err(CmdError::Failed(m)),
         (None, 0) => Ok(()),
         (None, n) => Err(CmdError::Failed(format!(

@@ -1,12 +1,13 @@
 //! An in-memory camera for the file commands' tests: a few objects, one of which may have an
 //! ObjectInfo that does not decode, and a link that may drop in the middle of an object.
 
+use std::collections::VecDeque;
 use std::io::{self, Read};
 use std::time::Duration;
 
 use bytes::Bytes;
 use ptpip_protocol::initiator::{Completion, DataIn, DataPhase, Operation};
-use ptpip_protocol::ptp::codes::ObjectFormatCode;
+use ptpip_protocol::ptp::codes::{EventCode, ObjectFormatCode};
 use ptpip_protocol::ptp::dataset::{DeviceInfo, ObjectHandle, ObjectInfo, StorageId};
 use ptpip_protocol::ptp::string::PtpString;
 use ptpip_protocol::{DeviceEvent, OperationCode, Params, ResponseCode, TransactionId};
@@ -71,6 +72,12 @@ pub(super) struct FakeCamera {
     pub(super) reconnects: usize,
     /// Answer GetDeviceInfo with these operations (`None`: refuse it).
     pub(super) operations: Option<Vec<OperationCode>>,
+    /// The events GetDeviceInfo lists.
+    pub(super) events_supported: Vec<EventCode>,
+    /// What `next_event` gives, in order, each with the object it brings to the card.
+    pub(super) arrivals: VecDeque<(DeviceEvent, Option<FakeObject>)>,
+    /// The Fujifilm capture preview (0x9022).
+    pub(super) preview: Option<Vec<u8>>,
 }
 
 impl FakeCamera {
@@ -141,6 +148,7 @@ impl Calls for FakeCamera {
             OperationCode::GET_STORAGE_IDS => StorageId::array_to_bytes(&[STORE]),
             OperationCode::GET_DEVICE_INFO if self.operations.is_some() => DeviceInfo {
                 operations_supported: self.operations.clone().unwrap_or_default(),
+                events_supported: self.events_supported.clone(),
                 ..DeviceInfo::default()
             }
             .to_bytes(),
@@ -175,6 +183,9 @@ impl Calls for FakeCamera {
                 }
                 None => return Ok(done(&op, ResponseCode::INVALID_OBJECT_HANDLE, &[], None)),
             },
+            OperationCode::FUJI_GET_CAPTURE_PREVIEW if self.preview.is_some() => {
+                self.preview.clone().unwrap_or_default()
+            }
             _ => return Ok(done(&op, ResponseCode::OPERATION_NOT_SUPPORTED, &[], None)),
         };
         let n = data.len() as u32;
@@ -195,7 +206,11 @@ impl Calls for FakeCamera {
     }
 
     fn next_event(&mut self, _: Option<Duration>) -> Result<Option<DeviceEvent>, ClientError> {
-        Ok(None)
+        let Some((e, object)) = self.arrivals.pop_front() else {
+            return Ok(None);
+        };
+        self.objects.extend(object);
+        Ok(Some(e))
     }
 }
 

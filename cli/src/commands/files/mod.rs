@@ -7,6 +7,7 @@ mod download;
 mod history;
 mod list;
 pub(crate) mod names;
+mod tether;
 mod transfer;
 
 use std::collections::HashMap;
@@ -22,6 +23,7 @@ pub(crate) use capture::capture;
 pub(crate) use card::{delete, mkdir, thumb, upload};
 pub(crate) use download::{Context, download};
 pub(crate) use list::ls;
+pub(crate) use tether::{TetherOpts, parse as parse_tether, tether};
 
 use super::CmdError;
 use super::objects::ObjectRef;
@@ -400,3 +402,5 @@ mod fake;
 mod listing_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tether_tests;

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::{Pair, Split, op};
-use crate::camera::{VirtualCamera, sample};
+use crate::camera::{Change, VirtualCamera, sample};
 use crate::error::Error;
 use crate::initiator::{DeviceEvent, Event};
 use crate::packet::{Dialect, InitFailReason};
@@ -76,7 +76,12 @@ fn connects_and_describes_itself() {
     );
     assert_eq!(
         info.events_supported,
-        [EventCode::OBJECT_ADDED, EventCode::CAPTURE_COMPLETE]
+        [
+            EventCode::OBJECT_ADDED,
+            EventCode::OBJECT_REMOVED,
+            EventCode::DEVICE_PROP_CHANGED,
+            EventCode::CAPTURE_COMPLETE
+        ]
     );
     assert_eq!(info.capture_formats, [ObjectFormatCode::EXIF_JPEG]);
 }
@@ -265,7 +270,9 @@ fn property_descriptions() {
 
 #[test]
 fn set_validates_against_the_form_and_reset_restores() {
-    let mut p = Pair::connected(Dialect::Generic, VirtualCamera::sample(), Split::Pieces(11));
+    let mut cam = VirtualCamera::sample();
+    cam.record_changes(true);
+    let mut p = Pair::connected(Dialect::Generic, cam, Split::Pieces(11));
     let value = |p: &mut Pair<VirtualCamera>, code: u32, t| {
         let (rc, v) = p.fetch(Op::GET_DEVICE_PROP_VALUE, &[code]);
         assert_eq!(rc, ResponseCode::OK);
@@ -321,6 +328,27 @@ fn set_validates_against_the_form_and_reset_restores() {
             &data[..data.len().min(8)]
         );
     }
+    // Each accepted change is in the journal, once; refused ones are not. The initiator that
+    // set them gets no DevicePropChanged: it knows.
+    let changed = |p: &mut Pair<VirtualCamera>| -> Vec<u32> {
+        assert!(p.device_events().is_empty());
+        p.resp
+            .device_mut()
+            .take_changes()
+            .into_iter()
+            .map(|c| match c {
+                Change::PropChanged(code) => u32::from(code.0),
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    };
+    assert_eq!(changed(&mut p), [0x5005, 0x5010, 0x500F, 0x5011]);
+    // Setting the value it has already is no change.
+    assert_eq!(
+        p.send(Op::SET_DEVICE_PROP_VALUE, &[0x5005], vec![4, 0]).0,
+        ResponseCode::OK
+    );
+    assert!(changed(&mut p).is_empty());
     assert_eq!(
         value(&mut p, 0x5005, DataTypeCode::UINT16),
         PropValue::UInt16(4)
@@ -374,6 +402,8 @@ fn set_validates_against_the_form_and_reset_restores() {
         value(&mut p, 0x500F, DataTypeCode::UINT16),
         PropValue::UInt16(200)
     );
+    // The resets announced what they changed: 0x5005, then 0x5010, 0x500F and 0x5011.
+    assert_eq!(changed(&mut p), [0x5005, 0x5010, 0x500F, 0x5011]);
 }
 
 #[test]

@@ -3,7 +3,7 @@
 use bytes::Bytes;
 
 use super::{Pair, Split, op};
-use crate::camera::{ObjectContent, VirtualCamera, sample};
+use crate::camera::{Change, ObjectContent, VirtualCamera, sample};
 use crate::packet::Dialect;
 use crate::ptp::codes::{
     AccessCapability, AssociationType, ObjectFormatCode, OperationCode as Op, ProtectionStatus,
@@ -474,4 +474,54 @@ fn delete_all_spares_protected_objects_and_their_folders() {
         .collect();
     assert_eq!(left, [1, 2, 4]);
     assert_eq!(p.fetch(Op::GET_OBJECT, &[4]).1, sample::sample_image(2));
+}
+
+#[test]
+fn the_journal_tells_a_host_what_initiators_added_and_removed() {
+    let mut cam = VirtualCamera::sample();
+    cam.record_changes(true);
+    let mut p = sample_pair(Split::Whole);
+    *p.resp.device_mut() = cam;
+    let folder = ObjectFormatCode::ASSOCIATION;
+    let (code, made) = p.send(Op::SEND_OBJECT_INFO, &[0, 1], announce("101NEW", folder, 0));
+    assert_eq!(code, ResponseCode::OK);
+    let (code, up) = p.send(
+        Op::SEND_OBJECT_INFO,
+        &[0, made[2]],
+        announce("A.TXT", ObjectFormatCode::TEXT, 3),
+    );
+    assert_eq!(code, ResponseCode::OK);
+    // Announced only: not a change yet.
+    assert_eq!(
+        p.resp.device_mut().take_changes(),
+        [Change::Added(ObjectHandle(made[2]))]
+    );
+    assert_eq!(
+        p.send(Op::SEND_OBJECT, &[], vec![1, 2, 3]).0,
+        ResponseCode::OK
+    );
+    assert_eq!(p.call(Op::INITIATE_CAPTURE, &[0, 0]).0, ResponseCode::OK);
+    assert_eq!(p.call(Op::DELETE_OBJECT, &[made[2], 0]).0, ResponseCode::OK);
+    let changes = p.resp.device_mut().take_changes();
+    let [
+        Change::Added(a),
+        Change::Added(captured),
+        Change::Removed(removed),
+    ] = &changes[..]
+    else {
+        panic!("{changes:?}")
+    };
+    assert_eq!(a.0, up[2]);
+    assert!(p.resp.device().store().object(*captured).is_some());
+    assert_eq!(removed, &[ObjectHandle(made[2]), ObjectHandle(up[2])]);
+    // Refused operations change nothing; taken changes are gone; off means none are kept.
+    assert_eq!(
+        p.call(Op::DELETE_OBJECT, &[0x99, 0]).0,
+        ResponseCode::INVALID_OBJECT_HANDLE
+    );
+    assert!(p.resp.device_mut().take_changes().is_empty());
+    p.resp.device_mut().record_changes(false);
+    assert_eq!(p.call(Op::INITIATE_CAPTURE, &[0, 0]).0, ResponseCode::OK);
+    p.resp.device_mut().record_changes(true);
+    assert!(p.resp.device_mut().take_changes().is_empty());
 }

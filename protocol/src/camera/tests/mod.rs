@@ -3,6 +3,7 @@
 mod content;
 mod flow;
 mod fuji;
+mod fuji_calls;
 mod generic;
 mod generic_objects;
 mod jpeg;

@@ -193,7 +193,8 @@ fn trailing_bytes_are_refused() {
             2,
         ),
         (
-            &[0x0C, 0, 0, 0, 0x04, 0, 0, 0, 0, 0, 0, 0],
+            // Zero padding is tolerated (see `init_lenient`), anything else is not.
+            &[0x0C, 0, 0, 0, 0x04, 0, 0, 0, 0, 0xAA, 0, 0],
             "Init_Event_Ack",
             4,
         ),

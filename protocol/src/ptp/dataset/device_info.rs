@@ -1,11 +1,12 @@
 //! DeviceInfo (ISO 15740 §5.5.1): the GetDeviceInfo data phase.
 
-use super::{decode_whole, to_bytes_with};
+use super::{Tail, decode_tolerant, decode_whole, to_bytes_with};
 use crate::error::{self, DecodeError, DecodeResult};
 use crate::ptp::codes::{
     DevicePropCode, EventCode, FunctionalMode, ObjectFormatCode, OperationCode, VendorExtensionId,
 };
 use crate::ptp::string::{PtpString, parse_array, write_array};
+use crate::quirk::{Quirk, ReadAs, Tolerant};
 use crate::wire::{self, PutLe};
 
 const CONTEXT: &str = "DeviceInfo";
@@ -57,12 +58,18 @@ fn put_codes<T: Copy>(out: &mut Vec<u8>, items: &[T], raw: fn(T) -> u16) {
 }
 
 impl DeviceInfo {
+    /// The fields a lenient decode may find missing, in wire order.
+    const OPTIONAL: &'static [&'static str] =
+        &["Manufacturer", "Model", "DeviceVersion", "SerialNumber"];
+
     /// Reads one DeviceInfo from the front of `i`.
     pub fn parse(i: &[u8]) -> DecodeResult<'_, Self> {
-        error::with_context(Self::parse_fields(i), CONTEXT)
+        let (i, (info, _)) = error::with_context(Self::parse_fields(i, false), CONTEXT)?;
+        Ok((i, info))
     }
 
-    fn parse_fields(i: &[u8]) -> DecodeResult<'_, Self> {
+    /// Reads the fields; `lenient` lets the input end before any of [`Self::OPTIONAL`].
+    fn parse_fields(i: &[u8], lenient: bool) -> DecodeResult<'_, (Self, Option<Quirk>)> {
         let (i, standard_version) = wire::u16_le(i, "StandardVersion")?;
         let (i, vendor_extension_id) = wire::u32_le(i, "VendorExtensionID")?;
         let (i, vendor_extension_version) = wire::u16_le(i, "VendorExtensionVersion")?;
@@ -74,34 +81,45 @@ impl DeviceInfo {
             codes(i, "DevicePropertiesSupported", DevicePropCode)?;
         let (i, capture_formats) = codes(i, "CaptureFormats", ObjectFormatCode)?;
         let (i, image_formats) = codes(i, "ImageFormats", ObjectFormatCode)?;
-        let (i, manufacturer) = PtpString::parse(i, "Manufacturer")?;
-        let (i, model) = PtpString::parse(i, "Model")?;
-        let (i, device_version) = PtpString::parse(i, "DeviceVersion")?;
-        let (i, serial_number) = PtpString::parse(i, "SerialNumber")?;
-        Ok((
-            i,
-            Self {
-                standard_version,
-                vendor_extension_id: VendorExtensionId(vendor_extension_id),
-                vendor_extension_version,
-                vendor_extension_desc,
-                functional_mode: FunctionalMode(functional_mode),
-                operations_supported,
-                events_supported,
-                device_properties_supported,
-                capture_formats,
-                image_formats,
-                manufacturer,
-                model,
-                device_version,
-                serial_number,
-            },
-        ))
+        let mut tail = Tail::new(i, lenient, Self::OPTIONAL);
+        let mut string = |field| {
+            tail.field(|i| PtpString::parse(i, field))
+                .map(Option::unwrap_or_default)
+        };
+        let manufacturer = string("Manufacturer")?;
+        let model = string("Model")?;
+        let device_version = string("DeviceVersion")?;
+        let serial_number = string("SerialNumber")?;
+        let (i, missing) = tail.finish(CONTEXT, ReadAs::Empty);
+        let info = Self {
+            standard_version,
+            vendor_extension_id: VendorExtensionId(vendor_extension_id),
+            vendor_extension_version,
+            vendor_extension_desc,
+            functional_mode: FunctionalMode(functional_mode),
+            operations_supported,
+            events_supported,
+            device_properties_supported,
+            capture_formats,
+            image_formats,
+            manufacturer,
+            model,
+            device_version,
+            serial_number,
+        };
+        Ok((i, (info, missing)))
     }
 
     /// Decodes a whole GetDeviceInfo data phase; trailing bytes are an error.
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
         decode_whole(bytes, CONTEXT, "SerialNumber", Self::parse)
+    }
+
+    /// Decodes a GetDeviceInfo data phase as real cameras send it: it may end after ImageFormats
+    /// (the four strings then read as empty) and may have bytes after SerialNumber (ignored). Each
+    /// tolerance is named in the result; see [the module docs](super#lenient-decoding).
+    pub fn decode_lenient(bytes: &[u8]) -> Result<Tolerant<Self>, DecodeError> {
+        decode_tolerant(bytes, CONTEXT, |i| Self::parse_fields(i, true))
     }
 
     /// Appends the wire form.

@@ -1,9 +1,10 @@
 //! ObjectInfo (ISO 15740 §5.5.2): the GetObjectInfo and SendObjectInfo data phases.
 
-use super::{ObjectHandle, StorageId, decode_whole, to_bytes_with};
+use super::{ObjectHandle, StorageId, Tail, decode_tolerant, decode_whole, to_bytes_with};
 use crate::error::{self, DecodeError, DecodeResult};
 use crate::ptp::codes::{AssociationType, ObjectFormatCode, ProtectionStatus};
 use crate::ptp::string::PtpString;
+use crate::quirk::{Quirk, ReadAs, Tolerant};
 use crate::wire::{self, PutLe};
 
 const CONTEXT: &str = "ObjectInfo";
@@ -59,12 +60,17 @@ impl ObjectInfo {
     /// sizes, ParentObject, AssociationType, AssociationDesc, SequenceNumber.
     const FIXED_LEN: usize = (4 + 2 + 2 + 4 + 2) + 6 * 4 + (4 + 2 + 4 + 4);
 
+    /// The fields a lenient decode may find missing, in wire order.
+    const OPTIONAL: &'static [&'static str] = &["CaptureDate", "ModificationDate", "Keywords"];
+
     /// Reads one ObjectInfo from the front of `i`.
     pub fn parse(i: &[u8]) -> DecodeResult<'_, Self> {
-        error::with_context(Self::parse_fields(i), CONTEXT)
+        let (i, (info, _)) = error::with_context(Self::parse_fields(i, false), CONTEXT)?;
+        Ok((i, info))
     }
 
-    fn parse_fields(i: &[u8]) -> DecodeResult<'_, Self> {
+    /// Reads the fields; `lenient` lets the input end before any of [`Self::OPTIONAL`].
+    fn parse_fields(i: &[u8], lenient: bool) -> DecodeResult<'_, (Self, Option<Quirk>)> {
         let (i, storage_id) = StorageId::parse(i, "StorageID")?;
         let (i, object_format) = wire::u16_le(i, "ObjectFormat")?;
         let (i, protection_status) = wire::u16_le(i, "ProtectionStatus")?;
@@ -81,38 +87,50 @@ impl ObjectInfo {
         let (i, association_desc) = wire::u32_le(i, "AssociationDesc")?;
         let (i, sequence_number) = wire::u32_le(i, "SequenceNumber")?;
         let (i, filename) = PtpString::parse(i, "Filename")?;
-        let (i, capture_date) = PtpString::parse(i, "CaptureDate")?;
-        let (i, modification_date) = PtpString::parse(i, "ModificationDate")?;
-        let (i, keywords) = PtpString::parse(i, "Keywords")?;
-        Ok((
-            i,
-            Self {
-                storage_id,
-                object_format: ObjectFormatCode(object_format),
-                protection_status: ProtectionStatus(protection_status),
-                object_compressed_size,
-                thumb_format: ObjectFormatCode(thumb_format),
-                thumb_compressed_size,
-                thumb_pix_width,
-                thumb_pix_height,
-                image_pix_width,
-                image_pix_height,
-                image_bit_depth,
-                parent_object,
-                association_type: AssociationType(association_type),
-                association_desc,
-                sequence_number,
-                filename,
-                capture_date,
-                modification_date,
-                keywords,
-            },
-        ))
+        let mut tail = Tail::new(i, lenient, Self::OPTIONAL);
+        let mut string = |field| {
+            tail.field(|i| PtpString::parse(i, field))
+                .map(Option::unwrap_or_default)
+        };
+        let capture_date = string("CaptureDate")?;
+        let modification_date = string("ModificationDate")?;
+        let keywords = string("Keywords")?;
+        let (i, missing) = tail.finish(CONTEXT, ReadAs::Empty);
+        let info = Self {
+            storage_id,
+            object_format: ObjectFormatCode(object_format),
+            protection_status: ProtectionStatus(protection_status),
+            object_compressed_size,
+            thumb_format: ObjectFormatCode(thumb_format),
+            thumb_compressed_size,
+            thumb_pix_width,
+            thumb_pix_height,
+            image_pix_width,
+            image_pix_height,
+            image_bit_depth,
+            parent_object,
+            association_type: AssociationType(association_type),
+            association_desc,
+            sequence_number,
+            filename,
+            capture_date,
+            modification_date,
+            keywords,
+        };
+        Ok((i, (info, missing)))
     }
 
     /// Decodes a whole GetObjectInfo data phase; trailing bytes are an error.
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
         decode_whole(bytes, CONTEXT, "Keywords", Self::parse)
+    }
+
+    /// Decodes a GetObjectInfo data phase as real cameras send it: it may end after Filename
+    /// (CaptureDate, ModificationDate and Keywords then read as empty, from the first one missing
+    /// on) and may have bytes after Keywords (ignored). Each tolerance is named in the result; see
+    /// [the module docs](super#lenient-decoding).
+    pub fn decode_lenient(bytes: &[u8]) -> Result<Tolerant<Self>, DecodeError> {
+        decode_tolerant(bytes, CONTEXT, |i| Self::parse_fields(i, true))
     }
 
     /// Appends the wire form.

@@ -1,10 +1,11 @@
 //! DevicePropDesc (ISO 15740 §5.5.4): the GetDevicePropDesc data phase.
 
-use super::{decode_whole, to_bytes_with, x_t1};
+use super::{Tail, decode_tolerant, decode_whole, to_bytes_with, x_t1};
 use crate::error::{self, DecodeError, DecodeReason, DecodeResult};
 use crate::ptp::codes::{DataTypeCode, DevicePropCode};
 use crate::ptp::string::check_fits;
 use crate::ptp::value::PropValue;
+use crate::quirk::{Quirk, ReadAs, Tolerant};
 use crate::wire::{self, PutLe};
 
 pub(super) const CONTEXT: &str = "DevicePropDesc";
@@ -220,27 +221,32 @@ impl DevicePropDesc {
         ))
     }
 
+    /// The fields a lenient decode may find missing.
+    const OPTIONAL: &'static [&'static str] = &["FormFlag"];
+
     /// Reads one description in the standard layout from the front of `i`.
     pub fn parse(i: &[u8]) -> DecodeResult<'_, Self> {
-        error::with_context(Self::parse_fields(i), CONTEXT)
+        let (i, (desc, _)) = error::with_context(Self::parse_fields(i, false), CONTEXT)?;
+        Ok((i, desc))
     }
 
-    fn parse_fields(i: &[u8]) -> DecodeResult<'_, Self> {
+    /// Reads the standard layout; `lenient` lets the input end before FormFlag.
+    fn parse_fields(i: &[u8], lenient: bool) -> DecodeResult<'_, (Self, Option<Quirk>)> {
         let (i, (code, data_type, get_set)) = Self::parse_header(i)?;
         let (i, factory_default) = PropValue::parse_field(i, data_type, "FactoryDefaultValue")?;
         let (i, current_value) = PropValue::parse_field(i, data_type, "CurrentValue")?;
-        let (i, form) = PropForm::parse(i, data_type)?;
-        Ok((
-            i,
-            Self {
-                code,
-                data_type,
-                get_set,
-                factory_default,
-                current_value,
-                form,
-            },
-        ))
+        let mut tail = Tail::new(i, lenient, Self::OPTIONAL);
+        let form = tail.field(|i| PropForm::parse(i, data_type))?;
+        let (i, missing) = tail.finish(CONTEXT, ReadAs::NoForm);
+        let desc = Self {
+            code,
+            data_type,
+            get_set,
+            factory_default,
+            current_value,
+            form: form.unwrap_or(PropForm::None),
+        };
+        Ok((i, (desc, missing)))
     }
 
     /// Decodes a whole GetDevicePropDesc data phase (or one entry of a Fujifilm 0x902B list).
@@ -252,6 +258,32 @@ impl DevicePropDesc {
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
         decode_whole(bytes, CONTEXT, "FormFlag", Self::parse)
             .or_else(|e| x_t1::decode_fixed_ascii(bytes).ok_or(e))
+    }
+
+    /// Decodes a GetDevicePropDesc data phase as real cameras send it: what [`decode`](Self::decode)
+    /// reads (the X-T1 heuristic included, named as [`Quirk::FixedWidthValues`]), and else the
+    /// standard layout ending after CurrentValue (no form) or followed by bytes (ignored). Each
+    /// tolerance is named in the result; see [the module docs](super#lenient-decoding).
+    pub fn decode_lenient(bytes: &[u8]) -> Result<Tolerant<Self>, DecodeError> {
+        match Self::decode(bytes) {
+            Ok(desc) => {
+                let quirks = match &desc.current_value {
+                    PropValue::FixedAscii(block) if desc.is_fixed_ascii() => {
+                        vec![Quirk::FixedWidthValues {
+                            context: CONTEXT,
+                            // A block lies inside a data phase, whose length is a u32.
+                            width: u32::try_from(block.len()).unwrap_or(u32::MAX),
+                        }]
+                    }
+                    _ => Vec::new(),
+                };
+                Ok(Tolerant {
+                    value: desc,
+                    quirks,
+                })
+            }
+            Err(_) => decode_tolerant(bytes, CONTEXT, |i| Self::parse_fields(i, true)),
+        }
     }
 
     /// Appends the wire form. Values are written as they are: they should have

@@ -1,9 +1,10 @@
 //! StorageInfo (ISO 15740 §5.5.3): the GetStorageInfo data phase.
 
-use super::{decode_whole, to_bytes_with};
+use super::{Tail, decode_tolerant, decode_whole, to_bytes_with};
 use crate::error::{self, DecodeError, DecodeResult};
 use crate::ptp::codes::{AccessCapability, FilesystemType, StorageType};
 use crate::ptp::string::PtpString;
+use crate::quirk::{Quirk, ReadAs, Tolerant};
 use crate::wire::{self, PutLe};
 
 const CONTEXT: &str = "StorageInfo";
@@ -33,38 +34,55 @@ impl StorageInfo {
     /// Bytes of the fixed fields before the two strings.
     const FIXED_LEN: usize = 2 + 2 + 2 + 8 + 8 + 4;
 
+    /// The fields a lenient decode may find missing, in wire order.
+    const OPTIONAL: &'static [&'static str] = &["StorageDescription", "VolumeLabel"];
+
     /// Reads one StorageInfo from the front of `i`.
     pub fn parse(i: &[u8]) -> DecodeResult<'_, Self> {
-        error::with_context(Self::parse_fields(i), CONTEXT)
+        let (i, (info, _)) = error::with_context(Self::parse_fields(i, false), CONTEXT)?;
+        Ok((i, info))
     }
 
-    fn parse_fields(i: &[u8]) -> DecodeResult<'_, Self> {
+    /// Reads the fields; `lenient` lets the input end before any of [`Self::OPTIONAL`].
+    fn parse_fields(i: &[u8], lenient: bool) -> DecodeResult<'_, (Self, Option<Quirk>)> {
         let (i, storage_type) = wire::u16_le(i, "StorageType")?;
         let (i, filesystem_type) = wire::u16_le(i, "FilesystemType")?;
         let (i, access_capability) = wire::u16_le(i, "AccessCapability")?;
         let (i, max_capacity) = wire::u64_le(i, "MaxCapacity")?;
         let (i, free_space_in_bytes) = wire::u64_le(i, "FreeSpaceInBytes")?;
         let (i, free_space_in_images) = wire::u32_le(i, "FreeSpaceInImages")?;
-        let (i, storage_description) = PtpString::parse(i, "StorageDescription")?;
-        let (i, volume_label) = PtpString::parse(i, "VolumeLabel")?;
-        Ok((
-            i,
-            Self {
-                storage_type: StorageType(storage_type),
-                filesystem_type: FilesystemType(filesystem_type),
-                access_capability: AccessCapability(access_capability),
-                max_capacity,
-                free_space_in_bytes,
-                free_space_in_images,
-                storage_description,
-                volume_label,
-            },
-        ))
+        let mut tail = Tail::new(i, lenient, Self::OPTIONAL);
+        let mut string = |field| {
+            tail.field(|i| PtpString::parse(i, field))
+                .map(Option::unwrap_or_default)
+        };
+        let storage_description = string("StorageDescription")?;
+        let volume_label = string("VolumeLabel")?;
+        let (i, missing) = tail.finish(CONTEXT, ReadAs::Empty);
+        let info = Self {
+            storage_type: StorageType(storage_type),
+            filesystem_type: FilesystemType(filesystem_type),
+            access_capability: AccessCapability(access_capability),
+            max_capacity,
+            free_space_in_bytes,
+            free_space_in_images,
+            storage_description,
+            volume_label,
+        };
+        Ok((i, (info, missing)))
     }
 
     /// Decodes a whole GetStorageInfo data phase; trailing bytes are an error.
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
         decode_whole(bytes, CONTEXT, "VolumeLabel", Self::parse)
+    }
+
+    /// Decodes a GetStorageInfo data phase as real cameras send it: it may end after
+    /// FreeSpaceInImages (the two strings then read as empty) and may have bytes after VolumeLabel
+    /// (ignored). Each tolerance is named in the result; see
+    /// [the module docs](super#lenient-decoding).
+    pub fn decode_lenient(bytes: &[u8]) -> Result<Tolerant<Self>, DecodeError> {
+        decode_tolerant(bytes, CONTEXT, |i| Self::parse_fields(i, true))
     }
 
     /// Appends the wire form.

@@ -137,7 +137,7 @@ impl Raw {
                 out[..],
                 [
                     (_, Out::Packet(Packet::InitCommandAck(_))),
-                    (_, Out::Packet(Packet::InitEventAck))
+                    (_, Out::Packet(Packet::InitEventAck(_)))
                 ]
             ),
             "{out:?}"

@@ -40,7 +40,7 @@ fn probes_before_and_during_the_init_handshake() {
     assert_eq!(probes, [Channel::Command, Channel::Event], "{out:?}");
     assert!(
         out.iter()
-            .any(|(_, o)| matches!(o, Out::Packet(Packet::InitEventAck)))
+            .any(|(_, o)| matches!(o, Out::Packet(Packet::InitEventAck(_))))
     );
     r.open_session();
     assert!(r.violations().is_empty());

@@ -8,8 +8,9 @@ use crate::ptp::codes::{
 };
 use crate::ptp::dataset::{DeviceInfo, ObjectHandle, ObjectInfo, StorageId, StorageInfo};
 use crate::ptp::string::PtpString;
+use crate::quirk::Quirk;
 
-fn device_info() -> DeviceInfo {
+pub(super) fn device_info() -> DeviceInfo {
     DeviceInfo {
         standard_version: 100,
         vendor_extension_id: VendorExtensionId::FUJIFILM,
@@ -29,7 +30,7 @@ fn device_info() -> DeviceInfo {
 }
 
 #[rustfmt::skip]
-const DEVICE_INFO_BYTES: &[u8] = &[
+pub(super) const DEVICE_INFO_BYTES: &[u8] = &[
     0x64, 0x00,                                     // StandardVersion 100
     0x0E, 0x00, 0x00, 0x00,                         // VendorExtensionID 0x0E (Fujifilm)
     0x65, 0x00,                                     // VendorExtensionVersion 101
@@ -68,6 +69,15 @@ fn device_info_errors() {
     assert_eq!(
         expect_err(DeviceInfo::decode(&trailing), "DeviceInfo", "SerialNumber"),
         DecodeReason::TrailingBytes { extra: 2 }
+    );
+    // The lenient decoder reads it and names the bytes (more in `lenient`).
+    assert_eq!(
+        DeviceInfo::decode_lenient(&trailing).unwrap().quirks,
+        [Quirk::TrailingBytes {
+            context: "DeviceInfo",
+            count: 2,
+            all_zero: true
+        }]
     );
     let cut = &DEVICE_INFO_BYTES[..DEVICE_INFO_BYTES.len() - 1];
     assert_eq!(
@@ -109,7 +119,7 @@ fn device_info_errors() {
     );
 }
 
-fn storage_info() -> StorageInfo {
+pub(super) fn storage_info() -> StorageInfo {
     StorageInfo {
         storage_type: StorageType::REMOVABLE_RAM,
         filesystem_type: FilesystemType::GENERIC_HIERARCHICAL,
@@ -123,7 +133,7 @@ fn storage_info() -> StorageInfo {
 }
 
 #[rustfmt::skip]
-const STORAGE_INFO_BYTES: &[u8] = &[
+pub(super) const STORAGE_INFO_BYTES: &[u8] = &[
     0x04, 0x00,                                     // StorageType 4 (RemovableRAM)
     0x02, 0x00,                                     // FilesystemType 2 (GenericHierarchical)
     0x02, 0x00,                                     // AccessCapability 2 (ReadOnlyWithDeletion)
@@ -150,6 +160,14 @@ fn storage_info_errors() {
         expect_err(StorageInfo::decode(&trailing), "StorageInfo", "VolumeLabel"),
         DecodeReason::TrailingBytes { extra: 1 }
     );
+    assert_eq!(
+        StorageInfo::decode_lenient(&trailing).unwrap().quirks,
+        [Quirk::TrailingBytes {
+            context: "StorageInfo",
+            count: 1,
+            all_zero: true
+        }]
+    );
     assert!(matches!(
         expect_err(
             StorageInfo::decode(&STORAGE_INFO_BYTES[..10]),
@@ -173,7 +191,7 @@ fn storage_info_errors() {
 
 /// The ObjectInfo that hkr/fuji-cam-wifi-tool's comments describe for a Fuji body in receive mode:
 /// a 0x9A-byte data container, so 142 bytes of ObjectInfo.
-fn object_info() -> ObjectInfo {
+pub(super) fn object_info() -> ObjectInfo {
     ObjectInfo {
         storage_id: StorageId(0x1000_0001),
         object_format: ObjectFormatCode::EXIF_JPEG,
@@ -198,7 +216,7 @@ fn object_info() -> ObjectInfo {
 }
 
 #[rustfmt::skip]
-fn object_info_bytes() -> Vec<u8> {
+pub(super) fn object_info_bytes() -> Vec<u8> {
     let mut b = vec![
         0x01, 0x00, 0x00, 0x10, // StorageID 0x10000001
         0x01, 0x38,             // ObjectFormat 0x3801 (EXIF/JPEG)
@@ -242,6 +260,10 @@ fn object_info_errors() {
     assert_eq!(
         expect_err(ObjectInfo::decode(&trailing), "ObjectInfo", "Keywords"),
         DecodeReason::TrailingBytes { extra: 1 }
+    );
+    assert_eq!(
+        ObjectInfo::decode_lenient(&trailing).unwrap().value,
+        object_info()
     );
     // Cut inside ParentObject (offset 38..42).
     assert!(matches!(

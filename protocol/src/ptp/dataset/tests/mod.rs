@@ -1,5 +1,5 @@
 //! Dataset tests: golden vectors and error cases (`golden`, `prop_desc_golden`), the real-camera
-//! fixtures (`camera`) and property tests (`props`).
+//! fixtures (`camera`), property tests (`props`) and lenient decoding (`lenient`).
 
 use std::fmt::Debug;
 
@@ -9,6 +9,7 @@ use crate::ptp::string::PtpString;
 mod camera;
 mod golden;
 mod object_prop_list;
+mod lenient;
 mod prop_desc_golden;
 mod props;
 

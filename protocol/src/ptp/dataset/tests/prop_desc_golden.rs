@@ -243,6 +243,10 @@ fn truncated_and_trailing() {
         ),
         DecodeReason::Truncated { .. }
     ));
+    // Leniently, a description without its form has no form (more in `lenient`).
+    let no_form = DevicePropDesc::decode_lenient(&UINT16_NONE[..9]).unwrap();
+    assert_eq!(no_form.value.form, PropForm::None);
+    assert_eq!(no_form.quirks.len(), 1);
     let mut trailing = UINT16_NONE.to_vec();
     trailing.push(0);
     assert_eq!(

@@ -17,7 +17,7 @@ fn arb_codes<T: std::fmt::Debug>(wrap: fn(u16) -> T) -> impl Strategy<Value = Ve
     vec(any::<u16>().prop_map(wrap), 0..12)
 }
 
-fn arb_device_info() -> impl Strategy<Value = DeviceInfo> {
+pub(super) fn arb_device_info() -> impl Strategy<Value = DeviceInfo> {
     (
         (
             any::<u16>(),
@@ -62,7 +62,7 @@ fn arb_device_info() -> impl Strategy<Value = DeviceInfo> {
         )
 }
 
-fn arb_storage_info() -> impl Strategy<Value = StorageInfo> {
+pub(super) fn arb_storage_info() -> impl Strategy<Value = StorageInfo> {
     (
         (any::<u16>(), any::<u16>(), any::<u16>()),
         (any::<u64>(), any::<u64>(), any::<u32>()),
@@ -83,7 +83,7 @@ fn arb_storage_info() -> impl Strategy<Value = StorageInfo> {
         )
 }
 
-fn arb_object_info() -> impl Strategy<Value = ObjectInfo> {
+pub(super) fn arb_object_info() -> impl Strategy<Value = ObjectInfo> {
     (
         (
             any::<u32>(),

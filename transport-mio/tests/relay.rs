@@ -1,0 +1,319 @@
+//! The relay in plain pass-through, on 127.0.0.1 between the mio client and the std camera
+//! server: sessions go through unchanged (generic and Fujifilm), every packet is logged once,
+//! capture segments add up to the traffic, and a camera that is not there only ends the
+//! connections that needed it.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::sync::mpsc;
+use std::thread::{self, JoinHandle};
+
+use common::{MODEL, PatternSink, config_at, start_server};
+use ptpip_protocol::relay::{Direction, Item, Record};
+use ptpip_protocol::{Channel, Dialect, OperationCode};
+use ptpip_transport_mio::protocol::calls::Ports;
+use ptpip_transport_mio::{Calls, RelayConfig, RelayEvent, RelayRunner, Runner, Stopper};
+
+/// A relay running on its own thread; its events come out of `events`.
+struct Running {
+    addrs: Vec<SocketAddr>,
+    stopper: Stopper,
+    events: mpsc::Receiver<RelayEvent>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Running {
+    fn start(config: RelayConfig) -> Self {
+        let runner = RelayRunner::bind(config).unwrap();
+        let addrs = runner.local_addrs();
+        let stopper = runner.stopper();
+        let (tx, events) = mpsc::channel();
+        let thread = thread::spawn(move || {
+            runner
+                .run(move |e| {
+                    let _ = tx.send(e);
+                })
+                .unwrap();
+        });
+        Self {
+            addrs,
+            stopper,
+            events,
+            thread: Some(thread),
+        }
+    }
+
+    /// Stops the relay and returns every event it reported.
+    fn stop(mut self) -> Vec<RelayEvent> {
+        self.stopper.stop();
+        self.thread.take().unwrap().join().unwrap();
+        self.events.try_iter().collect()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(t) = self.thread.take() {
+            self.stopper.stop();
+            let _ = t.join();
+        }
+    }
+}
+
+fn relay_config(camera: Ports, dialect: Dialect) -> RelayConfig {
+    let mut c = RelayConfig::new("127.0.0.1:0".parse().unwrap(), "127.0.0.1", dialect);
+    c.camera_ports = camera;
+    c
+}
+
+fn ports(command: u16, event: u16) -> Ports {
+    Ports {
+        command,
+        event,
+        stream: 0,
+    }
+}
+
+fn records(events: &[RelayEvent]) -> Vec<&Record> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            RelayEvent::Record(r) => Some(r),
+            _ => None,
+        })
+        .collect()
+}
+
+fn packet_types(events: &[RelayEvent], direction: Direction) -> Vec<String> {
+    records(events)
+        .into_iter()
+        .filter(|r| r.direction == direction)
+        .filter_map(Record::packet_type)
+        .collect()
+}
+
+#[test]
+fn a_generic_session_goes_through_and_every_packet_is_logged() {
+    let server = start_server(Dialect::Generic, false);
+    let port = server.handle.local_addr().port();
+    let mut config = relay_config(ports(port, port), Dialect::Generic);
+    config.observer.capture = true;
+    let relay = Running::start(config);
+    let at = relay.addrs[0].port();
+    let mut client = Runner::connect(config_at(at, at, Dialect::Generic)).unwrap();
+    assert_eq!(client.device_info().unwrap().model.as_str(), MODEL);
+    let len = 3 << 20;
+    let mut sink = PatternSink::new();
+    client
+        .get_object(
+            ptpip_protocol::ptp::dataset::ObjectHandle(len),
+            &mut sink,
+            &mut |_, _| {},
+        )
+        .unwrap();
+    assert!(sink.ok);
+    assert_eq!(sink.received, u64::from(len));
+    client.close().unwrap();
+    let events = relay.stop();
+
+    // Two connections, each opened and closed.
+    let opened = events
+        .iter()
+        .filter(|e| matches!(e, RelayEvent::Opened { .. }))
+        .count();
+    let closed = events
+        .iter()
+        .filter(|e| matches!(e, RelayEvent::Closed { .. }))
+        .count();
+    assert_eq!((opened, closed), (2, 2), "{events:#?}");
+    let recs = records(&events);
+    let commands: Vec<_> = recs
+        .iter()
+        .filter(|r| r.channel == Channel::Command && r.direction == Direction::ToResponder)
+        .filter_map(|r| r.code())
+        .map(|(c, _)| OperationCode(c))
+        .collect();
+    assert_eq!(
+        commands,
+        [
+            OperationCode::OPEN_SESSION,
+            OperationCode::GET_DEVICE_INFO,
+            OperationCode::GET_OBJECT,
+            OperationCode::CLOSE_SESSION
+        ]
+    );
+    let to_camera = packet_types(&events, Direction::ToResponder);
+    assert_eq!(to_camera[0], "Init_Command_Request");
+    assert!(to_camera.contains(&"Init_Event_Request".to_owned()));
+    // The object's data: Start_Data then data packets adding up to the object.
+    let data: u64 = recs
+        .iter()
+        .filter(|r| matches!(r.item, Item::Data(_)) && r.direction == Direction::ToInitiator)
+        .map(|r| r.data_len().unwrap())
+        .sum();
+    assert_eq!(
+        data,
+        u64::from(len) + common::device_info().to_bytes().len() as u64
+    );
+    assert!(recs.iter().all(|r| r.quirks.is_empty()), "{recs:#?}");
+    // The capture holds every byte of the session, both ways.
+    let captured: usize = events
+        .iter()
+        .filter_map(|e| match e {
+            RelayEvent::Segment { segment, .. } => Some(segment.bytes.len()),
+            _ => None,
+        })
+        .sum();
+    let logged: u64 = recs.iter().map(|r| r.wire_len).sum();
+    assert_eq!(captured as u64, logged);
+    assert!(logged > u64::from(len));
+}
+
+#[test]
+fn a_fujifilm_session_goes_through_both_ports() {
+    let server = start_server(Dialect::Fuji, false);
+    let (c, e) = (
+        server.handle.local_addr().port(),
+        server.handle.event_addr().unwrap().port(),
+    );
+    let relay = Running::start(relay_config(ports(c, e), Dialect::Fuji));
+    assert_eq!(relay.addrs.len(), 2);
+    let (rc, re) = (relay.addrs[0].port(), relay.addrs[1].port());
+    let mut client = Runner::connect(config_at(rc, re, Dialect::Fuji)).unwrap();
+    assert_eq!(client.device_info().unwrap().model.as_str(), MODEL);
+    client.close().unwrap();
+    let events = relay.stop();
+    let to_camera = packet_types(&events, Direction::ToResponder);
+    assert_eq!(to_camera[0], "Init_Command_Request");
+    assert_eq!(to_camera[1], "Fuji Command");
+    assert_eq!(to_camera.last().unwrap(), "Fuji terminator");
+    let recs = records(&events);
+    assert!(
+        recs.iter().any(|r| r.channel == Channel::Event),
+        "the event connection is relayed"
+    );
+    assert!(recs.iter().all(|r| r.quirks.is_empty()), "{recs:#?}");
+}
+
+#[test]
+fn a_camera_that_is_not_there_closes_that_connection_and_the_relay_goes_on() {
+    let closed = common::closed_port();
+    let relay = Running::start(relay_config(ports(closed, closed), Dialect::Generic));
+    let at = relay.addrs[0].port();
+    let err = Runner::connect(config_at(at, at, Dialect::Generic)).unwrap_err();
+    assert!(!err.to_string().is_empty());
+    // The relay still accepts (and still finds nobody behind it).
+    assert!(Runner::connect(config_at(at, at, Dialect::Generic)).is_err());
+    let events = relay.stop();
+    let reasons: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            RelayEvent::Closed { reason, .. } => reason.clone(),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(reasons.len(), 2, "{events:#?}");
+    assert!(
+        reasons
+            .iter()
+            .all(|r| r.contains("cannot reach the camera")),
+        "{reasons:?}"
+    );
+}
+
+fn share_config(camera: Ports, dialect: Dialect) -> RelayConfig {
+    let mut c = relay_config(camera, dialect);
+    let mut share = ptpip_protocol::relay::ShareConfig::new(dialect);
+    share.linger = None;
+    c.share = Some(share);
+    c
+}
+
+#[test]
+fn two_clients_at_once_share_one_camera_session() {
+    let server = start_server(Dialect::Generic, false);
+    let port = server.handle.local_addr().port();
+    let relay = Running::start(share_config(ports(port, port), Dialect::Generic));
+    let at = relay.addrs[0].port();
+    let download = move |len: u32| {
+        let mut client = Runner::connect(config_at(at, at, Dialect::Generic)).unwrap();
+        assert_eq!(client.device_info().unwrap().model.as_str(), MODEL);
+        for _ in 0..3 {
+            let mut sink = PatternSink::new();
+            let handle = ptpip_protocol::ptp::dataset::ObjectHandle(len);
+            client
+                .get_object(handle, &mut sink, &mut |_, _| {})
+                .unwrap();
+            assert!(sink.ok);
+            assert_eq!(sink.received, u64::from(len));
+        }
+        client.close().unwrap();
+    };
+    let a = thread::spawn(move || download(2 << 20));
+    let b = thread::spawn(move || download(3 << 20));
+    a.join().unwrap();
+    b.join().unwrap();
+    let events = relay.stop();
+    // The camera saw one session: one OpenSession for both clients, every GetObject in it.
+    assert_eq!(server.handle.sessions(), 1);
+    let ops = server.stats.lock().unwrap().operations.clone();
+    assert_eq!(
+        ops.iter()
+            .filter(|&&o| o == OperationCode::GET_OBJECT)
+            .count(),
+        6
+    );
+    let recs = records(&events);
+    assert!(recs.iter().all(|r| r.quirks.is_empty()), "{recs:#?}");
+}
+
+#[test]
+fn a_standard_client_reads_a_fujifilm_camera_through_the_sharing_relay() {
+    let server = start_server(Dialect::Fuji, false);
+    let (c, e) = (
+        server.handle.local_addr().port(),
+        server.handle.event_addr().unwrap().port(),
+    );
+    let relay = Running::start(share_config(ports(c, e), Dialect::Fuji));
+    assert_eq!(
+        relay.addrs.len(),
+        1,
+        "initiators speak standard PTP/IP on one port"
+    );
+    let at = relay.addrs[0].port();
+    let mut client = Runner::connect(config_at(at, at, Dialect::Generic)).unwrap();
+    assert_eq!(client.device_info().unwrap().model.as_str(), MODEL);
+    let mut sink = PatternSink::new();
+    let handle = ptpip_protocol::ptp::dataset::ObjectHandle(1 << 20);
+    client
+        .get_object(handle, &mut sink, &mut |_, _| {})
+        .unwrap();
+    assert!(sink.ok && sink.received == 1 << 20);
+    client.close().unwrap();
+    let events = relay.stop();
+    let types: Vec<String> = records(&events)
+        .into_iter()
+        .filter_map(Record::packet_type)
+        .collect();
+    assert!(types.iter().any(|t| t == "Fuji Data"), "{types:?}");
+    assert!(types.iter().any(|t| t == "Start_Data"), "{types:?}");
+}
+
+#[test]
+fn a_sharing_relay_without_its_camera_refuses_initiators_and_goes_on_listening() {
+    let closed = common::closed_port();
+    let relay = Running::start(share_config(ports(closed, closed), Dialect::Generic));
+    let at = relay.addrs[0].port();
+    for _ in 0..2 {
+        assert!(Runner::connect(config_at(at, at, Dialect::Generic)).is_err());
+    }
+    let events = relay.stop();
+    let lost = records(&events)
+        .iter()
+        .filter(
+            |r| matches!(&r.item, Item::Notice(t) if t.starts_with("the camera session was lost")),
+        )
+        .count();
+    assert_eq!(lost, 2, "{events:#?}");
+}
