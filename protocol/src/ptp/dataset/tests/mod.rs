@@ -8,8 +8,8 @@ use crate::ptp::string::PtpString;
 
 mod camera;
 mod golden;
-mod object_prop_list;
 mod lenient;
+mod object_prop_list;
 mod prop_desc_golden;
 mod props;
 
