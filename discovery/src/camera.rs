@@ -2,7 +2,7 @@
 
 use std::net::IpAddr;
 
-use ptpip_protocol::calls::Ports;
+use ptpip_protocol::Ports;
 use ptpip_protocol::{Dialect, Guid};
 
 use crate::description::Description;

@@ -16,7 +16,7 @@
 //! codec and state machines with three small dependencies; discovery is a different family of
 //! protocols (HTTP-shaped text, XML, DNS) that needs an XML parser and a DNS codec, which the
 //! codec's users should not have to build. It depends on `ptpip-protocol` only for
-//! [`Dialect`](ptpip_protocol::Dialect) and [`Ports`](ptpip_protocol::calls::Ports).
+//! [`Dialect`](ptpip_protocol::Dialect) and [`Ports`](ptpip_protocol::Ports).
 #![forbid(unsafe_code)]
 #![cfg_attr(not(fuzzing), warn(missing_docs))]
 

@@ -9,7 +9,7 @@ use ptpip_discovery::mdns::{self, Advertisement};
 use ptpip_discovery::ssdp::{self, HttpUrl, Message, NotifyKind, Search};
 use ptpip_discovery::{ErrorKind, ParseError, fuji, http};
 use ptpip_protocol::Dialect;
-use ptpip_protocol::calls::Ports;
+use ptpip_protocol::Ports;
 
 /// A Sony "Send to Computer" NOTIFY (airmtp `ssdp.py`, sony-pm-alt).
 const SONY_NOTIFY: &str = "NOTIFY * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\n\

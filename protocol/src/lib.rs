@@ -11,17 +11,27 @@
 //!   [`quirk`]), while everything we send stays exact;
 //! - the [`Deframer`]: bytes split anywhere in, frames out, data payloads streamed piece by piece;
 //! - the state machines: [`Initiator`] (the client) and [`Responder`] (the camera, driven by a
-//!   [`Device`] model such as the built-in [`camera::VirtualCamera`]);
+//!   [`Device`] model such as the built-in `camera::VirtualCamera`);
 //! - the [`relay`] core: decoding the traffic a relay passes on, and one camera session shared by
 //!   several initiators.
 //!
 //! A state machine takes bytes (`handle_input`), connection ends (`handle_eof`) and time
 //! (`handle_timeout`), and gives back [`Transmit`]s, events and its next deadline through its
 //! `poll_*` methods — the shape of quinn-proto and str0m. The drivers in `ptpip-transport-std` and
-//! `ptpip-transport-mio` only move bytes between those calls and sockets. Here is the whole loop
-//! with the "network" in memory: an initiator asks a virtual camera for its DeviceInfo.
+//! `ptpip-transport-mio` only move bytes between those calls and sockets.
 //!
-//! ```
+//! Cargo features, all off by default so that the default build is the protocol alone:
+//! - `camera`: the built-in virtual cameras (`camera`: device models, object store, property
+//!   tables, generated sample images), for servers, tests and tools;
+//! - `blocking`: the blocking call layer (`calls`: typed calls over a driver that runs an operation
+//!   to its end, with `std::io` sinks), which both transports enable;
+//! - `fuzzing`: the fuzz bodies, for the cargo-fuzz crate and the corpus replay tests.
+//!
+//! Here is the whole loop with the "network" in memory: an initiator asks a virtual camera (the
+//! `camera` feature) for its DeviceInfo.
+//!
+#![cfg_attr(feature = "camera", doc = "```")]
+#![cfg_attr(not(feature = "camera"), doc = "```ignore")]
 //! use std::time::Instant;
 //! use bytes::BytesMut;
 //! use ptpip_protocol::camera::VirtualCamera;
@@ -69,7 +79,9 @@
 #[macro_use]
 mod macros;
 
+#[cfg(feature = "blocking")]
 pub mod calls;
+#[cfg(feature = "camera")]
 pub mod camera;
 pub mod channel;
 pub mod deframer;
@@ -80,6 +92,7 @@ pub mod fuji;
 pub mod fuzzing;
 pub mod initiator;
 pub mod packet;
+pub mod ports;
 pub mod ptp;
 pub mod quirk;
 pub mod relay;
@@ -93,6 +106,7 @@ pub use deframer::{DataHeader, DataKind, Deframer, DeframerConfig, Frame, Framin
 pub use error::{DecodeError, DecodeReason, DecodeResult, Error, OperationError};
 pub use initiator::{DeviceEvent, Initiator};
 pub use packet::{Dialect, Header, Packet, PacketType, parse_header, parse_packet};
+pub use ports::Ports;
 pub use ptp::codes::{EventCode, OperationCode, ResponseCode};
 pub use quirk::{Quirk, Tolerant};
 pub use responder::{Device, Responder};

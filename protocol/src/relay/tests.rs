@@ -18,6 +18,7 @@ use crate::packet::{
 use crate::ptp::codes::{OperationCode, ResponseCode};
 use crate::types::{ConnectionNumber, FriendlyName, Guid, Params, ProtocolVersion, TransactionId};
 
+#[cfg(feature = "camera")]
 mod share;
 
 /// A deterministic xorshift generator: the same splits on every run.

@@ -3,6 +3,7 @@
 mod content;
 mod flow;
 mod fuji;
+#[cfg(feature = "blocking")]
 mod fuji_calls;
 mod generic;
 mod generic_objects;
