@@ -198,7 +198,7 @@ pub enum Error {
     },
     /// The responder refused the initiator with Init_Fail.
     #[error("the responder refused the connection: {0}")]
-    InitFailed(crate::packet::InitFailReason),
+    InitFailed(InitFailReason),
     /// A packet named a transaction other than the one in progress.
     #[error("{channel}: packet for transaction {got} while transaction {expected} is in progress")]
     TransactionMismatch {
@@ -301,4 +301,76 @@ pub fn sniff_foreign_protocol(first: &[u8]) -> Option<&'static str> {
         return Some("a TLS server");
     }
     None
+}
+
+/// Why a responder refused an init request; vendor values are kept as numbers.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct InitFailReason(pub u32);
+
+impl InitFailReason {
+    /// The responder does not accept this initiator (e.g. an unregistered GUID).
+    pub const REJECTED_INITIATOR: Self = Self(1);
+    /// Too many initiators are connected.
+    pub const BUSY: Self = Self(2);
+    /// No reason given.
+    pub const UNSPECIFIED: Self = Self(3);
+    /// Fujifilm: the camera knows another client name or is not ready; choose "change" or "reset"
+    /// on the camera.
+    pub const FUJI_DEVICE_BUSY: Self = Self(0x2019);
+    /// Fujifilm: the protocol version is not accepted.
+    pub const FUJI_INVALID_PARAMETER: Self = Self(0x201D);
+
+    /// A short description, or `None` for an unknown value.
+    #[must_use]
+    pub const fn description(self) -> Option<&'static str> {
+        Some(match self {
+            Self::REJECTED_INITIATOR => "rejected initiator",
+            Self::BUSY => "busy: too many connections",
+            Self::UNSPECIFIED => "unspecified",
+            Self::FUJI_DEVICE_BUSY => {
+                "Fujifilm: device busy or another client is registered (choose change/reset on the camera)"
+            }
+            Self::FUJI_INVALID_PARAMETER => "Fujifilm: protocol version not accepted",
+            _ => return None,
+        })
+    }
+}
+
+impl InitFailReason {
+    /// What the user can do about this refusal, if there is something to say.
+    #[must_use]
+    pub const fn advice(self) -> Option<&'static str> {
+        Some(match self {
+            Self::REJECTED_INITIATOR => {
+                "the camera does not know this computer: pair it again on the camera, and keep \
+                 one GUID ([initiator] guid in the config file, or -g) so that it stays known"
+            }
+            Self::BUSY => "another client is connected to the camera: close it, then retry",
+            Self::FUJI_DEVICE_BUSY => {
+                "the camera is paired with another client name or is busy: on the camera choose \
+                 \"change\" or \"reset\" for the connection, or connect with the name and GUID \
+                 it knows"
+            }
+            Self::FUJI_INVALID_PARAMETER => {
+                "the camera refused the protocol version: check the camera's Wi-Fi mode, or try \
+                 another Init_Command_Request layout"
+            }
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for InitFailReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.description() {
+            Some(d) => write!(f, "{d} ({:#x})", self.0),
+            None => write!(f, "unknown reason {:#x}", self.0),
+        }
+    }
+}
+
+impl fmt::Debug for InitFailReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "InitFailReason({:#x})", self.0)
+    }
 }

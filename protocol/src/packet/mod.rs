@@ -23,12 +23,14 @@ use std::borrow::Cow;
 
 pub use init::{
     InitAckLayout, InitCommandAck, InitCommandRequest, InitEventAck, InitEventRequest, InitFail,
-    InitFailReason, InitRequestLayout,
+    InitRequestLayout,
 };
 pub use operation::{
     Cancel, DataPacket, DataPhaseInfo, Event, OperationRequest, OperationResponse, StartData,
 };
 
+// The reason of an Init_Fail lives with the errors (`Error::InitFailed` names it), below `packet`.
+pub use crate::error::InitFailReason;
 use crate::error::{self, DecodeError, DecodeReason, DecodeResult};
 use crate::quirk::Quirk;
 use crate::wire::{self, PutLe};

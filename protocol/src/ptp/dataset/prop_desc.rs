@@ -257,7 +257,22 @@ impl DevicePropDesc {
     /// more byte are there. Otherwise the standard layout's error is returned.
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
         decode_whole(bytes, CONTEXT, "FormFlag", Self::parse)
-            .or_else(|e| x_t1::decode_fixed_ascii(bytes).ok_or(e))
+            .or_else(|e| Self::decode_fixed_ascii(bytes).ok_or(e))
+    }
+
+    /// Reads a whole description with the X-T1 heuristic ([`x_t1::split_fixed_ascii`]), if it
+    /// applies.
+    pub(super) fn decode_fixed_ascii(bytes: &[u8]) -> Option<Self> {
+        let (body, (code, data_type, get_set)) = Self::parse_header(bytes).ok()?;
+        let parts = x_t1::split_fixed_ascii(data_type, body)?;
+        Some(Self {
+            code,
+            data_type,
+            get_set,
+            factory_default: PropValue::FixedAscii(parts.default.to_vec()),
+            current_value: PropValue::FixedAscii(parts.current.to_vec()),
+            form: PropForm::Opaque(parts.form.to_vec()),
+        })
     }
 
     /// Decodes a GetDevicePropDesc data phase as real cameras send it: what [`decode`](Self::decode)

@@ -1,11 +1,10 @@
 //! The Fujifilm X-T1's fixed-width STR descriptions: the width heuristic behind
-//! [`DevicePropDesc::decode`]. The documentation on [`DevicePropDesc`] explains it; this module only
-//! implements it.
+//! [`DevicePropDesc::decode`](super::DevicePropDesc::decode). The documentation on
+//! [`DevicePropDesc`](super::DevicePropDesc) explains it; this module only splits the bytes, and
+//! `prop_desc` builds the description from the parts.
 
-use super::prop_desc::{DevicePropDesc, PropForm};
 use crate::ptp::codes::DataTypeCode;
 use crate::ptp::string::PtpString;
-use crate::ptp::value::PropValue;
 
 /// Longest default text the heuristic looks for. The known texts are 5 and 7 characters; the cap
 /// keeps the search linear in the input even for hostile bytes.
@@ -37,12 +36,23 @@ fn starts_with_two_ptp_strings(body: &[u8]) -> bool {
         .is_ok()
 }
 
-/// Reads a whole description with the heuristic. `None`, leaving the standard layout's error to
-/// stand, unless the data type is STR, at least one byte follows Get/Set, and the default and
+/// The three parts of an X-T1 STR description after Get/Set: the default and current values, each
+/// a fixed-width block, and the opaque rest (the form).
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct FixedAscii<'a> {
+    /// FactoryDefaultValue's block (empty when no width was found).
+    pub(super) default: &'a [u8],
+    /// CurrentValue's block (empty when no width was found).
+    pub(super) current: &'a [u8],
+    /// The rest, kept opaque.
+    pub(super) form: &'a [u8],
+}
+
+/// Splits `body` (the bytes after Get/Set) with the heuristic. `None`, leaving the standard
+/// layout's error to stand, unless the data type is STR, `body` is not empty, and the default and
 /// current value are not both valid PTP strings (when they are, the description is not the X-T1's
 /// kind, whatever else is wrong with it).
-pub(super) fn decode_fixed_ascii(bytes: &[u8]) -> Option<DevicePropDesc> {
-    let (body, (code, data_type, get_set)) = DevicePropDesc::parse_header(bytes).ok()?;
+pub(super) fn split_fixed_ascii(data_type: DataTypeCode, body: &[u8]) -> Option<FixedAscii<'_>> {
     if data_type != DataTypeCode::STR || body.is_empty() || starts_with_two_ptp_strings(body) {
         return None;
     }
@@ -50,13 +60,10 @@ pub(super) fn decode_fixed_ascii(bytes: &[u8]) -> Option<DevicePropDesc> {
         Some(w) => (&body[..w], &body[w..2 * w], &body[2 * w..]),
         None => (&[], &[], body),
     };
-    Some(DevicePropDesc {
-        code,
-        data_type,
-        get_set,
-        factory_default: PropValue::FixedAscii(default.to_vec()),
-        current_value: PropValue::FixedAscii(current.to_vec()),
-        form: PropForm::Opaque(form.to_vec()),
+    Some(FixedAscii {
+        default,
+        current,
+        form,
     })
 }
 
@@ -101,25 +108,24 @@ mod tests {
 
     #[test]
     fn only_str_descriptions_use_the_heuristic() {
-        // code 0x5003, data type UINT16 (0x0004), GetSet 1, then ASCII.
-        let bytes = [0x03, 0x50, 0x04, 0x00, 0x01, b'a', 0, b'a', 0];
-        assert_eq!(decode_fixed_ascii(&bytes), None);
+        assert_eq!(split_fixed_ascii(DataTypeCode::UINT16, b"a\0a\0"), None);
         // STR with nothing after Get/Set.
-        assert_eq!(decode_fixed_ascii(&[0x03, 0x50, 0xFF, 0xFF, 0x01]), None);
+        assert_eq!(split_fixed_ascii(DataTypeCode::STR, b""), None);
     }
 
     #[test]
     fn valid_ptp_string_values_rule_the_heuristic_out() {
-        // STR; default "a" and current "a" as PTP strings, then an unknown form flag 3.
-        let bytes = [
-            0x03, 0x50, 0xFF, 0xFF, 0x01, 2, b'a', 0, 0, 0, 2, b'a', 0, 0, 0, 3,
-        ];
-        assert_eq!(decode_fixed_ascii(&bytes), None);
+        // Default "a" and current "a" as PTP strings, then an unknown form flag 3.
+        let body = [2, b'a', 0, 0, 0, 2, b'a', 0, 0, 0, 3];
+        assert_eq!(split_fixed_ascii(DataTypeCode::STR, &body), None);
         // The same with the current value's terminator broken: now the heuristic runs, and finds no
         // width (the bytes before the first NUL, 0x02 'a', are not printable text).
-        let mut broken = bytes;
-        broken[13] = 1;
-        let desc = decode_fixed_ascii(&broken).expect("heuristic");
-        assert_eq!(desc.form, PropForm::Opaque(broken[5..].to_vec()));
+        let mut broken = body;
+        broken[8] = 1;
+        let parts = split_fixed_ascii(DataTypeCode::STR, &broken).expect("heuristic");
+        assert_eq!(
+            (parts.default, parts.current, parts.form),
+            (&[][..], &[][..], &broken[..])
+        );
     }
 }

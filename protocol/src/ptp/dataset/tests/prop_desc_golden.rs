@@ -378,3 +378,30 @@ fn enumeration_beyond_u16_is_cut_when_encoding() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn only_str_descriptions_use_the_x_t1_heuristic() {
+    // code 0x5003, data type UINT16 (0x0004), GetSet 1, then ASCII.
+    let bytes = [0x03, 0x50, 0x04, 0x00, 0x01, b'a', 0, b'a', 0];
+    assert_eq!(DevicePropDesc::decode_fixed_ascii(&bytes), None);
+    // STR with nothing after Get/Set.
+    assert_eq!(
+        DevicePropDesc::decode_fixed_ascii(&[0x03, 0x50, 0xFF, 0xFF, 0x01]),
+        None
+    );
+}
+
+#[test]
+fn valid_ptp_string_values_rule_the_x_t1_heuristic_out() {
+    // STR; default "a" and current "a" as PTP strings, then an unknown form flag 3.
+    let bytes = [
+        0x03, 0x50, 0xFF, 0xFF, 0x01, 2, b'a', 0, 0, 0, 2, b'a', 0, 0, 0, 3,
+    ];
+    assert_eq!(DevicePropDesc::decode_fixed_ascii(&bytes), None);
+    // The same with the current value's terminator broken: now the heuristic runs, and finds no
+    // width (the bytes before the first NUL, 0x02 'a', are not printable text).
+    let mut broken = bytes;
+    broken[13] = 1;
+    let desc = DevicePropDesc::decode_fixed_ascii(&broken).expect("heuristic");
+    assert_eq!(desc.form, PropForm::Opaque(broken[5..].to_vec()));
+}
