@@ -33,6 +33,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use ptpip_protocol::Encode;
 use ptpip_protocol::camera::{FujiBody, FujiPersonality, LiveViewGenerator, VirtualCamera};
 use ptpip_protocol::responder::{ResponderConfig, Violation};
 use ptpip_protocol::{Dialect, FriendlyName, Guid};

@@ -3,6 +3,7 @@
 
 use std::fs;
 
+use ptpip_protocol::Encode;
 use ptpip_protocol::camera::{FujiCamera, VirtualCamera, sample};
 use ptpip_protocol::{DeviceEvent, EventCode, Params, TransactionId};
 use support::{

@@ -6,6 +6,7 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::thread;
 
+use ptpip_protocol::Encode;
 use ptpip_protocol::fuji::Container;
 use ptpip_protocol::{Params, ResponseCode, TransactionId};
 use support::{Cam, free_port, run};

@@ -6,6 +6,7 @@
 use std::net::TcpListener;
 
 use bytes::Bytes;
+use ptpip_protocol::Encode;
 use ptpip_protocol::camera::{FujiCamera, VirtualCamera};
 use ptpip_protocol::responder::{Device, Reply, Request, ResponderConfig, Response};
 use ptpip_protocol::{Dialect, FriendlyName, Guid, OperationCode, ResponseCode};

@@ -47,6 +47,7 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use criterion::{BatchSize, Criterion, Throughput};
+use ptpip_protocol::Encode;
 use ptpip_protocol::packet::{DataPacket, DataPhaseInfo, OperationRequest, OperationResponse};
 use ptpip_protocol::ptp::codes::{OperationCode, ResponseCode};
 use ptpip_protocol::{

@@ -23,6 +23,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
+use crate::Encode;
 use crate::error::{DecodeError, Error, OperationError};
 use crate::fuji::lists::{CurrentStateList, DevicePropDescList};
 use crate::initiator::{Completion, DeviceEvent, Operation, OperationFailure};

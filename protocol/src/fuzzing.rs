@@ -14,6 +14,7 @@ use bytes::{Bytes, BytesMut};
 
 pub use machines::{RecordedSession, initiator, record_session, responder};
 
+use crate::Encode;
 use crate::deframer::{Deframer, DeframerConfig, Frame, Framing};
 use crate::error::DecodeError;
 use crate::fuji::lists::{CurrentStateList, DevicePropDescList};

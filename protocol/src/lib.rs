@@ -86,6 +86,7 @@ pub mod camera;
 pub mod channel;
 pub mod deframer;
 mod display;
+pub mod encode;
 pub mod error;
 pub mod fuji;
 #[cfg(feature = "fuzzing")]
@@ -103,6 +104,7 @@ mod wire;
 
 pub use channel::{Channel, ReadBuffer, Transmit};
 pub use deframer::{DataHeader, DataKind, Deframer, DeframerConfig, Frame, Framing};
+pub use encode::Encode;
 pub use error::{DecodeError, DecodeReason, DecodeResult, Error, OperationError};
 pub use initiator::{DeviceEvent, Initiator};
 pub use packet::{Dialect, Header, Packet, PacketType, parse_header, parse_packet};

@@ -5,6 +5,7 @@ mod strategies;
 
 use proptest::collection::vec;
 use proptest::prelude::*;
+use ptpip_protocol::Encode;
 use ptpip_protocol::fuji::Container;
 use ptpip_protocol::packet::{InitAckLayout, InitCommandAck};
 use ptpip_protocol::{

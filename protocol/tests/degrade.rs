@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use common::Pair;
+use ptpip_protocol::Encode;
 use ptpip_protocol::initiator::{
     Event, Initiator, InitiatorConfig, KeepAliveMethod, Operation, RemoteModeUnavailable,
     SetupProblem,

@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use bytes::Bytes;
 use proptest::collection::vec;
 use proptest::prelude::*;
+use ptpip_protocol::Encode;
 use ptpip_protocol::fuji::{
     Container, ContainerHeader, ContainerStart, ContainerType, LiveViewFrame, parse_container,
     parse_container_header,

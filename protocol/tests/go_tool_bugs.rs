@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
+use ptpip_protocol::Encode;
 use ptpip_protocol::camera::FujiCamera;
 use ptpip_protocol::initiator::{Event, Initiator, InitiatorConfig, Operation};
 use ptpip_protocol::packet::{OperationResponse, Packet};

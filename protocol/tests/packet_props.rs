@@ -5,6 +5,7 @@ mod strategies;
 
 use proptest::collection::vec;
 use proptest::prelude::*;
+use ptpip_protocol::Encode;
 use ptpip_protocol::{Dialect, Header, Packet, parse_header, parse_packet};
 use strategies::{dialect_and_packet, packet};
 

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use common::Pair;
+use ptpip_protocol::Encode;
 use ptpip_protocol::calls::{Calls, ClientError, DataSink};
 use ptpip_protocol::camera::{FujiCamera, VirtualCamera};
 use ptpip_protocol::fuji::Container;

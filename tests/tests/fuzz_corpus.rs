@@ -9,6 +9,7 @@ use std::fs;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
+use ptpip_protocol::Encode;
 use ptpip_protocol::camera::VirtualCamera;
 use ptpip_protocol::fuji::Container;
 use ptpip_protocol::fuzzing::{self, record_session};

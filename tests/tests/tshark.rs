@@ -42,6 +42,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use ptpip_protocol::Encode;
 use ptpip_protocol::packet::{
     Cancel, DataPacket, DataPhaseInfo, Event, InitAckLayout, InitCommandAck, InitCommandRequest,
     InitEventAck, InitEventRequest, InitFail, InitFailReason, OperationRequest, OperationResponse,

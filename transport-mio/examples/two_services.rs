@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
+use ptpip_protocol::Encode;
 use ptpip_protocol::initiator::{Event, Operation};
 use ptpip_protocol::ptp::PtpString;
 use ptpip_protocol::ptp::dataset::DeviceInfo;

@@ -10,6 +10,7 @@ use std::sync::mpsc;
 use std::thread::{self, JoinHandle};
 
 use common::{MODEL, PatternSink, config_at, start_server};
+use ptpip_protocol::Encode;
 use ptpip_protocol::relay::{Direction, Item, Record};
 use ptpip_protocol::{Channel, Dialect, OperationCode};
 use ptpip_transport_mio::protocol::calls::Ports;

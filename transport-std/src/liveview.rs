@@ -104,6 +104,7 @@ mod tests {
     use std::io::Write;
     use std::net::TcpListener;
 
+    use ptpip_protocol::Encode;
     use ptpip_protocol::camera::LiveViewGenerator;
 
     use super::*;

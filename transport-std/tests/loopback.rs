@@ -9,6 +9,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use ptpip_protocol::Encode;
 use ptpip_protocol::initiator::Operation;
 use ptpip_protocol::packet::{
     InitAckLayout, InitCommandAck, InitEventAck, InitFail, InitFailReason, OperationResponse,

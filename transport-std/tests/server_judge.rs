@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
+use ptpip_protocol::Encode;
 use ptpip_protocol::fuji::Container;
 use ptpip_protocol::packet::{
     Cancel, DataPhaseInfo, Event, InitCommandRequest, InitEventRequest, OperationRequest,

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use ptpip_protocol::Encode;
 use ptpip_protocol::camera::FujiPersonality;
 use ptpip_protocol::fuji::LiveViewFrame;
 use ptpip_protocol::initiator::Operation;

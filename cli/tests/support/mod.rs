@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use ptpip_protocol::Encode;
 use ptpip_protocol::camera::{FujiCamera, LiveViewGenerator, VirtualCamera};
 use ptpip_protocol::responder::ResponderConfig;
 use ptpip_protocol::{Dialect, FriendlyName, Guid};

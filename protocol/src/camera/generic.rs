@@ -9,6 +9,7 @@ use super::{
     AccessPolicy, CameraError, Inbox, Object, ObjectContent, ObjectStore, Parent, PropTable,
     data_reply, param, prop_param, respond,
 };
+use crate::Encode;
 use crate::initiator::DeviceEvent;
 use crate::packet::InitFailReason;
 use crate::ptp::codes::{

@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 
 use super::*;
+use crate::Encode;
 use crate::fuji::ContainerType;
 use crate::packet::{
     DataPacket, InitAckLayout, InitCommandAck, InitCommandRequest, InitRequestLayout,

@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 
+use crate::encode::Encode;
 use crate::error::{self, DecodeError, DecodeReason, DecodeResult};
 use crate::ptp::codes::{EventCode, OperationCode, ResponseCode};
 use crate::types::{Params, TransactionId};
@@ -173,20 +174,6 @@ pub enum Container<'a> {
 }
 
 impl Container<'_> {
-    /// Bytes on the wire.
-    #[must_use]
-    pub fn encoded_len(&self) -> usize {
-        match self {
-            Self::Terminate => TERMINATOR.len(),
-            Self::Command { params, .. }
-            | Self::Response { params, .. }
-            | Self::Event { params, .. } => ContainerHeader::LEN + params.encoded_len(),
-            Self::Data { payload, .. } | Self::Unknown { payload, .. } => {
-                ContainerHeader::LEN + payload.len()
-            }
-        }
-    }
-
     /// The header this container is written with, or `None` for the terminator.
     #[must_use]
     pub fn header(&self) -> Option<ContainerHeader> {
@@ -226,33 +213,6 @@ impl Container<'_> {
             code,
             transaction_id,
         })
-    }
-
-    /// Appends the container's wire bytes.
-    pub fn encode(&self, out: &mut Vec<u8>) {
-        out.reserve(self.encoded_len());
-        let Some(header) = self.header() else {
-            out.extend_from_slice(&TERMINATOR);
-            return;
-        };
-        header.write(out);
-        match self {
-            Self::Command { params, .. }
-            | Self::Response { params, .. }
-            | Self::Event { params, .. } => params.write(out),
-            Self::Data { payload, .. } | Self::Unknown { payload, .. } => {
-                out.extend_from_slice(payload);
-            }
-            Self::Terminate => {}
-        }
-    }
-
-    /// The wire bytes in a new vector.
-    #[must_use]
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.encoded_len());
-        self.encode(&mut out);
-        out
     }
 
     /// Detaches borrowed payloads.
@@ -307,6 +267,40 @@ impl Container<'_> {
                 payload: Cow::Owned(payload.into_owned()),
             },
             Self::Terminate => Container::Terminate,
+        }
+    }
+}
+
+impl Encode for Container<'_> {
+    /// Bytes on the wire.
+    fn encoded_len(&self) -> usize {
+        match self {
+            Self::Terminate => TERMINATOR.len(),
+            Self::Command { params, .. }
+            | Self::Response { params, .. }
+            | Self::Event { params, .. } => ContainerHeader::LEN + params.encoded_len(),
+            Self::Data { payload, .. } | Self::Unknown { payload, .. } => {
+                ContainerHeader::LEN + payload.len()
+            }
+        }
+    }
+
+    /// Appends the container's wire bytes.
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.reserve(self.encoded_len());
+        let Some(header) = self.header() else {
+            out.extend_from_slice(&TERMINATOR);
+            return;
+        };
+        header.write(out);
+        match self {
+            Self::Command { params, .. }
+            | Self::Response { params, .. }
+            | Self::Event { params, .. } => params.write(out),
+            Self::Data { payload, .. } | Self::Unknown { payload, .. } => {
+                out.extend_from_slice(payload);
+            }
+            Self::Terminate => {}
         }
     }
 }

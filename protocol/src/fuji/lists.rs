@@ -9,6 +9,7 @@
 //!   `(u16 DevicePropCode, u32 value)` pairs. The X-T1 sends 17 of them; which properties appear
 //!   depends on the exposure mode.
 
+use crate::encode::Encode;
 use crate::error::{self, DecodeError, DecodeReason, DecodeResult};
 use crate::ptp::codes::DevicePropCode;
 use crate::ptp::dataset::DevicePropDesc;
@@ -89,28 +90,16 @@ impl DevicePropDescList {
         error::finish(r, bytes.len(), DESC_LIST_CONTEXT).map(|(_, v)| v)
     }
 
-    /// Appends the wire form. Counts and lengths beyond `u32` cannot be represented and are clamped
-    /// (no data phase could carry them).
-    pub fn encode(&self, out: &mut Vec<u8>) {
-        out.put_u32_le(u32::try_from(self.descs.len()).unwrap_or(u32::MAX));
-        for desc in &self.descs {
-            let length = Self::ENTRY_LENGTH_LEN + desc.encoded_len();
-            out.put_u32_le(u32::try_from(length).unwrap_or(u32::MAX));
-            desc.encode(out);
-        }
-    }
-
-    /// The wire form in a new vector.
+    /// The description of `code`, if the list has one.
     #[must_use]
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.encoded_len());
-        self.encode(&mut out);
-        out
+    pub fn get(&self, code: DevicePropCode) -> Option<&DevicePropDesc> {
+        self.descs.iter().find(|d| d.code == code)
     }
+}
 
+impl Encode for DevicePropDescList {
     /// Bytes on the wire.
-    #[must_use]
-    pub fn encoded_len(&self) -> usize {
+    fn encoded_len(&self) -> usize {
         4 + self
             .descs
             .iter()
@@ -118,10 +107,15 @@ impl DevicePropDescList {
             .sum::<usize>()
     }
 
-    /// The description of `code`, if the list has one.
-    #[must_use]
-    pub fn get(&self, code: DevicePropCode) -> Option<&DevicePropDesc> {
-        self.descs.iter().find(|d| d.code == code)
+    /// Appends the wire form. Counts and lengths beyond `u32` cannot be represented and are clamped
+    /// (no data phase could carry them).
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.put_u32_le(u32::try_from(self.descs.len()).unwrap_or(u32::MAX));
+        for desc in &self.descs {
+            let length = Self::ENTRY_LENGTH_LEN + desc.encoded_len();
+            out.put_u32_le(u32::try_from(length).unwrap_or(u32::MAX));
+            desc.encode(out);
+        }
     }
 }
 
@@ -182,31 +176,6 @@ impl CurrentStateList {
         &self.entries[..self.entries.len().min(usize::from(u16::MAX))]
     }
 
-    /// Appends the wire form; entries beyond the 65,535 a `u16` count can announce are not written.
-    pub fn encode(&self, out: &mut Vec<u8>) {
-        let entries = self.written();
-        // `written` keeps the count within u16.
-        out.put_u16_le(entries.len() as u16);
-        for e in entries {
-            out.put_u16_le(e.code.0);
-            out.put_u32_le(e.value);
-        }
-    }
-
-    /// The wire form in a new vector.
-    #[must_use]
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.encoded_len());
-        self.encode(&mut out);
-        out
-    }
-
-    /// Bytes on the wire.
-    #[must_use]
-    pub fn encoded_len(&self) -> usize {
-        2 + Self::ENTRY_LEN * self.written().len()
-    }
-
     /// The value of `code`, if the list has it.
     #[must_use]
     pub fn get(&self, code: DevicePropCode) -> Option<u32> {
@@ -214,6 +183,24 @@ impl CurrentStateList {
             .iter()
             .find(|e| e.code == code)
             .map(|e| e.value)
+    }
+}
+
+impl Encode for CurrentStateList {
+    /// Bytes on the wire.
+    fn encoded_len(&self) -> usize {
+        2 + Self::ENTRY_LEN * self.written().len()
+    }
+
+    /// Appends the wire form; entries beyond the 65,535 a `u16` count can announce are not written.
+    fn encode(&self, out: &mut Vec<u8>) {
+        let entries = self.written();
+        // `written` keeps the count within u16.
+        out.put_u16_le(entries.len() as u16);
+        for e in entries {
+            out.put_u16_le(e.code.0);
+            out.put_u32_le(e.value);
+        }
     }
 }
 

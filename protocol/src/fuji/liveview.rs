@@ -5,6 +5,7 @@
 
 use bytes::Bytes;
 
+use crate::encode::Encode;
 use crate::error::{DecodeError, DecodeReason, DecodeResult};
 use crate::wire::{self, PutLe};
 
@@ -31,19 +32,6 @@ impl LiveViewFrame {
     #[must_use]
     pub fn has_jpeg_marker(&self) -> bool {
         self.jpeg.starts_with(&[0xFF, 0xD8])
-    }
-
-    /// Bytes on the wire.
-    #[must_use]
-    pub fn encoded_len(&self) -> usize {
-        Self::JPEG_OFFSET + self.jpeg.len()
-    }
-
-    /// Appends the frame's wire bytes.
-    pub fn encode(&self, out: &mut Vec<u8>) {
-        out.put_u32_le(u32::try_from(self.encoded_len()).unwrap_or(u32::MAX));
-        out.extend_from_slice(&self.header);
-        out.extend_from_slice(&self.jpeg);
     }
 
     /// Decodes one whole frame from `bytes`, sharing the JPEG bytes.
@@ -77,6 +65,20 @@ impl LiveViewFrame {
             header,
             jpeg: bytes.slice(offset..),
         })
+    }
+}
+
+impl Encode for LiveViewFrame {
+    /// Bytes on the wire.
+    fn encoded_len(&self) -> usize {
+        Self::JPEG_OFFSET + self.jpeg.len()
+    }
+
+    /// Appends the frame's wire bytes.
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.put_u32_le(u32::try_from(self.encoded_len()).unwrap_or(u32::MAX));
+        out.extend_from_slice(&self.header);
+        out.extend_from_slice(&self.jpeg);
     }
 }
 

@@ -15,6 +15,7 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use super::LiveViewFrame;
+use crate::Encode;
 use crate::deframer::{Deframer, DeframerConfig, Frame, Framing};
 use crate::error::DecodeError;
 use crate::packet::Dialect;

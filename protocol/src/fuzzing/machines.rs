@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 
+use crate::Encode;
 use crate::channel::{Channel, Transmit};
 use crate::initiator::{Event, Initiator, InitiatorConfig, Operation};
 use crate::packet::{Dialect, InitFailReason};

@@ -65,6 +65,7 @@ pub use types::{
 
 use outgoing::frame_all;
 
+use crate::Encode;
 use crate::channel::{Channel, LinkState, OutQueue, Reader, Transmit};
 use crate::deframer::{DeframerConfig, Framing};
 use crate::error::{Error, OperationError};

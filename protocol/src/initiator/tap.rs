@@ -3,6 +3,7 @@
 use bytes::{Bytes, BytesMut};
 
 use super::{Event, Initiator};
+use crate::Encode;
 use crate::channel::{Channel, Inbound};
 
 /// A data packet being gathered for the tap.

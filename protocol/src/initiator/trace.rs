@@ -5,6 +5,7 @@
 use log::Level;
 
 use super::Initiator;
+use crate::Encode;
 use crate::channel::{Channel, Inbound};
 use crate::fuji::Container;
 use crate::packet::{Dialect, parse_packet};

@@ -30,6 +30,7 @@ pub use operation::{
 };
 
 // The reason of an Init_Fail lives with the errors (`Error::InitFailed` names it), below `packet`.
+use crate::encode::Encode;
 pub use crate::error::InitFailReason;
 use crate::error::{self, DecodeError, DecodeReason, DecodeResult};
 use crate::quirk::Quirk;
@@ -225,51 +226,6 @@ impl<'a> Packet<'a> {
         }
     }
 
-    /// Bytes on the wire, header included.
-    #[must_use]
-    pub fn encoded_len(&self) -> usize {
-        Header::LEN + self.payload_len()
-    }
-
-    /// Appends the packet's wire bytes to `out`.
-    ///
-    /// A Data/End_Data payload longer than [`Packet::MAX_DATA_PAYLOAD`] cannot be framed; the
-    /// state machines split payloads long before that.
-    pub fn encode(&self, out: &mut Vec<u8>) {
-        out.reserve(self.encoded_len());
-        Header {
-            length: u32::try_from(self.encoded_len()).unwrap_or(u32::MAX),
-            packet_type: self.packet_type(),
-        }
-        .write(out);
-        match self {
-            Self::InitCommandRequest(p) => p.write(out),
-            Self::InitCommandAck(p) => p.write(out),
-            Self::InitEventAck(p) => p.write(out),
-            Self::InitEventRequest(p) => out.put_u32_le(p.connection_number.0),
-            Self::InitFail(p) => out.put_u32_le(p.reason.0),
-            Self::OperationRequest(p) => p.write(out),
-            Self::OperationResponse(p) => p.write(out),
-            Self::Event(p) => p.write(out),
-            Self::StartData(p) => p.write(out),
-            Self::Cancel(p) => out.put_u32_le(p.transaction_id.0),
-            Self::Data(p) | Self::EndData(p) => {
-                out.put_u32_le(p.transaction_id.0);
-                out.extend_from_slice(&p.payload);
-            }
-            Self::Unknown { payload, .. } => out.extend_from_slice(payload),
-            Self::ProbeRequest | Self::ProbeResponse => {}
-        }
-    }
-
-    /// The packet's wire bytes in a new vector.
-    #[must_use]
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.encoded_len());
-        self.encode(&mut out);
-        out
-    }
-
     /// What this packet's layout departs from DC-X005 in (see [`crate::quirk`]): the Init acks'
     /// quirks; empty for every other packet, which the decoder reads strictly.
     #[must_use]
@@ -322,6 +278,44 @@ impl<'a> Packet<'a> {
             .in_context(packet.packet_type().name().unwrap_or("PTP/IP")));
         }
         Ok(packet)
+    }
+}
+
+impl Encode for Packet<'_> {
+    /// Bytes on the wire, header included.
+    fn encoded_len(&self) -> usize {
+        Header::LEN + self.payload_len()
+    }
+
+    /// Appends the packet's wire bytes to `out`.
+    ///
+    /// A Data/End_Data payload longer than [`Packet::MAX_DATA_PAYLOAD`] cannot be framed; the
+    /// state machines split payloads long before that.
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.reserve(self.encoded_len());
+        Header {
+            length: u32::try_from(self.encoded_len()).unwrap_or(u32::MAX),
+            packet_type: self.packet_type(),
+        }
+        .write(out);
+        match self {
+            Self::InitCommandRequest(p) => p.write(out),
+            Self::InitCommandAck(p) => p.write(out),
+            Self::InitEventAck(p) => p.write(out),
+            Self::InitEventRequest(p) => out.put_u32_le(p.connection_number.0),
+            Self::InitFail(p) => out.put_u32_le(p.reason.0),
+            Self::OperationRequest(p) => p.write(out),
+            Self::OperationResponse(p) => p.write(out),
+            Self::Event(p) => p.write(out),
+            Self::StartData(p) => p.write(out),
+            Self::Cancel(p) => out.put_u32_le(p.transaction_id.0),
+            Self::Data(p) | Self::EndData(p) => {
+                out.put_u32_le(p.transaction_id.0);
+                out.extend_from_slice(&p.payload);
+            }
+            Self::Unknown { payload, .. } => out.extend_from_slice(payload),
+            Self::ProbeRequest | Self::ProbeResponse => {}
+        }
     }
 }
 

@@ -8,6 +8,7 @@ use std::time::Instant;
 use bytes::Bytes;
 
 use super::*;
+use crate::Encode;
 use crate::channel::Channel;
 use crate::deframer::DataKind;
 use crate::fuji::Container;

@@ -9,6 +9,7 @@
 
 use bytes::BytesMut;
 
+use crate::Encode;
 use crate::error::{DecodeError, DecodeReason};
 use crate::packet::{Header, InitFail, InitFailReason, Packet, PacketType};
 use crate::types::ConnectionNumber;

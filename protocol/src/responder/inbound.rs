@@ -7,6 +7,7 @@ use super::{
     Device, Phase, Receiving, Reply, Request, Responder, ResponderEvent, Response, Sending, State,
     Transaction, Violation, ViolationKind, ViolationOutcome, ViolationPacket,
 };
+use crate::Encode;
 use crate::channel::{Channel, Inbound, LinkState};
 use crate::deframer::{DataKind, Framing};
 use crate::error::Error;

@@ -4,6 +4,7 @@
 use bytes::Bytes;
 
 use super::{DataInFraming, Device, Phase, Responder, Response, State};
+use crate::Encode;
 use crate::channel::{Channel, LinkState};
 use crate::error::Error;
 use crate::fuji::{Container, ContainerHeader};

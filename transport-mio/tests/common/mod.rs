@@ -11,6 +11,7 @@ use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use bytes::Bytes;
+use ptpip_protocol::Encode;
 use ptpip_protocol::packet::{
     InitAckLayout, InitCommandAck, InitEventAck, InitFailReason, OperationResponse,
 };

@@ -5,6 +5,7 @@ use std::io::{self, BufRead, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use ptpip_protocol::Encode;
 use ptpip_protocol::OperationCode;
 use ptpip_protocol::initiator::Operation;
 use ptpip_protocol::ptp::codes::{AssociationType, ObjectFormatCode};

@@ -6,6 +6,7 @@ use std::io::{self, Read};
 use std::time::Duration;
 
 use bytes::Bytes;
+use ptpip_protocol::Encode;
 use ptpip_protocol::initiator::{Completion, DataIn, DataPhase, Operation};
 use ptpip_protocol::ptp::codes::{EventCode, ObjectFormatCode};
 use ptpip_protocol::ptp::dataset::{DeviceInfo, ObjectHandle, ObjectInfo, StorageId};

@@ -3,6 +3,7 @@
 
 use super::body::{CARD_STORAGE, FujiPersonality};
 use super::{FujiCamera, data_reply, respond};
+use crate::Encode;
 use crate::camera::{Object, ObjectContent, sample};
 use crate::ptp::codes::{OperationCode, ResponseCode};
 use crate::ptp::dataset::{ObjectHandle, ObjectInfo, StorageId};

@@ -16,6 +16,7 @@ pub use liveview::LiveViewGenerator;
 pub use props::FUJI_APP_VERSION;
 
 use super::{AccessPolicy, Inbox, PropTable, data_reply, prop_param, respond};
+use crate::Encode;
 use crate::fuji::lists::{CurrentStateList, DevicePropDescList, StateEntry};
 use crate::fuji::{CameraState, ConnectionMode, GeoTag};
 use crate::initiator::DeviceEvent;

@@ -6,6 +6,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use super::{Pair, Split, op};
+use crate::Encode;
 use crate::camera::{FujiCamera, VirtualCamera, sample};
 use crate::error::Error;
 use crate::initiator::{DeviceEvent, Event, OperationFailure};

@@ -3,6 +3,7 @@
 use bytes::Bytes;
 
 use super::{Pair, Split, op};
+use crate::Encode;
 use crate::camera::{Change, ObjectContent, VirtualCamera, sample};
 use crate::packet::Dialect;
 use crate::ptp::codes::{

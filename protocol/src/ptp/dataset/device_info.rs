@@ -1,6 +1,7 @@
 //! DeviceInfo (ISO 15740 §5.5.1): the GetDeviceInfo data phase.
 
-use super::{Tail, decode_tolerant, decode_whole, to_bytes_with};
+use super::{Tail, decode_tolerant, decode_whole};
+use crate::encode::Encode;
 use crate::error::{self, DecodeError, DecodeResult};
 use crate::ptp::codes::{
     DevicePropCode, EventCode, FunctionalMode, ObjectFormatCode, OperationCode, VendorExtensionId,
@@ -122,33 +123,22 @@ impl DeviceInfo {
         decode_tolerant(bytes, CONTEXT, |i| Self::parse_fields(i, true))
     }
 
-    /// Appends the wire form.
-    pub fn encode(&self, out: &mut Vec<u8>) {
-        out.put_u16_le(self.standard_version);
-        out.put_u32_le(self.vendor_extension_id.0);
-        out.put_u16_le(self.vendor_extension_version);
-        self.vendor_extension_desc.write(out);
-        out.put_u16_le(self.functional_mode.0);
-        put_codes(out, &self.operations_supported, |c| c.0);
-        put_codes(out, &self.events_supported, |c| c.0);
-        put_codes(out, &self.device_properties_supported, |c| c.0);
-        put_codes(out, &self.capture_formats, |c| c.0);
-        put_codes(out, &self.image_formats, |c| c.0);
-        self.manufacturer.write(out);
-        self.model.write(out);
-        self.device_version.write(out);
-        self.serial_number.write(out);
-    }
-
-    /// The wire form in a new vector.
+    /// Whether OperationsSupported lists `op`.
     #[must_use]
-    pub fn to_bytes(&self) -> Vec<u8> {
-        to_bytes_with(self.encoded_len(), |out| self.encode(out))
+    pub fn supports_operation(&self, op: OperationCode) -> bool {
+        self.operations_supported.contains(&op)
     }
 
+    /// Whether DevicePropertiesSupported lists `prop`.
+    #[must_use]
+    pub fn supports_property(&self, prop: DevicePropCode) -> bool {
+        self.device_properties_supported.contains(&prop)
+    }
+}
+
+impl Encode for DeviceInfo {
     /// Bytes on the wire.
-    #[must_use]
-    pub fn encoded_len(&self) -> usize {
+    fn encoded_len(&self) -> usize {
         let arrays = [
             self.operations_supported.len(),
             self.events_supported.len(),
@@ -170,15 +160,21 @@ impl DeviceInfo {
             + self.serial_number.encoded_len()
     }
 
-    /// Whether OperationsSupported lists `op`.
-    #[must_use]
-    pub fn supports_operation(&self, op: OperationCode) -> bool {
-        self.operations_supported.contains(&op)
-    }
-
-    /// Whether DevicePropertiesSupported lists `prop`.
-    #[must_use]
-    pub fn supports_property(&self, prop: DevicePropCode) -> bool {
-        self.device_properties_supported.contains(&prop)
+    /// Appends the wire form.
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.put_u16_le(self.standard_version);
+        out.put_u32_le(self.vendor_extension_id.0);
+        out.put_u16_le(self.vendor_extension_version);
+        self.vendor_extension_desc.write(out);
+        out.put_u16_le(self.functional_mode.0);
+        put_codes(out, &self.operations_supported, |c| c.0);
+        put_codes(out, &self.events_supported, |c| c.0);
+        put_codes(out, &self.device_properties_supported, |c| c.0);
+        put_codes(out, &self.capture_formats, |c| c.0);
+        put_codes(out, &self.image_formats, |c| c.0);
+        self.manufacturer.write(out);
+        self.model.write(out);
+        self.device_version.write(out);
+        self.serial_number.write(out);
     }
 }

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::{decode_whole, to_bytes_with};
+use super::decode_whole;
 use crate::error::{self, DecodeError, DecodeResult};
 use crate::ptp::string::{parse_array, write_array};
 use crate::wire::{self, PutLe};
@@ -77,9 +77,9 @@ macro_rules! u32_id {
             /// The PTP array of `items` in a new vector.
             #[must_use]
             pub fn array_to_bytes(items: &[Self]) -> Vec<u8> {
-                to_bytes_with(Self::array_encoded_len(items.len()), |out| {
-                    Self::write_array(items, out);
-                })
+                let mut out = Vec::with_capacity(Self::array_encoded_len(items.len()));
+                Self::write_array(items, &mut out);
+                out
             }
 
             /// Bytes a PTP array of `count` of them takes: the count, then 4 bytes each.

@@ -148,13 +148,6 @@ impl<'a> Tail<'a> {
     }
 }
 
-/// Runs `encode` into a vector sized by `len`.
-fn to_bytes_with(len: usize, encode: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
-    let mut out = Vec::with_capacity(len);
-    encode(&mut out);
-    out
-}
-
 #[cfg(test)]
 pub(crate) mod test_support;
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! ObjectInfo (ISO 15740 §5.5.2): the GetObjectInfo and SendObjectInfo data phases.
 
-use super::{ObjectHandle, StorageId, Tail, decode_tolerant, decode_whole, to_bytes_with};
+use super::{ObjectHandle, StorageId, Tail, decode_tolerant, decode_whole};
+use crate::encode::Encode;
 use crate::error::{self, DecodeError, DecodeResult};
 use crate::ptp::codes::{AssociationType, ObjectFormatCode, ProtectionStatus};
 use crate::ptp::string::PtpString;
@@ -132,9 +133,20 @@ impl ObjectInfo {
     pub fn decode_lenient(bytes: &[u8]) -> Result<Tolerant<Self>, DecodeError> {
         decode_tolerant(bytes, CONTEXT, |i| Self::parse_fields(i, true))
     }
+}
+
+impl Encode for ObjectInfo {
+    /// Bytes on the wire.
+    fn encoded_len(&self) -> usize {
+        Self::FIXED_LEN
+            + self.filename.encoded_len()
+            + self.capture_date.encoded_len()
+            + self.modification_date.encoded_len()
+            + self.keywords.encoded_len()
+    }
 
     /// Appends the wire form.
-    pub fn encode(&self, out: &mut Vec<u8>) {
+    fn encode(&self, out: &mut Vec<u8>) {
         self.storage_id.write(out);
         out.put_u16_le(self.object_format.0);
         out.put_u16_le(self.protection_status.0);
@@ -158,21 +170,5 @@ impl ObjectInfo {
         self.capture_date.write(out);
         self.modification_date.write(out);
         self.keywords.write(out);
-    }
-
-    /// The wire form in a new vector.
-    #[must_use]
-    pub fn to_bytes(&self) -> Vec<u8> {
-        to_bytes_with(self.encoded_len(), |out| self.encode(out))
-    }
-
-    /// Bytes on the wire.
-    #[must_use]
-    pub fn encoded_len(&self) -> usize {
-        Self::FIXED_LEN
-            + self.filename.encoded_len()
-            + self.capture_date.encoded_len()
-            + self.modification_date.encoded_len()
-            + self.keywords.encoded_len()
     }
 }

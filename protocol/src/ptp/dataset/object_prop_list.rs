@@ -6,7 +6,8 @@
 //! DevicePropDesc value). Each element carries its own type, so a value of an unexpected type is
 //! still read whole.
 
-use super::{ObjectHandle, ObjectInfo, StorageId, decode_whole, to_bytes_with};
+use super::{ObjectHandle, ObjectInfo, StorageId, decode_whole};
+use crate::encode::Encode;
 use crate::error::{self, DecodeError, DecodeReason, DecodeResult};
 use crate::ptp::codes::{
     AssociationType, DataTypeCode, ObjectFormatCode, ObjectPropCode, ProtectionStatus,
@@ -225,33 +226,6 @@ impl ObjectPropList {
         }
     }
 
-    /// Appends the wire form.
-    pub fn encode(&self, out: &mut Vec<u8>) {
-        out.put_u32_le(u32::try_from(self.elements.len()).unwrap_or(u32::MAX));
-        for e in &self.elements {
-            e.handle.write(out);
-            out.put_u16_le(e.code.0);
-            out.put_u16_le(e.value.data_type().0);
-            e.value.write(out);
-        }
-    }
-
-    /// The wire form in a new vector.
-    #[must_use]
-    pub fn to_bytes(&self) -> Vec<u8> {
-        to_bytes_with(self.encoded_len(), |out| self.encode(out))
-    }
-
-    /// Bytes on the wire.
-    #[must_use]
-    pub fn encoded_len(&self) -> usize {
-        4 + self
-            .elements
-            .iter()
-            .map(|e| 8 + e.value.encoded_len())
-            .sum::<usize>()
-    }
-
     /// One record per object, in the order objects first appear. Integer properties are read
     /// whatever their integer type (see [`OplQuirk::UnexpectedType`]); a value that does not fit
     /// its field, or a string property sent as a number, is ignored.
@@ -270,6 +244,28 @@ impl ObjectPropList {
             apply(&mut out[at], e);
         }
         out
+    }
+}
+
+impl Encode for ObjectPropList {
+    /// Bytes on the wire.
+    fn encoded_len(&self) -> usize {
+        4 + self
+            .elements
+            .iter()
+            .map(|e| 8 + e.value.encoded_len())
+            .sum::<usize>()
+    }
+
+    /// Appends the wire form.
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.put_u32_le(u32::try_from(self.elements.len()).unwrap_or(u32::MAX));
+        for e in &self.elements {
+            e.handle.write(out);
+            out.put_u16_le(e.code.0);
+            out.put_u16_le(e.value.data_type().0);
+            e.value.write(out);
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! DevicePropDesc (ISO 15740 §5.5.4): the GetDevicePropDesc data phase.
 
-use super::{Tail, decode_tolerant, decode_whole, to_bytes_with, x_t1};
+use super::{Tail, decode_tolerant, decode_whole, x_t1};
+use crate::encode::Encode;
 use crate::error::{self, DecodeError, DecodeReason, DecodeResult};
 use crate::ptp::codes::{DataTypeCode, DevicePropCode};
 use crate::ptp::string::check_fits;
@@ -301,32 +302,6 @@ impl DevicePropDesc {
         }
     }
 
-    /// Appends the wire form. Values are written as they are: they should have
-    /// [`data_type`](Self::data_type)'s layout for the result to decode to the same description.
-    pub fn encode(&self, out: &mut Vec<u8>) {
-        out.put_u16_le(self.code.0);
-        out.put_u16_le(self.data_type.0);
-        out.put_u8(self.get_set.0);
-        self.factory_default.write(out);
-        self.current_value.write(out);
-        self.form.write(out);
-    }
-
-    /// The wire form in a new vector.
-    #[must_use]
-    pub fn to_bytes(&self) -> Vec<u8> {
-        to_bytes_with(self.encoded_len(), |out| self.encode(out))
-    }
-
-    /// Bytes on the wire.
-    #[must_use]
-    pub fn encoded_len(&self) -> usize {
-        Self::HEADER_LEN
-            + self.factory_default.encoded_len()
-            + self.current_value.encoded_len()
-            + self.form.encoded_len()
-    }
-
     /// Whether the initiator may set the property (Get/Set is 1).
     #[must_use]
     pub fn is_settable(&self) -> bool {
@@ -338,5 +313,26 @@ impl DevicePropDesc {
     #[must_use]
     pub const fn is_fixed_ascii(&self) -> bool {
         matches!(self.form, PropForm::Opaque(_))
+    }
+}
+
+impl Encode for DevicePropDesc {
+    /// Bytes on the wire.
+    fn encoded_len(&self) -> usize {
+        Self::HEADER_LEN
+            + self.factory_default.encoded_len()
+            + self.current_value.encoded_len()
+            + self.form.encoded_len()
+    }
+
+    /// Appends the wire form. Values are written as they are: they should have
+    /// [`data_type`](Self::data_type)'s layout for the result to decode to the same description.
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.put_u16_le(self.code.0);
+        out.put_u16_le(self.data_type.0);
+        out.put_u8(self.get_set.0);
+        self.factory_default.write(out);
+        self.current_value.write(out);
+        self.form.write(out);
     }
 }

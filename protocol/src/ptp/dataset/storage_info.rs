@@ -1,6 +1,7 @@
 //! StorageInfo (ISO 15740 §5.5.3): the GetStorageInfo data phase.
 
-use super::{Tail, decode_tolerant, decode_whole, to_bytes_with};
+use super::{Tail, decode_tolerant, decode_whole};
+use crate::encode::Encode;
 use crate::error::{self, DecodeError, DecodeResult};
 use crate::ptp::codes::{AccessCapability, FilesystemType, StorageType};
 use crate::ptp::string::PtpString;
@@ -84,9 +85,16 @@ impl StorageInfo {
     pub fn decode_lenient(bytes: &[u8]) -> Result<Tolerant<Self>, DecodeError> {
         decode_tolerant(bytes, CONTEXT, |i| Self::parse_fields(i, true))
     }
+}
+
+impl Encode for StorageInfo {
+    /// Bytes on the wire.
+    fn encoded_len(&self) -> usize {
+        Self::FIXED_LEN + self.storage_description.encoded_len() + self.volume_label.encoded_len()
+    }
 
     /// Appends the wire form.
-    pub fn encode(&self, out: &mut Vec<u8>) {
+    fn encode(&self, out: &mut Vec<u8>) {
         out.put_u16_le(self.storage_type.0);
         out.put_u16_le(self.filesystem_type.0);
         out.put_u16_le(self.access_capability.0);
@@ -95,17 +103,5 @@ impl StorageInfo {
         out.put_u32_le(self.free_space_in_images);
         self.storage_description.write(out);
         self.volume_label.write(out);
-    }
-
-    /// The wire form in a new vector.
-    #[must_use]
-    pub fn to_bytes(&self) -> Vec<u8> {
-        to_bytes_with(self.encoded_len(), |out| self.encode(out))
-    }
-
-    /// Bytes on the wire.
-    #[must_use]
-    pub fn encoded_len(&self) -> usize {
-        Self::FIXED_LEN + self.storage_description.encoded_len() + self.volume_label.encoded_len()
     }
 }

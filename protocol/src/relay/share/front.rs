@@ -8,6 +8,7 @@ use bytes::Bytes;
 
 use super::Share;
 use super::camera::into_mut;
+use crate::Encode;
 use crate::channel::{Channel, Inbound};
 use crate::deframer::DataKind;
 use crate::initiator::{DataPhase, DeviceEvent, Operation};

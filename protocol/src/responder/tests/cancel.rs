@@ -1,6 +1,7 @@
 //! Cancels at any moment of a data phase, on either channel, and the CancelTransaction event.
 
 use super::{Out, Raw, data_bytes};
+use crate::Encode;
 use crate::channel::Channel;
 use crate::packet::{DataPacket, Event, Packet, StartData};
 use crate::ptp::codes::{EventCode, OperationCode as Op, ResponseCode};

@@ -1,6 +1,7 @@
 //! The responder as a conformance judge: transaction ids, data-out phases, stray data.
 
 use super::{Raw, data_bytes};
+use crate::Encode;
 use crate::channel::Channel;
 use crate::packet::{DataPacket, Packet, PacketType, StartData};
 use crate::ptp::codes::{OperationCode as Op, ResponseCode};

@@ -2,6 +2,7 @@
 //! driver), and a probe, before the first container.
 
 use super::{INITIATOR, Out, Raw, name};
+use crate::Encode;
 use crate::channel::Channel;
 use crate::fuji::Container;
 use crate::packet::{Dialect, InitCommandRequest, Packet, PacketType};

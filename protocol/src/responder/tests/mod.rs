@@ -15,6 +15,7 @@ use super::{
     DataInFraming, Device, PatternSource, Reply, Request, Responder, ResponderConfig,
     ResponderEvent, Response, Violation,
 };
+use crate::Encode;
 use crate::channel::Channel;
 use crate::deframer::{DataKind, Deframer, DeframerConfig, Frame, Framing};
 use crate::fuji::Container;

@@ -1,6 +1,7 @@
 //! Probe_Request answered on either channel, in any state.
 
 use super::{Out, Raw, data_bytes, init_request};
+use crate::Encode;
 use crate::channel::Channel;
 use crate::packet::{Dialect, InitEventRequest, Packet};
 use crate::ptp::codes::{OperationCode as Op, ResponseCode};

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use super::{Out, Raw, data_bytes};
+use crate::Encode;
 use crate::channel::Channel;
 use crate::packet::{Dialect, Packet};
 use crate::ptp::codes::{OperationCode as Op, ResponseCode};

@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 
+use crate::Encode;
 use crate::fuji::Container;
 use crate::ptp::codes::{
     DataTypeCode, DevicePropCode, EventCode, FunctionalMode, ObjectFormatCode, OperationCode,

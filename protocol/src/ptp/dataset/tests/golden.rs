@@ -1,6 +1,7 @@
 //! Golden vectors and error cases for DeviceInfo, StorageInfo, ObjectInfo and the handle arrays.
 
 use super::{ascii_ptp_str, expect_err, s};
+use crate::Encode;
 use crate::error::DecodeReason;
 use crate::ptp::codes::{
     AccessCapability, AssociationType, EventCode, FilesystemType, FunctionalMode, ObjectFormatCode,

@@ -11,6 +11,7 @@ use super::golden::{
 };
 use super::props::{arb_device_info, arb_object_info, arb_storage_info};
 use super::{ascii_ptp_str, expect_err};
+use crate::Encode;
 use crate::error::DecodeReason;
 use crate::ptp::codes::{DataTypeCode, DevicePropCode};
 use crate::ptp::dataset::test_support::{

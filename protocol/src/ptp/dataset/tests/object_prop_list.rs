@@ -5,6 +5,7 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 
 use super::{expect_err, s};
+use crate::Encode;
 use crate::error::DecodeReason;
 use crate::ptp::codes::{
     AssociationType, DataTypeCode, ObjectFormatCode, ObjectPropCode as P, ProtectionStatus,

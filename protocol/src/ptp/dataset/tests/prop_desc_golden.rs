@@ -1,6 +1,7 @@
 //! Golden vectors and error cases for DevicePropDesc.
 
 use super::{expect_err, s};
+use crate::Encode;
 use crate::error::DecodeReason;
 use crate::ptp::codes::{DataTypeCode, DevicePropCode};
 use crate::ptp::dataset::{DevicePropDesc, FormFlag, GetSet, PropForm};

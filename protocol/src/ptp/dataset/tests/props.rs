@@ -4,6 +4,7 @@
 use proptest::collection::vec;
 use proptest::prelude::*;
 
+use crate::Encode;
 use crate::ptp::codes::{
     AccessCapability, AssociationType, DevicePropCode, EventCode, FilesystemType, FunctionalMode,
     ObjectFormatCode, OperationCode, ProtectionStatus, StorageType, VendorExtensionId,
