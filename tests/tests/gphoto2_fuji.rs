@@ -56,6 +56,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use ptpip_protocol::camera::CameraModel;
 use ptpip_protocol::camera::FujiCamera;
 use ptpip_protocol::packet::InitFailReason;
 use ptpip_protocol::ptp::codes::DevicePropCode;

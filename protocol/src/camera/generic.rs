@@ -6,8 +6,8 @@ use super::props::{exposure_thirds, is_ptp_datetime};
 use super::sample::{self, SAMPLE_HEIGHT, SAMPLE_WIDTH, THUMB_HEIGHT, THUMB_WIDTH};
 use super::store::Thumbnail;
 use super::{
-    AccessPolicy, CameraError, Inbox, Object, ObjectContent, ObjectStore, Parent, PropTable,
-    data_reply, param, prop_param, respond,
+    AccessPolicy, CameraError, CameraModel, Inbox, Object, ObjectContent, ObjectStore, Parent,
+    PropTable, data_reply, param, prop_param, respond,
 };
 use crate::Encode;
 use crate::initiator::DeviceEvent;
@@ -123,6 +123,21 @@ pub enum Change {
 impl Default for VirtualCamera {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// Rejected initiators get [`InitFailReason::REJECTED_INITIATOR`] unless the policy says otherwise.
+impl CameraModel for VirtualCamera {
+    fn policy_mut(&mut self) -> &mut AccessPolicy {
+        &mut self.policy
+    }
+
+    fn with_props<T>(&self, f: impl FnOnce(&PropTable) -> T) -> T {
+        f(&self.props)
+    }
+
+    fn with_props_mut<T>(&mut self, f: impl FnOnce(&mut PropTable) -> T) -> T {
+        f(&mut self.props)
     }
 }
 
@@ -244,28 +259,6 @@ impl VirtualCamera {
     /// The storages and objects, mutably.
     pub const fn store_mut(&mut self) -> &mut ObjectStore {
         &mut self.store
-    }
-
-    /// The device properties.
-    #[must_use]
-    pub const fn props(&self) -> &PropTable {
-        &self.props
-    }
-
-    /// The device properties, mutably.
-    pub const fn props_mut(&mut self) -> &mut PropTable {
-        &mut self.props
-    }
-
-    /// Which initiators are accepted.
-    pub const fn policy_mut(&mut self) -> &mut AccessPolicy {
-        &mut self.policy
-    }
-
-    /// Refuses the initiator with this GUID: its Init_Command_Request gets Init_Fail with
-    /// [`InitFailReason::REJECTED_INITIATOR`].
-    pub fn reject_guid(&mut self, guid: Guid) {
-        self.policy.reject(guid);
     }
 
     /// Queues a device event, sent on the event connection when the responder is next polled.

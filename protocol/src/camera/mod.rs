@@ -21,6 +21,7 @@
 mod content;
 mod fuji;
 mod generic;
+mod model;
 mod prop_list;
 mod props;
 pub mod sample;
@@ -35,6 +36,7 @@ pub use fuji::{
     CARD_STORAGE, FUJI_APP_VERSION, FujiBody, FujiCamera, FujiPersonality, LiveViewGenerator,
 };
 pub use generic::{Change, VirtualCamera};
+pub use model::CameraModel;
 pub use prop_list::LISTED_PROPERTIES;
 pub use props::{PropTable, Property, ValueCheck, is_ptp_datetime};
 pub use store::{Object, ObjectStore, Parent, Storage, Thumbnail};

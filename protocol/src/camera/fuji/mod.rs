@@ -15,7 +15,7 @@ pub use body::{CARD_STORAGE, FujiBody, FujiPersonality};
 pub use liveview::LiveViewGenerator;
 pub use props::FUJI_APP_VERSION;
 
-use super::{AccessPolicy, Inbox, PropTable, data_reply, prop_param, respond};
+use super::{AccessPolicy, CameraModel, Inbox, PropTable, data_reply, prop_param, respond};
 use crate::Encode;
 use crate::fuji::lists::{CurrentStateList, DevicePropDescList, StateEntry};
 use crate::fuji::{CameraState, ConnectionMode, GeoTag};
@@ -143,6 +143,23 @@ impl Default for FujiCamera {
     }
 }
 
+/// The properties are the body's, shared by every session ([`FujiBody::with_props`]); a
+/// Fujifilm body refuses initiators with [`InitFailReason::FUJI_DEVICE_BUSY`], which
+/// [`AccessPolicy::set_reason`] can select.
+impl CameraModel for FujiCamera {
+    fn policy_mut(&mut self) -> &mut AccessPolicy {
+        &mut self.policy
+    }
+
+    fn with_props<T>(&self, f: impl FnOnce(&PropTable) -> T) -> T {
+        self.body.with_props(|props| f(props))
+    }
+
+    fn with_props_mut<T>(&mut self, f: impl FnOnce(&mut PropTable) -> T) -> T {
+        self.body.with_props(f)
+    }
+}
+
 impl Drop for FujiCamera {
     fn drop(&mut self) {
         let mut s = self.body.lock();
@@ -193,18 +210,6 @@ impl FujiCamera {
     #[must_use]
     pub const fn body(&self) -> &FujiBody {
         &self.body
-    }
-
-    /// The device properties now (a copy; [`FujiBody::with_props`] changes them).
-    #[must_use]
-    pub fn props(&self) -> PropTable {
-        self.body.props()
-    }
-
-    /// Which initiators are accepted; a Fujifilm body refuses with
-    /// [`InitFailReason::FUJI_DEVICE_BUSY`], which [`AccessPolicy::set_reason`] can select.
-    pub const fn policy_mut(&mut self) -> &mut AccessPolicy {
-        &mut self.policy
     }
 
     /// Queues a device event.

@@ -5,6 +5,7 @@ use bytes::Bytes;
 
 use super::{Pair, Split, op};
 use crate::Encode;
+use crate::camera::CameraModel;
 use crate::camera::{FUJI_APP_VERSION, FujiCamera, LiveViewGenerator};
 use crate::error::Error;
 use crate::fuji::LiveViewFrame;

@@ -172,3 +172,56 @@ fn exposure_thirds_round_half_away_from_zero() {
         assert_eq!(got, exact.round() as i128, "{n} thirds");
     }
 }
+
+/// Both models answer the same [`CameraModel`] calls: what `with_props_mut` wrote is what
+/// `with_props` and `props` read, and a Fujifilm body's table is shared by its sessions.
+#[test]
+fn camera_model_props_read_what_was_written_in_both_models() {
+    use crate::camera::{CameraModel, FujiBody, FujiPersonality, VirtualCamera};
+
+    let wb = DevicePropCode::WHITE_BALANCE;
+    let mut cam = VirtualCamera::sample();
+    assert_eq!(cam.props().value(wb), Some(&PropValue::UInt16(2)));
+    cam.with_props_mut(|p| p.set(wb, PropValue::UInt16(4)))
+        .unwrap();
+    assert_eq!(
+        cam.with_props(|p| p.value(wb).cloned()),
+        Some(PropValue::UInt16(4))
+    );
+    assert_eq!(cam.props().value(wb), Some(&PropValue::UInt16(4)));
+
+    let film = DevicePropCode::FUJI_FILM_SIMULATION;
+    let body = FujiBody::new(FujiPersonality::Remote);
+    let mut one = body.session();
+    let two = body.session();
+    let before = two.props().value(film).cloned().unwrap();
+    let other = one.with_props(|p| match &p.desc(film).unwrap().form {
+        PropForm::Enumeration { values } => values.iter().find(|v| **v != before).cloned(),
+        _ => None,
+    });
+    let other = other.expect("film simulation has another value");
+    one.with_props_mut(|p| p.set(film, other.clone())).unwrap();
+    assert_eq!(two.props().value(film), Some(&other));
+    assert_eq!(body.props().value(film), Some(&other));
+}
+
+#[test]
+fn camera_model_rejects_and_allows_again() {
+    use crate::camera::{CameraModel, FujiCamera, VirtualCamera};
+    use crate::types::Guid;
+
+    fn rejects_then_allows(model: &mut impl CameraModel) {
+        let guid = Guid([9; 16]);
+        assert!(model.policy_mut().check(guid).is_ok(), "accepted at first");
+        model.reject_guid(guid);
+        assert!(model.policy_mut().check(guid).is_err(), "rejected");
+        assert!(
+            model.policy_mut().check(Guid([8; 16])).is_ok(),
+            "others still accepted"
+        );
+        model.allow_guid(guid);
+        assert!(model.policy_mut().check(guid).is_ok(), "allowed again");
+    }
+    rejects_then_allows(&mut VirtualCamera::sample());
+    rejects_then_allows(&mut FujiCamera::new());
+}
