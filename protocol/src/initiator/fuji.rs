@@ -18,7 +18,9 @@ use std::time::Instant;
 use bytes::{Bytes, BytesMut};
 
 use super::{Event, Initiator, Operation, Purpose, RemoteModeUnavailable, SetupProblem};
+use crate::Encode;
 use crate::fuji::{CameraState, ConnectionMode, FujiMode, SetupLeniency};
+use crate::ptp::PropValue;
 use crate::ptp::codes::{DevicePropCode, OperationCode, ResponseCode};
 
 /// The Fujifilm part of a session, as the set-up left it
@@ -86,7 +88,7 @@ impl Initiator {
             .map_or(ConnectionMode::REMOTE, |f| f.connection_mode);
         let op = Self::fuji_set_prop(
             DevicePropCode::FUJI_INIT_SEQUENCE,
-            Bytes::copy_from_slice(&value.0.to_le_bytes()),
+            Bytes::from(PropValue::UInt16(value.0).to_bytes()),
         );
         self.queue_internal(now, op, Purpose::FujiInitSequence);
     }
@@ -187,7 +189,7 @@ impl Initiator {
                 }
                 let op = Self::fuji_set_prop(
                     version_prop,
-                    Bytes::copy_from_slice(&written.to_le_bytes()),
+                    Bytes::from(PropValue::UInt32(written).to_bytes()),
                 );
                 self.queue_internal(now, op, Purpose::FujiSetVersion);
             }

@@ -5,6 +5,7 @@
 
 use std::fmt;
 
+use crate::encode::Encode;
 use crate::error::{self, DecodeError, DecodeReason, DecodeResult};
 use crate::ptp::codes::DataTypeCode;
 use crate::ptp::string::{PtpString, parse_array, write_array};
@@ -264,33 +265,6 @@ impl PropValue {
         error::finish(r, bytes.len(), CONTEXT).map(|(_, v)| v)
     }
 
-    /// Appends the value in its wire form (arrays with their `u32` count, FixedAscii as-is).
-    pub fn write(&self, out: &mut Vec<u8>) {
-        dispatch!(self,
-            scalar x => x.put(out),
-            array a => put_all(out, a),
-            str s => s.write(out),
-            fixed f => out.extend_from_slice(f))
-    }
-
-    /// The value in its wire form.
-    #[must_use]
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.encoded_len());
-        self.write(&mut out);
-        out
-    }
-
-    /// Bytes on the wire.
-    #[must_use]
-    pub fn encoded_len(&self) -> usize {
-        dispatch!(self,
-            scalar x => size_of(x),
-            array a => array_size(a),
-            str s => s.encoded_len(),
-            fixed f => f.len())
-    }
-
     /// The fewest bytes a value of `data_type` can take, or `None` for a type this crate cannot read.
     ///
     /// Used to check a peer's element count against the input before allocating.
@@ -356,6 +330,26 @@ fn fmt_list<T: fmt::Display>(f: &mut fmt::Formatter<'_>, items: &[T]) -> fmt::Re
         fmt::Display::fmt(item, f)?;
     }
     f.write_str("]")
+}
+
+impl Encode for PropValue {
+    /// Bytes on the wire.
+    fn encoded_len(&self) -> usize {
+        dispatch!(self,
+            scalar x => size_of(x),
+            array a => array_size(a),
+            str s => s.encoded_len(),
+            fixed f => f.len())
+    }
+
+    /// Appends the value in its wire form (arrays with their `u32` count, FixedAscii as-is).
+    fn encode(&self, out: &mut Vec<u8>) {
+        dispatch!(self,
+            scalar x => x.put(out),
+            array a => put_all(out, a),
+            str s => s.write(out),
+            fixed f => out.extend_from_slice(f))
+    }
 }
 
 impl fmt::Display for PropValue {

@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::{Pair, Split, op};
+use crate::Encode;
 use crate::camera::CameraModel;
 use crate::camera::{Change, VirtualCamera, sample};
 use crate::error::Error;

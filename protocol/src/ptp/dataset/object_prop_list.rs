@@ -264,7 +264,7 @@ impl Encode for ObjectPropList {
             e.handle.write(out);
             out.put_u16_le(e.code.0);
             out.put_u16_le(e.value.data_type().0);
-            e.value.write(out);
+            e.value.encode(out);
         }
     }
 }

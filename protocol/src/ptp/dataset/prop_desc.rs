@@ -123,16 +123,16 @@ impl PropForm {
         match self {
             Self::None => {}
             Self::Range { min, max, step } => {
-                min.write(out);
-                max.write(out);
-                step.write(out);
+                min.encode(out);
+                max.encode(out);
+                step.encode(out);
             }
             Self::Enumeration { values } => {
                 let values = Self::enum_written(values);
                 // `enum_written` keeps the count within u16.
                 out.put_u16_le(values.len() as u16);
                 for v in values {
-                    v.write(out);
+                    v.encode(out);
                 }
             }
             Self::Opaque(bytes) => out.extend_from_slice(bytes),
@@ -331,8 +331,8 @@ impl Encode for DevicePropDesc {
         out.put_u16_le(self.code.0);
         out.put_u16_le(self.data_type.0);
         out.put_u8(self.get_set.0);
-        self.factory_default.write(out);
-        self.current_value.write(out);
+        self.factory_default.encode(out);
+        self.current_value.encode(out);
         self.form.write(out);
     }
 }
