@@ -1,7 +1,7 @@
 //! The Fujifilm X-T1's fixed-width STR descriptions: the width heuristic behind
-//! [`DevicePropDesc::decode`](super::DevicePropDesc::decode). The documentation on
-//! [`DevicePropDesc`](super::DevicePropDesc) explains it; this module only splits the bytes, and
-//! `prop_desc` builds the description from the parts.
+//! `DevicePropDesc::decode`. The documentation on `DevicePropDesc` explains it; this module only
+//! splits the bytes (it knows nothing of the dataset), and `prop_desc` builds the description
+//! from the parts.
 
 use crate::ptp::codes::DataTypeCode;
 use crate::ptp::string::PtpString;
