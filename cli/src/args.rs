@@ -7,6 +7,7 @@
 use std::ffi::{OsStr, OsString};
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::builder::{PossibleValue, TypedValueParser};
 use clap::{ArgAction, Args, Parser, Subcommand};
@@ -14,7 +15,13 @@ use clap_complete::Shell;
 use ptpip_protocol::Dialect;
 use ptpip_protocol::initiator::KeepAliveMethod;
 
-use crate::values::{parse_keep_alive_method, parse_port, parse_seconds, parse_vendor};
+use ptpip_protocol::camera::FujiPersonality;
+use ptpip_protocol::fuji::FujiMode;
+
+use crate::values::{
+    parse_app_version, parse_keep_alive_method, parse_mode, parse_personality, parse_port,
+    parse_seconds, parse_vendor,
+};
 
 /// Multi-letter flags written with one dash in the Go tool, and whether they take a value.
 const GO_LONG: &[(&str, bool)] = &[
@@ -44,6 +51,8 @@ const LONG_VALUE: &[&str] = &[
     "server-address",
     "server-port",
     "connect-timeout",
+    "mode",
+    "app-version",
     "ssdp",
     "ssdp-listen",
     "mdns",
@@ -216,6 +225,28 @@ fn seconds_or_zero(s: &str) -> Result<f64, String> {
     parse_seconds(s, true).map(|d| d.as_secs_f64())
 }
 
+/// A think time: `5ms`, `0.5s`, `200us`, or a bare number of milliseconds; at most a minute.
+fn think_time(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("'{s}' is not a time (5ms, 0.5s, 200us)"))?;
+    let secs = match unit.trim() {
+        "" | "ms" => n / 1e3,
+        "s" => n,
+        "us" | "µs" => n / 1e6,
+        other => return Err(format!("'{other}' is not a time unit (ms, s, us)")),
+    };
+    if !(0.0..=60.0).contains(&secs) {
+        return Err(format!("'{s}': a think time is between 0 and 60 s"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
 /// The commands and subcommands listed after the options in `--help`.
 const AFTER_HELP: &str = "\
 Commands can also be given with -c \"COMMAND\", typed in the shell (-i) or sent to the server (-s).
@@ -307,6 +338,14 @@ pub(crate) struct Cli {
     /// on cameras that drop idle ones) or probe (a PTP/IP Probe_Request) [default: operation]
     #[arg(long = "keep-alive-method", value_parser = parse_keep_alive_method, value_name = "METHOD")]
     pub(crate) keep_alive_method: Option<KeepAliveMethod>,
+    /// Fujifilm: the mode to ask the camera for: remote (shooting and live view), browse (the
+    /// card, or the pictures chosen on the camera) or geotag [default: remote]
+    #[arg(long = "mode", value_parser = parse_mode, value_name = "MODE")]
+    pub(crate) mode: Option<FujiMode>,
+    /// Fujifilm: the app version written back to 0xDF24 in remote mode, hex (0x000200FF)
+    /// [default: the camera's own]
+    #[arg(long = "app-version", value_parser = parse_app_version, value_name = "HEX")]
+    pub(crate) app_version: Option<u32>,
     /// JSON output (camelCase keys) for info, state, describe, get, ls, and events (a JSON object
     /// per line); a usage error for commands that print no data
     #[arg(long = "json")]
@@ -404,6 +443,31 @@ pub(crate) enum Sub {
     Events(Words),
     /// Fujifilm live view: liveview DIR|- [--frames N]
     Liveview(Words),
+    /// Fujifilm: shutter speed, a step (+1, -2) or a target (1/1000)
+    #[command(visible_aliases = ["shutter_speed", "set_shutter_speed"])]
+    ShutterSpeed(Words),
+    /// Fujifilm: aperture, a step (+1, -2) or a target (f/5.6)
+    #[command(visible_alias = "set_aperture")]
+    Aperture(Words),
+    /// Fujifilm: exposure bias, a step (+1, -2) or a target (-2/3)
+    #[command(visible_aliases = ["exposure_compensation", "set_exposure_compensation"])]
+    ExposureBias(Words),
+    /// Fujifilm: focus point: focus-point X Y
+    #[command(visible_alias = "focus_point")]
+    FocusPoint(Words),
+    /// Fujifilm: unlock the focus
+    #[command(visible_alias = "unlock_focus")]
+    FocusUnlock(Words),
+    /// Fujifilm: movie start|stop
+    Movie(Words),
+    /// Fujifilm: start recording a movie (movie start)
+    StartRecord(Words),
+    /// Fujifilm: stop recording a movie (movie stop)
+    StopRecord(Words),
+    /// Fujifilm: give the camera a position: geotag LAT LON [ALT]
+    Geotag(Words),
+    /// Fujifilm: save the pictures chosen on the camera: receive [DIR]
+    Receive(Words),
     /// The camera commands, or one command's help: help [COMMAND]
     Help(Words),
     /// Serve a built-in camera (generic or Fujifilm) on the network
@@ -446,6 +510,16 @@ impl Sub {
             Self::Tether(w) => ("tether", w.args.clone()),
             Self::Events(w) => ("events", w.args.clone()),
             Self::Liveview(w) => ("liveview", w.args.clone()),
+            Self::ShutterSpeed(w) => ("shutter-speed", w.args.clone()),
+            Self::Aperture(w) => ("aperture", w.args.clone()),
+            Self::ExposureBias(w) => ("exposure-bias", w.args.clone()),
+            Self::FocusPoint(w) => ("focus-point", w.args.clone()),
+            Self::FocusUnlock(w) => ("focus-unlock", w.args.clone()),
+            Self::Movie(w) => ("movie", w.args.clone()),
+            Self::StartRecord(w) => ("start_record", w.args.clone()),
+            Self::StopRecord(w) => ("stop_record", w.args.clone()),
+            Self::Geotag(w) => ("geotag", w.args.clone()),
+            Self::Receive(w) => ("receive", w.args.clone()),
             Self::Help(w) => ("help", w.args.clone()),
             Self::Camera(_)
             | Self::Discover(_)
@@ -474,6 +548,10 @@ pub(crate) struct CameraArgs {
     /// Camera kind: generic or fuji [default: -t, else generic]
     #[arg(long = "vendor", value_parser = VendorParser, value_name = "VENDOR")]
     pub(crate) vendor: Option<Dialect>,
+    /// Fujifilm: the Wi-Fi function chosen on the body: remote, browse, receive (pictures chosen
+    /// for a multiple transfer) or no-remote (a body without remote mode) [default: remote]
+    #[arg(long = "mode", value_parser = parse_personality, value_name = "MODE")]
+    pub(crate) mode: Option<FujiPersonality>,
     /// Serve the files in this directory as the card's contents (watched: new files appear)
     #[arg(long, value_name = "DIR")]
     pub(crate) dir: Option<PathBuf>,
@@ -487,6 +565,14 @@ pub(crate) struct CameraArgs {
         value_name = "NAME"
     )]
     pub(crate) name: String,
+    /// Think time: hold every reply this long, as a real body takes milliseconds per request
+    /// (5ms, 0.5s, 200us; a bare number is milliseconds) [default: 0]
+    #[arg(long, value_parser = think_time, value_name = "TIME")]
+    pub(crate) think: Option<Duration>,
+    /// Generic: offer GetObjectPropList (MTP 0x9805), which lists the whole card in one round
+    /// trip (most cameras do not)
+    #[arg(long = "prop-list")]
+    pub(crate) prop_list: bool,
     /// How the camera announces itself
     #[command(flatten)]
     pub(crate) announce: crate::discovery_options::AnnounceArgs,
@@ -600,5 +686,22 @@ mod tests {
             let e = cli(args).unwrap_err();
             assert_eq!(e.exit_code(), 2, "{args:?}: {e}");
         }
+    }
+
+    #[test]
+    fn think_times_parse() {
+        assert_eq!(think_time("5ms"), Ok(Duration::from_millis(5)));
+        assert_eq!(think_time("5"), Ok(Duration::from_millis(5)));
+        assert_eq!(think_time("0.5s"), Ok(Duration::from_millis(500)));
+        assert_eq!(think_time("200us"), Ok(Duration::from_micros(200)));
+        assert_eq!(think_time("0"), Ok(Duration::ZERO));
+        for bad in ["fast", "5 parsecs", "61s", "-1ms", ""] {
+            assert!(think_time(bad).is_err(), "{bad}");
+        }
+        let c = cli(&["camera", "--think", "7ms"]).unwrap();
+        let Some(Sub::Camera(a)) = c.sub else {
+            panic!("not the camera")
+        };
+        assert_eq!(a.think, Some(Duration::from_millis(7)));
     }
 }

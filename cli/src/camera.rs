@@ -9,10 +9,13 @@
 //!   copied into it becomes an object, announced with ObjectAdded ([`mirror`]). Uploads,
 //!   deletions and captures live in memory and never touch the folder, unless `--writable`
 //!   sends them there.
-//! - Fujifilm: a [`FujiCamera`] (the virtual X-T1), its event connection on its own port
-//!   (`port + 1` unless told otherwise) and a live-view port (the event port + 1, as on the
-//!   bodies: 55740, 55741, 55742) streaming [`LiveViewGenerator`] frames at about 10 per second
-//!   to whoever connects.
+//! - Fujifilm: a [`FujiBody`] (the virtual X-T1) in the Wi-Fi function `--mode` chooses (remote,
+//!   browse, receive, no-remote), each connection a session of that one body, so settings and
+//!   a movie outlive connections; its card holds the files of `--dir` (folders flattened) or
+//!   three sample pictures. Its event connection is on its own port (`port + 1` unless told
+//!   otherwise) and its live-view port is the event port + 1, as on the bodies (55740, 55741,
+//!   55742), streaming [`LiveViewGenerator`] frames at about 10 per second while a session is
+//!   in remote mode with capture open (the port closes other connections at once).
 //!
 //! Port 0 lets the OS pick every port (command, event and live view; the live-view port is still
 //! the event port + 1 when it is free, since gphoto2's Fujifilm driver connects there); the banner
@@ -30,7 +33,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use ptpip_protocol::camera::{FujiCamera, LiveViewGenerator, VirtualCamera};
+use ptpip_protocol::camera::{FujiBody, FujiPersonality, LiveViewGenerator, VirtualCamera};
 use ptpip_protocol::responder::{ResponderConfig, Violation};
 use ptpip_protocol::{Dialect, FriendlyName, Guid};
 use ptpip_transport_std::{ServerHandle, ViolationLog, serve_logging};
@@ -62,6 +65,12 @@ pub(crate) struct CameraOptions {
     pub writable: bool,
     /// The camera's friendly name, sent in Init_Command_Ack.
     pub name: String,
+    /// How long every reply is held (the camera's think time; see [`ResponderConfig::think`]).
+    pub think: Duration,
+    /// Generic: offer GetObjectPropList (see [`VirtualCamera::set_object_prop_list`]).
+    pub object_prop_list: bool,
+    /// Fujifilm: the Wi-Fi function chosen on the body.
+    pub mode: FujiPersonality,
 }
 
 /// How often [`run`] looks at the Ctrl-C flag.
@@ -127,7 +136,8 @@ impl Camera {
     fn start_scanning(opts: &CameraOptions, interval: Duration) -> Result<Self, String> {
         let name = FriendlyName::new(&opts.name)
             .map_err(|e| format!("invalid camera name '{}': {e}", opts.name))?;
-        let config = ResponderConfig::new(Guid::from(uuid::Uuid::new_v4()), name, opts.vendor);
+        let mut config = ResponderConfig::new(Guid::from(uuid::Uuid::new_v4()), name, opts.vendor);
+        config.think = opts.think;
         match opts.vendor {
             Dialect::Generic => Self::start_generic(opts, config, interval),
             Dialect::Fuji => Self::start_fuji(opts, config),
@@ -146,7 +156,7 @@ impl Camera {
                     .into(),
             );
         }
-        let (cam, mirror, source) = match &opts.dir {
+        let (mut cam, mirror, source) = match &opts.dir {
             Some(dir) => {
                 let (cam, mirror) = Mirror::load(dir, opts.writable)?;
                 let how = if opts.writable { ", writable" } else { "" };
@@ -161,6 +171,7 @@ impl Camera {
                 "the built-in sample card".to_owned(),
             ),
         };
+        cam.set_object_prop_list(opts.object_prop_list);
         let listener = bind(&opts.address, opts.port)?;
         let shared = SharedCamera::new(cam, mirror);
         let objects = shared.objects();
@@ -184,15 +195,16 @@ impl Camera {
     }
 
     fn start_fuji(opts: &CameraOptions, config: ResponderConfig) -> Result<Self, String> {
-        if let Some(dir) = &opts.dir {
-            eprintln!(
-                "ptpip camera: warning: the Fujifilm camera has its own pictures; {} is not served",
-                dir.display()
-            );
-        }
         if opts.writable {
             return Err("--writable is for the generic camera's folder (--dir)".into());
         }
+        let (body, source) = match &opts.dir {
+            Some(dir) => (
+                FujiBody::with_card(opts.mode, folder::pictures(dir)?),
+                format!("from {}", dir.display()),
+            ),
+            None => (FujiBody::new(opts.mode), "(samples)".to_owned()),
+        };
         let event_port = match (opts.event_port, opts.port) {
             (Some(p), _) => p,
             (None, 0) => 0,
@@ -203,18 +215,20 @@ impl Camera {
         let listener = bind(&opts.address, opts.port)?;
         let (events, live) = bind_event_and_live_view(&opts.address, event_port)?;
         // Live view is a bonus: without its port the camera still works.
-        let live_view = match live.and_then(LiveView::start) {
+        let live_view = match live.and_then(|l| LiveView::start(l, body.clone())) {
             Ok(lv) => Some(lv),
             Err(e) => {
                 eprintln!("ptpip camera: warning: no live view: {e}");
                 None
             }
         };
+        let objects = body.card_len();
+        let sessions = body.clone();
         let server = serve_logging(
             listener,
             Some(events),
             config,
-            FujiCamera::new,
+            move || sessions.session(),
             violation_log(),
         )
         .map_err(|e| format!("cannot start the camera: {e}"))?;
@@ -223,8 +237,8 @@ impl Camera {
             live_view,
             watcher: None,
             dialect: Dialect::Fuji,
-            objects: 0,
-            source: String::new(),
+            objects,
+            source: format!("{} mode, {objects} pictures {source}", opts.mode),
         })
     }
 
@@ -247,7 +261,8 @@ impl Camera {
                     .map_or_else(|| "none".to_owned(), |lv| lv.addr.to_string());
                 format!(
                     "ptpip camera: serving a virtual Fujifilm X-T1 on {addr} \
-                     (Fujifilm; events on {events}, live view on {live})"
+                     (Fujifilm; events on {events}, live view on {live}; {})",
+                    self.source
                 )
             }
         }
@@ -317,8 +332,8 @@ struct LiveView {
 }
 
 impl LiveView {
-    /// Streams to whoever connects to `listener`.
-    fn start(listener: TcpListener) -> Result<Self, String> {
+    /// Streams to whoever connects to `listener` while `body` has live view on.
+    fn start(listener: TcpListener, body: FujiBody) -> Result<Self, String> {
         let setup = |e: io::Error| format!("cannot start live view: {e}");
         let addr = listener.local_addr().map_err(setup)?;
         listener.set_nonblocking(true).map_err(setup)?;
@@ -326,7 +341,7 @@ impl LiveView {
         let flag = stop.clone();
         let accept = thread::Builder::new()
             .name("ptpip-live-view".into())
-            .spawn(move || accept_viewers(&listener, &flag))
+            .spawn(move || accept_viewers(&listener, &flag, &body))
             .map_err(setup)?;
         Ok(Self { addr, stop, accept })
     }
@@ -338,8 +353,9 @@ impl LiveView {
     }
 }
 
-/// Accepts viewers until `stop`, at most [`MAX_VIEWERS`] at once.
-fn accept_viewers(listener: &TcpListener, stop: &Arc<AtomicBool>) {
+/// Accepts viewers until `stop`, at most [`MAX_VIEWERS`] at once; while no session has live view
+/// on, a connection is closed at once.
+fn accept_viewers(listener: &TcpListener, stop: &Arc<AtomicBool>, body: &FujiBody) {
     let viewers = Arc::new(AtomicUsize::new(0));
     while !stop.load(Ordering::SeqCst) {
         let stream = match listener.accept() {
@@ -350,7 +366,8 @@ fn accept_viewers(listener: &TcpListener, stop: &Arc<AtomicBool>) {
                 continue;
             }
         };
-        if viewers.load(Ordering::SeqCst) >= MAX_VIEWERS
+        if !body.live_view_on()
+            || viewers.load(Ordering::SeqCst) >= MAX_VIEWERS
             || stream.set_nonblocking(false).is_err()
             || stream
                 .set_write_timeout(Some(VIEWER_WRITE_TIMEOUT))
@@ -360,11 +377,11 @@ fn accept_viewers(listener: &TcpListener, stop: &Arc<AtomicBool>) {
         }
         let _ = stream.set_nodelay(true);
         viewers.fetch_add(1, Ordering::SeqCst);
-        let (count, stop) = (viewers.clone(), stop.clone());
+        let (count, stop, body) = (viewers.clone(), stop.clone(), body.clone());
         let spawned = thread::Builder::new()
             .name("ptpip-viewer".into())
             .spawn(move || {
-                stream_frames(stream, &stop);
+                stream_frames(stream, &stop, &body);
                 count.fetch_sub(1, Ordering::SeqCst);
             });
         if spawned.is_err() {
@@ -374,12 +391,13 @@ fn accept_viewers(listener: &TcpListener, stop: &Arc<AtomicBool>) {
     }
 }
 
-/// Sends frames every [`FRAME_INTERVAL`] until the viewer leaves or `stop` is set.
-fn stream_frames(mut stream: TcpStream, stop: &AtomicBool) {
+/// Sends frames every [`FRAME_INTERVAL`] until the viewer leaves, `stop` is set or live view
+/// goes off (the remote session ended).
+fn stream_frames(mut stream: TcpStream, stop: &AtomicBool, body: &FujiBody) {
     let mut frames = LiveViewGenerator::default();
     let mut buf = Vec::new();
     let mut next = Instant::now();
-    while !stop.load(Ordering::SeqCst) {
+    while !stop.load(Ordering::SeqCst) && body.live_view_on() {
         buf.clear();
         frames.next_frame().encode(&mut buf);
         if stream.write_all(&buf).is_err() {

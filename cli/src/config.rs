@@ -9,8 +9,10 @@
 //! pairing_timeout = 30     ; Fujifilm: seconds to accept the connection on the camera
 //! keep_alive = 10          ; seconds between checks of an idle camera, 0 for never
 //! keep_alive_method = operation   ; operation (GetDeviceInfo) | probe
+//! app_version = 0x000200FF ; Fujifilm: what remote mode writes to 0xDF24 (default: echo)
 //! [responder]
 //! vendor = "fuji"          ; generic | fuji
+//! mode = "remote"          ; Fujifilm: remote | browse | geotag
 //! host = "192.168.0.1"
 //! port = 15740             ; one port for everything, or:
 //! cmd_data_port = 55740
@@ -39,10 +41,12 @@ use ptpip_protocol::initiator::KeepAliveMethod;
 use ptpip_transport_std::Ports;
 
 use crate::args::Cli;
+use ptpip_protocol::fuji::FujiMode;
+
 use crate::discovery_options::{self, DiscoveryFlags, ListenArgs};
 use crate::values::{
-    keep_alive_method_name, parse_bool, parse_keep_alive_method, parse_port, parse_seconds,
-    parse_vendor,
+    keep_alive_method_name, parse_app_version, parse_bool, parse_keep_alive_method, parse_mode,
+    parse_port, parse_seconds, parse_vendor,
 };
 
 /// The known keys, by section.
@@ -57,6 +61,7 @@ const KNOWN: &[(&str, &[&str])] = &[
             "pairing_timeout",
             "keep_alive",
             "keep_alive_method",
+            "app_version",
         ],
     ),
     (
@@ -68,6 +73,7 @@ const KNOWN: &[(&str, &[&str])] = &[
             "cmd_data_port",
             "event_port",
             "stream_port",
+            "mode",
         ],
     ),
     ("server", &["enabled", "address", "port", "status_lines"]),
@@ -150,6 +156,10 @@ pub(crate) struct FileConfig {
     /// `Some(None)`: keep-alive off (`0`).
     pub(crate) keep_alive: Option<Option<Duration>>,
     pub(crate) keep_alive_method: Option<KeepAliveMethod>,
+    /// Fujifilm: `[responder] mode`.
+    pub(crate) mode: Option<FujiMode>,
+    /// Fujifilm: `[initiator] app_version`.
+    pub(crate) app_version: Option<u32>,
     /// `[discovery]`: where discovery looks.
     pub(crate) discovery: DiscoveryFlags,
     /// `[listener]`: `ptpip listen`'s settings.
@@ -319,6 +329,12 @@ impl FileConfig {
                 ctx.check("initiator", "keep_alive_method", m)
             })
             .transpose()?;
+        c.mode = get("responder", "mode")
+            .map(|v| ctx.check("responder", "mode", parse_mode(&v.value)))
+            .transpose()?;
+        c.app_version = get("initiator", "app_version")
+            .map(|v| ctx.check("initiator", "app_version", parse_app_version(&v.value)))
+            .transpose()?;
         // [discovery] and [listener]: the options of the same names (`discovery_options`).
         match discovery_options::from_file(&|s, k| get(s, k).map(|v| v.value)) {
             Ok((d, l)) => (c.discovery, c.listener) = (d, l),
@@ -356,6 +372,10 @@ pub(crate) struct Settings {
     /// `Some(None)` when keep-alive is off.
     pub(crate) keep_alive: Option<Option<Duration>>,
     pub(crate) keep_alive_method: KeepAliveMethod,
+    /// Fujifilm: the mode asked for.
+    pub(crate) mode: FujiMode,
+    /// Fujifilm: the app version written in remote mode (`None`: the camera's, echoed).
+    pub(crate) app_version: Option<u32>,
     /// Where discovery looks (`-h auto`, `discover`): the command line over `[discovery]`.
     pub(crate) discovery: DiscoveryFlags,
     /// `[listener]` (`ptpip listen`'s own options go over it).
@@ -464,6 +484,8 @@ impl Settings {
                 .keep_alive_method
                 .or(f.keep_alive_method)
                 .unwrap_or(KeepAliveMethod::GetDeviceInfo),
+            mode: cli.mode.or(f.mode).unwrap_or_default(),
+            app_version: cli.app_version.or(f.app_version),
             discovery: cli.discovery.or_file(&f.discovery),
             listener: f.listener,
             file: path,
@@ -489,7 +511,8 @@ impl Settings {
              guid:           {}\n\
              server mode:    {} ({}:{}{})\n\
              timeouts:       connect {:?}, response {:?}, pairing {:?}\n\
-             keep-alive:     {}\n",
+             keep-alive:     {}\n\
+             fujifilm mode:  {}, app version {}\n",
             self.host,
             self.ports.command,
             self.ports.event,
@@ -517,6 +540,9 @@ impl Settings {
                 Some(Some(d)) =>
                     format!("{d:?}, {}", keep_alive_method_name(self.keep_alive_method)),
             },
+            self.mode,
+            self.app_version
+                .map_or_else(|| "(the camera's)".to_owned(), |v| format!("{v:#010x}")),
         )
     }
 }

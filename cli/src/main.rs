@@ -340,6 +340,8 @@ fn client_config(s: &Settings, long_lived: bool) -> Result<ClientConfig, String>
         .keep_alive
         .unwrap_or_else(|| long_lived.then_some(config::DEFAULT_KEEP_ALIVE));
     c.initiator.keep_alive_method = s.keep_alive_method;
+    c.initiator.fuji_mode = s.mode;
+    c.initiator.fuji_app_version = s.app_version;
     if let Some(g) = &s.guid {
         c.initiator.guid = g
             .value
@@ -454,6 +456,9 @@ fn run_camera(cli: &Cli, a: &CameraArgs) -> i32 {
         dir: a.dir.clone(),
         writable: a.writable,
         name: a.name.clone(),
+        think: a.think.unwrap_or_default(),
+        object_prop_list: a.prop_list,
+        mode: a.mode.unwrap_or_default(),
     };
     match camera::run(opts, &a.announce) {
         Ok(()) => 0,

@@ -38,6 +38,12 @@ const FUJI_NAMES: &[(&str, u16)] = &[
     ("focuslock", 0xD209),
     ("state", 0xD212),
     ("aspect", 0xD241),
+    ("shutterspeed", 0xD240),
+    ("movieiso", 0xD02B),
+    ("focuspoint", 0xD17C),
+    ("fujibattery", 0xD242),
+    ("pictures", 0xD222),
+    ("geotag", 0xD500),
 ];
 
 /// The short names known in `dialect`, for help texts.
@@ -138,7 +144,10 @@ pub(crate) fn known_type(code: DevicePropCode, dialect: Dialect) -> Option<DataT
         (0xD001 | 0xD018 | 0xD019 | 0xD028 | 0xD209 | 0xD21B | 0xD241, Dialect::Fuji) => {
             Some(DataTypeCode::UINT16)
         }
-        (0xD02A | 0xD17C | 0xD229 | 0xD22A, Dialect::Fuji) => Some(DataTypeCode::UINT32),
+        (0xD242, Dialect::Fuji) => Some(DataTypeCode::UINT16),
+        (0xD02A | 0xD02B | 0xD17C | 0xD222 | 0xD229 | 0xD22A | 0xD240, Dialect::Fuji) => {
+            Some(DataTypeCode::UINT32)
+        }
         _ => None,
     }
 }
@@ -230,6 +239,14 @@ const PROGRAM: Labels = &[
     (6, "Program action"),
     (7, "Portrait"),
 ];
+/// Fujifilm's exposure programs (hkr's fuji-cam-wifi-tool: 6 is Auto, not "Program action").
+const FUJI_PROGRAM: Labels = &[
+    (1, "Manual"),
+    (2, "Program"),
+    (3, "Aperture priority"),
+    (4, "Shutter priority"),
+    (6, "Auto"),
+];
 const CAPTURE_MODE: Labels = &[(1, "Normal"), (2, "Burst"), (3, "Timelapse")];
 const EFFECT: Labels = &[(1, "Standard"), (2, "Black and white"), (3, "Sepia")];
 const FOCUS_METERING: Labels = &[(1, "Center-spot"), (2, "Multi-spot")];
@@ -260,18 +277,6 @@ const FUJI_ASPECT: Labels = &[
     (11, "L 16:9"),
     (12, "L 1:1"),
 ];
-const FUJI_BATTERY: Labels = &[
-    (1, "1/3"),
-    (2, "2/3"),
-    (3, "3/3"),
-    (6, "Critical"),
-    (7, "1/5"),
-    (8, "2/5"),
-    (9, "3/5"),
-    (10, "4/5"),
-    (11, "5/5"),
-];
-
 /// The fixed label tables of `code` in `dialect`, most specific first.
 fn tables(code: DevicePropCode, dialect: Dialect) -> &'static [Labels] {
     let fuji = dialect == Dialect::Fuji;
@@ -284,12 +289,12 @@ fn tables(code: DevicePropCode, dialect: Dialect) -> &'static [Labels] {
         0x500B => &[METERING],
         0x500C if fuji => &[FUJI_FLASH_MODE, FLASH_MODE],
         0x500C => &[FLASH_MODE],
+        0x500E if fuji => &[FUJI_PROGRAM],
         0x500E => &[PROGRAM],
         0x5012 if fuji => &[FUJI_DELAY],
         0x5013 => &[CAPTURE_MODE],
         0x5017 => &[EFFECT],
         0x501C => &[FOCUS_METERING],
-        0x5001 | 0xD242 if fuji => &[FUJI_BATTERY],
         0xD001 if fuji => &[FILM_SIMULATION],
         0xD018 if fuji => &[FUJI_QUALITY],
         0xD028 if fuji => &[FUJI_DIAL],
@@ -346,22 +351,6 @@ fn parse_exposure_bias(text: &str) -> Option<i128> {
     Some(if neg { -v } else { v })
 }
 
-/// Fujifilm ISO (0xD02A): `auto`; `S6400` (auto up to 6400, flag 0x8000); `L100`/`H12800`
-/// (extended, flag 0x4000); else the ISO.
-fn fuji_iso(v: u32) -> String {
-    if v == 0xFFFF_FFFF {
-        return "Auto".into();
-    }
-    let iso = v & 0xFFFF;
-    match v >> 16 {
-        0x8000 => format!("S{iso}"),
-        0x4000 if iso < 200 => format!("L{iso}"),
-        0x4000 => format!("H{iso}"),
-        0 => iso.to_string(),
-        flags => format!("{iso} (flags {flags:#x})"),
-    }
-}
-
 fn parse_fuji_iso(text: &str) -> Option<i128> {
     let t = text.trim();
     if t.eq_ignore_ascii_case("auto") {
@@ -383,6 +372,9 @@ pub(crate) fn label(code: DevicePropCode, value: &PropValue, dialect: Dialect) -
     }
     let v = value.as_i128()?;
     let fuji = dialect == Dialect::Fuji;
+    if fuji && let Some(l) = fuji_label(code, v) {
+        return Some(l);
+    }
     match code.0 {
         0x5010 => return Some(exposure_bias(v)),
         0x5007 if v == 0xFFFF => return Some("Automatic".into()),
@@ -397,11 +389,6 @@ pub(crate) fn label(code: DevicePropCode, value: &PropValue, dialect: Dialect) -
         }
         0x5012 if !fuji && v == 0 => return Some("Off".into()),
         0x5012 if !fuji => return Some(format!("{v} ms")),
-        0xD02A if fuji => return u32::try_from(v).ok().map(fuji_iso),
-        0xD17C if fuji => {
-            let v = u32::try_from(v).ok()?;
-            return Some(format!("{}x{}", (v >> 8) & 0xFF, v & 0xFF));
-        }
         _ => {}
     }
     tables(code, dialect)
@@ -409,6 +396,24 @@ pub(crate) fn label(code: DevicePropCode, value: &PropValue, dialect: Dialect) -
         .flat_map(|t| t.iter())
         .find(|&&(k, _)| i128::from(k) == v)
         .map(|&(_, l)| l.to_owned())
+}
+
+/// The Fujifilm labels the core's typed values give: shutter speed with its sub-second flag
+/// (`1/250`, `2s`, `--` when the camera chooses), F-number (`f/5.6`, `Auto`), sensitivity with
+/// its auto and extended flags (`S6400`, `L100`, `H12800`, `Auto`), focus point (`7x2`) and
+/// battery on the scale of its property (`2/3`, `4/5`, `critical`; see
+/// `ptpip_protocol::fuji::battery` for which body uses which).
+fn fuji_label(code: DevicePropCode, v: i128) -> Option<String> {
+    use ptpip_protocol::fuji::StateValue;
+    let raw = u32::try_from(v)
+        .ok()
+        .or_else(|| i16::try_from(v).ok().map(|x| x as u16 as u32))?;
+    match code.0 {
+        0xD240 | 0x5007 | 0xD02A | 0xD02B | 0xD17C | 0x5001 | 0xD242 => {
+            Some(StateValue::decode(code, raw).to_string())
+        }
+        _ => None,
+    }
 }
 
 /// Lower-case letters and digits only, for matching labels loosely (`pro neg hi` = `PRO Neg. Hi`).
@@ -432,7 +437,11 @@ pub(crate) fn parse_value(
     let fuji = dialect == Dialect::Fuji;
     let special = match code.0 {
         0x5010 => parse_exposure_bias(t),
-        0xD02A if fuji => parse_fuji_iso(t),
+        0xD02A | 0xD02B if fuji => parse_fuji_iso(t),
+        0xD240 if fuji => t
+            .parse::<ptpip_protocol::fuji::ShutterSpeed>()
+            .ok()
+            .map(|s| i128::from(s.0)),
         0xD17C if fuji => t.split_once(['x', 'X']).and_then(|(x, y)| {
             let (x, y): (u8, u8) = (x.trim().parse().ok()?, y.trim().parse().ok()?);
             let top = current.and_then(PropValue::as_i128).unwrap_or(0) & 0xFFFF_0000;
@@ -618,6 +627,36 @@ mod tests {
         assert_eq!(
             parse_value(DevicePropCode(0x500F), "400", GENERIC, None),
             Ok(400)
+        );
+    }
+
+    #[test]
+    fn fuji_values_are_labelled_by_the_core() {
+        for (code, v, text) in [
+            (0xD240u16, PropValue::UInt32(0x8000_EA60), "1/60"),
+            (0xD240, PropValue::UInt32(2_000), "2s"),
+            (0xD240, PropValue::UInt32(0xFFFF_FFFF), "--"),
+            (0x5007, PropValue::UInt16(0), "Auto"),
+            (0x5007, PropValue::UInt16(560), "f/5.6"),
+            (0xD02B, PropValue::UInt32(0xFFFF_FFFF), "Auto"),
+            (0x5001, PropValue::UInt8(0), "critical"),
+            (0x5001, PropValue::UInt8(2), "2/3"),
+            (0xD242, PropValue::UInt16(9), "3/5"),
+        ] {
+            assert_eq!(
+                label(DevicePropCode(code), &v, FUJI).unwrap(),
+                text,
+                "{code:#x}"
+            );
+        }
+        // F-number 0 stays a number on generic cameras.
+        assert_eq!(
+            label(DevicePropCode(0x5007), &PropValue::UInt16(0), GENERIC).unwrap(),
+            "f/0.0"
+        );
+        assert_eq!(
+            parse_value(DevicePropCode(0xD240), "1/250", FUJI, None),
+            Ok(0x8000_0000 | 250_000)
         );
     }
 

@@ -63,3 +63,25 @@ pub(crate) const fn keep_alive_method_name(m: KeepAliveMethod) -> &'static str {
         KeepAliveMethod::GetDeviceInfo => "operation",
     }
 }
+
+/// A Fujifilm mode: `remote`, `browse` or `geotag`.
+pub(crate) fn parse_mode(text: &str) -> Result<ptpip_protocol::fuji::FujiMode, String> {
+    text.parse()
+}
+
+/// A Fujifilm body's Wi-Fi function for `ptpip camera`: `remote`, `browse`, `receive` or
+/// `no-remote`.
+pub(crate) fn parse_personality(
+    text: &str,
+) -> Result<ptpip_protocol::camera::FujiPersonality, String> {
+    ptpip_protocol::camera::FujiPersonality::from_name(text).ok_or_else(|| {
+        format!("unknown camera mode '{text}' (remote, browse, receive or no-remote)")
+    })
+}
+
+/// A Fujifilm app version: hex with or without `0x` (`0x000200FF`, `200ff`).
+pub(crate) fn parse_app_version(text: &str) -> Result<u32, String> {
+    crate::props::parse_hex(text)
+        .and_then(|v| u32::try_from(v).ok())
+        .ok_or_else(|| format!("'{text}' is not an app version (hex, such as 0x000200FF)"))
+}

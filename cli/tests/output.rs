@@ -84,7 +84,8 @@ fn json_for_every_command_that_prints_data_in_one_key_style() {
 
     let fuji = Cam::fuji();
     let j = camel("state", &fuji.ok(&["--json", "state"]));
-    assert_eq!(j.as_array().unwrap().len(), 17);
+    // The X-T1's seventeen, then shutter speed and F-number.
+    assert_eq!(j.as_array().unwrap().len(), 19);
     let j = camel("fuji info", &fuji.ok(&["--json", "info"]));
     assert_eq!(j.as_array().unwrap().len(), 8);
     let j = camel("fuji get", &fuji.ok(&["--json", "get", "effect"]));

@@ -6,6 +6,16 @@
 //! capture…) then comes with it. Both `ptpip-transport-std`'s `Client` and
 //! `ptpip-transport-mio`'s `Runner` do, so the two feel the same. Nothing here does I/O itself:
 //! the driver moves the bytes, these methods only build operations and decode replies.
+//!
+//! The Fujifilm calls (exposure steps and targets, focus point, movie, geotag, browsing and
+//! multiple transfer) are [`FujiCalls`], which every `Calls` driver has too.
+
+mod fuji;
+
+pub use fuji::{
+    DOWNLOAD_PIECE, FujiCalls, FujiDownload, FujiError, FujiObject, MAX_STEPS, MovieRecording,
+    StepReport,
+};
 
 use std::io::{self, Read, Write};
 use std::time::Duration;
@@ -18,7 +28,8 @@ use crate::initiator::{Completion, DeviceEvent, Operation, OperationFailure};
 use crate::packet::Dialect;
 use crate::ptp::codes::{DevicePropCode, EventCode, OperationCode, ResponseCode};
 use crate::ptp::dataset::{
-    DeviceInfo, DevicePropDesc, ObjectHandle, ObjectInfo, StorageId, StorageInfo,
+    DeviceInfo, DevicePropDesc, ObjectHandle, ObjectInfo, ObjectPropList, OplQuirk, StorageId,
+    StorageInfo,
 };
 use crate::ptp::{DataTypeCode, PropValue};
 
@@ -90,6 +101,9 @@ pub enum ClientError {
     /// Fujifilm: the call needs remote mode, which the camera did not enter.
     #[error("{0}")]
     RemoteMode(#[from] crate::initiator::RemoteModeUnavailable),
+    /// Fujifilm: a call could not do what it was asked ([`FujiError`]).
+    #[error("{0}")]
+    Fuji(#[from] FujiError),
 }
 
 /// Where the data of a data-in phase goes.
@@ -216,6 +230,10 @@ impl EventBacklog {
 /// The most bytes a dataset reply may have (a DeviceInfo is a few hundred bytes; the handles of
 /// 100 000 objects are 400 KB).
 const DATASET_MAX: usize = 16 << 20;
+
+/// The most bytes a GetObjectPropList reply may have: every property of about 250 000 objects
+/// (a card's object takes about 250 bytes).
+pub const PROP_LIST_MAX: usize = 64 << 20;
 
 fn op(code: OperationCode, params: &[u32]) -> Result<Operation, ClientError> {
     Operation::new(code, params)
@@ -365,6 +383,29 @@ pub trait Calls {
     fn object_info(&mut self, handle: ObjectHandle) -> Result<ObjectInfo, ClientError> {
         let c = self.dataset(OperationCode::GET_OBJECT_INFO, &[handle.0])?;
         Ok(ObjectInfo::decode_lenient(data(&c))?.report(|q| self.tolerated(q)))
+    }
+
+    /// GetObjectPropList (MTP 0x9805): properties of many objects in one round trip, decoded
+    /// leniently ([`ObjectPropList::decode_lenient`]), with the quirks the camera needed. `handle`
+    /// 0xFFFFFFFF selects every object; `format` 0 any format; `property`
+    /// [`ObjectPropCode::ALL_PROPERTIES`](crate::ptp::codes::ObjectPropCode::ALL_PROPERTIES)
+    /// every property (0: the properties of `group`); `depth` 0 the object alone, 0xFFFFFFFF
+    /// everything below it. The reply may take up to [`PROP_LIST_MAX`] bytes.
+    fn object_prop_list(
+        &mut self,
+        handle: ObjectHandle,
+        format: u16,
+        property: u32,
+        group: u32,
+        depth: u32,
+    ) -> Result<(ObjectPropList, Vec<OplQuirk>), ClientError> {
+        let params = [handle.0, u32::from(format), property, group, depth];
+        let o = op(OperationCode::GET_OBJECT_PROP_LIST, &params)?.collect(PROP_LIST_MAX);
+        let c = self.execute(o)?;
+        Ok(ObjectPropList::decode_lenient(
+            data(&c),
+            ObjectPropList::MAX_ELEMENTS,
+        )?)
     }
 
     /// GetObject, streamed into `out`; `progress(received, total)` after each piece. Returns the
@@ -524,6 +565,8 @@ pub trait Calls {
                 }
                 EventCode::OBJECT_ADDED | EventCode::FUJI_OBJECT_ADDED => done.added.push(e),
                 EventCode::FUJI_PREVIEW_AVAILABLE => {
+                    // The size is the word at offset 20 of the event container: parameter 3.
+                    done.preview_announced = e.params.get(3);
                     let preview = op(OperationCode::FUJI_GET_CAPTURE_PREVIEW, &[])?;
                     let c = self.execute(preview.collect(PREVIEW_MAX))?;
                     done.preview = Some(c.data.unwrap_or_default());
@@ -548,10 +591,47 @@ pub struct Captured {
     pub added: Vec<DeviceEvent>,
     /// The preview JPEG a Fujifilm body offered.
     pub preview: Option<Bytes>,
+    /// The preview's size as the Fujifilm event 0xC001 announced it (its third parameter).
+    pub preview_announced: Option<u32>,
     /// Whether the camera said CaptureComplete (false: the capture ended after a quiet period).
     pub complete: bool,
     /// Other device events that arrived during the capture, in order (kept, not dropped).
     pub other: Vec<DeviceEvent>,
+}
+
+impl Captured {
+    /// Whether the preview has the size 0xC001 announced. A body that sends another size is
+    /// tolerated (the preview is kept), and this says so.
+    #[must_use]
+    pub fn preview_check(&self) -> PreviewCheck {
+        match (&self.preview, self.preview_announced) {
+            (None, _) => PreviewCheck::NoPreview,
+            (Some(_), None) => PreviewCheck::NotAnnounced,
+            (Some(p), Some(n)) if p.len() as u64 == u64::from(n) => PreviewCheck::Matches,
+            (Some(p), Some(n)) => PreviewCheck::Differs {
+                announced: n,
+                received: p.len() as u64,
+            },
+        }
+    }
+}
+
+/// How a capture's preview compares with the size announced for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PreviewCheck {
+    /// No preview came (not a Fujifilm body).
+    NoPreview,
+    /// The event carried no size.
+    NotAnnounced,
+    /// As announced.
+    Matches,
+    /// Another size than announced.
+    Differs {
+        /// The size 0xC001 announced.
+        announced: u32,
+        /// The bytes received.
+        received: u64,
+    },
 }
 
 /// The iterator of [`Calls::events`].

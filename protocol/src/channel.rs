@@ -90,6 +90,23 @@ impl OutQueue {
         self.bytes
     }
 
+    /// Appends `payload` after the bytes framed so far in `frame`: a large payload is queued as
+    /// it is (after `frame`, which is then emptied), not copied, so that a driver writes the
+    /// device's bytes straight from where the device made them; a small one is copied into
+    /// `frame`.
+    pub(crate) fn append_payload(&mut self, frame: &mut Vec<u8>, payload: Bytes) {
+        /// Below this, a copy costs less than another transmit.
+        const ZERO_COPY_MIN: usize = 16 << 10;
+        if payload.len() < ZERO_COPY_MIN {
+            frame.extend_from_slice(&payload);
+            return;
+        }
+        if !frame.is_empty() {
+            self.push(Bytes::from(std::mem::take(frame)));
+        }
+        self.push(payload);
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
@@ -217,26 +234,37 @@ impl ReadBuffer {
         }
     }
 
-    /// The zeroed space the next read may fill.
+    /// Reads' worth of room set aside at a time when the buffer runs out.
+    const READS_PER_CHUNK: usize = 4;
+
+    /// The space the next read may fill (initialized: zeroed, or bytes an earlier read left
+    /// there, which the read overwrites).
+    ///
+    /// Only the bytes earlier reads took are zeroed again, so a read of a small packet does not
+    /// pay for zeroing the whole offer.
     pub fn spare(&mut self) -> &mut [u8] {
-        self.buf.clear();
-        // Reclaims the allocation when the pieces handed out earlier have been dropped.
-        self.buf.reserve(self.size);
-        self.buf.resize(self.size, 0);
-        &mut self.buf[..]
+        if self.buf.len() < self.size {
+            let short = self.size - self.buf.len();
+            if self.buf.capacity() - self.buf.len() < short {
+                // Reclaims the allocation when the pieces handed out earlier have been dropped.
+                self.buf
+                    .reserve(short.max(Self::READS_PER_CHUNK * self.size));
+            }
+            self.buf.resize(self.size, 0);
+        }
+        &mut self.buf[..self.size]
     }
 
     /// Takes the `n` bytes the read put at the front of [`spare`](Self::spare).
     pub fn filled(&mut self, n: usize) -> BytesMut {
-        let n = n.min(self.buf.len());
+        let n = n.min(self.size).min(self.buf.len());
         if n == self.size {
             self.size = (self.size * 2).min(Self::MAX);
         } else if n < self.size / 4 {
             self.size = (self.size / 2).max(Self::MIN);
         }
-        let piece = self.buf.split_to(n);
-        self.buf.clear();
-        piece
+        // What follows the piece stays for the next read.
+        self.buf.split_to(n)
     }
 }
 

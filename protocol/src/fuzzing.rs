@@ -21,7 +21,8 @@ use crate::fuji::{Container, LiveViewFrame, parse_container};
 use crate::packet::{Dialect, Packet, parse_packet};
 use crate::ptp::DataTypeCode;
 use crate::ptp::dataset::{
-    DeviceInfo, DevicePropDesc, ObjectHandle, ObjectInfo, StorageId, StorageInfo,
+    DeviceInfo, DevicePropDesc, ObjectHandle, ObjectInfo, ObjectPropList, OplQuirk, StorageId,
+    StorageInfo,
 };
 use crate::ptp::value::PropValue;
 use crate::quirk::{Quirk, Tolerant};
@@ -100,10 +101,11 @@ fn lenient<T: PartialEq + fmt::Debug>(
 /// Decoded: [`Packet::decode`] and [`parse_packet`] in both dialects (the Init acks' tolerated
 /// layouts included: they are kept in the value), [`Container::decode`] and [`parse_container`], the
 /// datasets ([`DeviceInfo`], [`StorageInfo`], [`ObjectInfo`], [`DevicePropDesc`], the handle and
-/// storage-id arrays), the Fujifilm lists, the live-view frame, and [`PropValue::parse_whole`] with
-/// the data type taken from the first two bytes. No decoder documents an exception to byte-exact
-/// re-encoding ([`DevicePropDesc`]'s X-T1 heuristic and [`PropValue::FixedAscii`] promise exactness
-/// too), so none is made. The datasets' `decode_lenient` is checked by the `lenient` module's rules.
+/// storage-id arrays, MTP's [`ObjectPropList`] strict and lenient), the Fujifilm lists, the
+/// live-view frame, and [`PropValue::parse_whole`] with the data type taken from the first two
+/// bytes. No decoder documents an exception to byte-exact re-encoding ([`DevicePropDesc`]'s X-T1
+/// heuristic and [`PropValue::FixedAscii`] promise exactness too), so none is made. The datasets'
+/// `decode_lenient` is checked by the `lenient` module's rules.
 pub fn decode_packet(data: &[u8]) {
     for dialect in [Dialect::Generic, Dialect::Fuji] {
         if let Ok(p) = Packet::decode(data, dialect) {
@@ -178,6 +180,7 @@ pub fn decode_packet(data: &[u8]) {
         let b = StorageId::array_to_bytes(&v);
         same_bytes("StorageID array", data, &b, b.len());
     }
+    object_prop_list(data);
     if let Ok(v) = DevicePropDescList::decode(data) {
         same_bytes("DevicePropDescList", data, &v.to_bytes(), v.encoded_len());
     }
@@ -200,6 +203,45 @@ pub fn decode_packet(data: &[u8]) {
             );
         }
     }
+}
+
+/// [`ObjectPropList`] both ways: the strict decode re-encodes exactly; the lenient one keeps at
+/// most what the input holds, re-encodes exactly when it named no quirk but the types, and
+/// otherwise gives a list the strict decoder reads back unchanged.
+fn object_prop_list(data: &[u8]) {
+    if let Ok(v) = ObjectPropList::decode(data) {
+        same_bytes("ObjectPropList", data, &v.to_bytes(), v.encoded_len());
+    }
+    let Ok((v, quirks)) = ObjectPropList::decode_lenient(data, ObjectPropList::MAX_ELEMENTS) else {
+        return;
+    };
+    assert!(
+        v.elements.len() * ObjectPropList::MIN_ELEMENT_LEN <= data.len(),
+        "more elements than the input holds"
+    );
+    let reshaped = quirks.iter().any(|q| {
+        matches!(
+            q,
+            OplQuirk::ShortList { .. } | OplQuirk::TrailingBytes { .. }
+        )
+    });
+    let bytes = v.to_bytes();
+    if reshaped {
+        assert_eq!(
+            ObjectPropList::decode(&bytes).as_ref(),
+            Ok(&v),
+            "lenient re-read"
+        );
+    } else {
+        same_bytes("ObjectPropList (lenient)", data, &bytes, v.encoded_len());
+    }
+    // The per-object view never loses an object.
+    let objects = v.objects();
+    assert!(
+        v.elements
+            .iter()
+            .all(|e| objects.iter().any(|o| o.handle == e.handle))
+    );
 }
 
 /// One frame as compared between feeds: data chunks are joined per data packet.

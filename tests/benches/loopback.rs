@@ -1,21 +1,30 @@
 //! Loopback benchmark of both transports against raw TCP, measured in the same run.
 //!
-//! Run: `cargo bench -p ptpip-tests --bench loopback` (optionally `-- SIZE_MIB ROUNDS`).
+//! Run: `cargo bench -p ptpip-tests --bench loopback` (optionally `-- SIZE_MIB ROUNDS`, default
+//! 1024 and 5).
 //!
 //! The bench starts itself again as the server process, serving both a ptpip camera (the std
 //! server) and a raw TCP service that sends the same bytes, and once more per transport as the
 //! client process (so each client's peak RSS is its own). For the std client and the mio client
 //! it prints:
 //! - GetObject of SIZE_MIB (default 1024) streamed to a counting sink, against a raw TCP copy of the
-//!   same bytes from the same process: the throughput ratio (target ≥ 0.8);
+//!   same bytes from the same process: the throughput ratio (target ≥ 0.9);
 //! - small-operation round trips per second (GetNumObjects) against a 32-byte TCP ping-pong with
-//!   TCP_NODELAY: the ratio (target ≥ 0.7);
-//! - the client's peak RSS (VmHWM) after all of it (target ≤ 16 MiB whatever the object size).
+//!   TCP_NODELAY: the ratio (target ≥ 0.9); then again with the server and the client pinned
+//!   (`taskset`) to one vCPU, and to two different ones, since where the scheduler puts the two
+//!   threads decides a round trip more than anything either does;
+//! - the client's peak RSS (VmHWM) after all of it (target ≤ 16 MiB whatever the object size);
+//! - then, in one more process per transport, 20 clients at once (threads), each a GetObject of
+//!   SIZE_MIB/16 from the same camera server, against 20 raw TCP copies of the same bytes at once:
+//!   the aggregate throughput ratio (target ≥ 0.8).
 //!
 //! Both sides serve from one 1 MiB buffer repeated, so neither is limited by making the bytes.
+//! Machines with few cores are noisy (thread placement decides round trips): run it several times
+//! and compare the ratios, each measured within one run.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -28,7 +37,7 @@ use ptpip_transport_std::{Calls, Client, ClientConfig, DataSink, Ports, serve};
 use ptpip_tests::bench::{BenchDevice, block};
 
 /// The server process: a ptpip camera and a raw service (first byte 'C' + u32 MiB: copy that
-/// much; 'P': ping-pong 32-byte messages until EOF).
+/// much, then take the next command; 'P': ping-pong 32-byte messages until EOF).
 fn server() -> io::Result<()> {
     let ptp = TcpListener::bind("127.0.0.1:0")?;
     let raw = TcpListener::bind("127.0.0.1:0")?;
@@ -48,16 +57,18 @@ fn server() -> io::Result<()> {
         let b = b.clone();
         std::thread::spawn(move || -> io::Result<()> {
             let mut kind = [0u8; 5];
-            s.read_exact(&mut kind)?;
-            if kind[0] == b'C' {
-                let mib = u32::from_le_bytes([kind[1], kind[2], kind[3], kind[4]]);
-                for _ in 0..mib {
-                    s.write_all(&b)?;
-                }
-            } else {
-                let mut msg = [0u8; 32];
-                while s.read_exact(&mut msg).is_ok() {
-                    s.write_all(&msg)?;
+            // Copies on one connection until EOF or a ping-pong, as ptpip's session is one.
+            while s.read_exact(&mut kind).is_ok() {
+                if kind[0] == b'C' {
+                    let mib = u32::from_le_bytes([kind[1], kind[2], kind[3], kind[4]]);
+                    for _ in 0..mib {
+                        s.write_all(&b)?;
+                    }
+                } else {
+                    let mut msg = [0u8; 32];
+                    while s.read_exact(&mut msg).is_ok() {
+                        s.write_all(&msg)?;
+                    }
                 }
             }
             Ok(())
@@ -103,14 +114,111 @@ fn small(session: &mut dyn Calls) -> io::Result<()> {
 }
 
 /// A client process: measures raw TCP and `transport` in alternating rounds, prints one report.
+/// The median of `v` (which must not be empty).
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// A raw TCP copy of `mib` MiB from the raw service on `s` (one connection for every round, as
+/// ptpip's session is, so that both run on sockets the kernel has tuned); its time.
+fn raw_copy(s: &mut TcpStream, mib: u32) -> io::Result<Duration> {
+    let total = u64::from(mib) << 20;
+    let mut buf = vec![0u8; 256 << 10];
+    let mut req = vec![b'C'];
+    req.extend_from_slice(&mib.to_le_bytes());
+    let t = Instant::now();
+    s.write_all(&req)?;
+    let mut got = 0u64;
+    while got < total {
+        let n = s.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        got += n as u64;
+    }
+    assert_eq!(got, total);
+    Ok(t.elapsed())
+}
+
+/// A client process: measures raw TCP and `transport` in alternating rounds (so that both see
+/// the same machine), prints one report with the median of the rounds' figures and ratios.
 fn client(transport: &str, ptp_port: u16, raw_port: u16, mib: u32, rounds: u32) -> io::Result<()> {
     let total = u64::from(mib) << 20;
+    let mut session = connect(transport, ptp_port)?;
+    let mut copies = TcpStream::connect(("127.0.0.1", raw_port))?;
+    copies.set_nodelay(true)?;
+    let (mut raw, mut ptp, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let r = raw_copy(&mut copies, mib)?;
+        let t = Instant::now();
+        assert_eq!(get(session.as_mut(), mib)?, total);
+        let p = t.elapsed();
+        raw.push(gbps(total, r));
+        ptp.push(gbps(total, p));
+        ratio.push(r.as_secs_f64() / p.as_secs_f64());
+    }
+
+    let (ptp_rt, raw_rt, rt) = round_trips(session.as_mut(), raw_port, rounds)?;
+    drop(session);
+    println!(
+        "[{transport}] GetObject {mib} MiB: {:.2} GB/s, raw TCP {:.2} GB/s, ratio {:.2} \
+         (medians of {rounds} alternating rounds)",
+        median(ptp),
+        median(raw),
+        median(ratio)
+    );
+    println!(
+        "[{transport}] round trips: {ptp_rt:.0}/s, raw 32-byte ping-pong {raw_rt:.0}/s, ratio \
+         {rt:.2} (medians of alternating blocks of {RT_BLOCK})"
+    );
+    println!(
+        "[{transport}] client peak RSS: {:.1} MiB",
+        peak_rss_kib() as f64 / 1024.0
+    );
+    Ok(())
+}
+
+/// Round trips per block of [`round_trips`].
+const RT_BLOCK: u32 = 1000;
+
+/// Round trips per second, ptpip (GetNumObjects) and a raw 32-byte ping-pong, in alternating
+/// blocks (at least five); the medians of the rates and of the blocks' ratios.
+fn round_trips(session: &mut dyn Calls, raw_port: u16, rounds: u32) -> io::Result<(f64, f64, f64)> {
+    const N: u32 = RT_BLOCK;
+    let mut s = TcpStream::connect(("127.0.0.1", raw_port))?;
+    s.set_nodelay(true)?;
+    s.write_all(b"P\0\0\0\0")?;
+    let msg = [7u8; 32];
+    let mut back = [0u8; 32];
+    let (mut raw_rates, mut ptp_rates, mut rt_ratio) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..rounds.max(5) {
+        let t = Instant::now();
+        for _ in 0..N {
+            s.write_all(&msg)?;
+            s.read_exact(&mut back)?;
+        }
+        let raw_rate = f64::from(N) / t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        for _ in 0..N {
+            small(session)?;
+        }
+        let ptp_rate = f64::from(N) / t.elapsed().as_secs_f64();
+        raw_rates.push(raw_rate);
+        ptp_rates.push(ptp_rate);
+        rt_ratio.push(ptp_rate / raw_rate);
+    }
+    Ok((median(ptp_rates), median(raw_rates), median(rt_ratio)))
+}
+
+/// Connects a client of `transport` to the camera on `port`.
+fn connect(transport: &str, port: u16) -> io::Result<Box<dyn Calls + Send>> {
     let ports = Ports {
-        command: ptp_port,
-        event: ptp_port,
+        command: port,
+        event: port,
         stream: 0,
     };
-    let mut session: Box<dyn Calls> = if transport == "mio" {
+    Ok(if transport == "mio" {
         let mut cfg = ptpip_transport_mio::ClientConfig::new("127.0.0.1", Dialect::Generic);
         cfg.ports = ports;
         Box::new(Runner::connect(cfg).map_err(io::Error::other)?)
@@ -118,66 +226,96 @@ fn client(transport: &str, ptp_port: u16, raw_port: u16, mib: u32, rounds: u32) 
         let mut cfg = ClientConfig::new("127.0.0.1", Dialect::Generic);
         cfg.ports = ports;
         Box::new(Client::connect(cfg).map_err(io::Error::other)?)
-    };
+    })
+}
 
-    let mut best_raw = Duration::MAX;
-    let mut best_ptp = Duration::MAX;
-    for _ in 0..rounds {
-        // Raw TCP copy of the same bytes.
-        let mut s = TcpStream::connect(("127.0.0.1", raw_port))?;
-        s.set_nodelay(true)?;
+/// A raw TCP copy of `mib` MiB on each of `copies` at once; the wall time until the last ends.
+fn raw_aggregate(copies: &mut [TcpStream], mib: u32) -> io::Result<Duration> {
+    let start = std::sync::Barrier::new(copies.len() + 1);
+    let t = std::thread::scope(|scope| -> io::Result<Instant> {
+        let workers: Vec<_> = copies
+            .iter_mut()
+            .map(|s| {
+                let start = &start;
+                scope.spawn(move || -> io::Result<()> {
+                    start.wait();
+                    raw_copy(s, mib).map(drop)
+                })
+            })
+            .collect();
+        start.wait();
         let t = Instant::now();
-        let mut req = vec![b'C'];
-        req.extend_from_slice(&mib.to_le_bytes());
-        s.write_all(&req)?;
-        let mut buf = vec![0u8; 256 << 10];
-        let mut got = 0u64;
-        while got < total {
-            let n = s.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            got += n as u64;
+        for w in workers {
+            w.join().expect("a raw worker")?;
         }
-        best_raw = best_raw.min(t.elapsed());
-        assert_eq!(got, total);
+        Ok(t)
+    })?;
+    Ok(t.elapsed())
+}
 
+/// `n` clients of `transport` (connected beforehand), each a GetObject of `mib` MiB at once; the
+/// wall time until the last ends.
+fn ptp_aggregate(sessions: &mut [Box<dyn Calls + Send>], mib: u32) -> io::Result<Duration> {
+    let start = std::sync::Barrier::new(sessions.len() + 1);
+    let t = std::thread::scope(|scope| -> io::Result<Instant> {
+        let workers: Vec<_> = sessions
+            .iter_mut()
+            .map(|session| {
+                let start = &start;
+                scope.spawn(move || -> io::Result<()> {
+                    start.wait();
+                    let got = get(session.as_mut(), mib)?;
+                    assert_eq!(got, u64::from(mib) << 20);
+                    Ok(())
+                })
+            })
+            .collect();
+        start.wait();
         let t = Instant::now();
-        assert_eq!(get(session.as_mut(), mib)?, total);
-        best_ptp = best_ptp.min(t.elapsed());
-    }
+        for w in workers {
+            w.join().expect("a client")?;
+        }
+        Ok(t)
+    })?;
+    Ok(t.elapsed())
+}
 
-    const N: u32 = 5000;
-    let mut s = TcpStream::connect(("127.0.0.1", raw_port))?;
-    s.set_nodelay(true)?;
-    s.write_all(b"P\0\0\0\0")?;
-    let msg = [7u8; 32];
-    let mut back = [0u8; 32];
-    let t = Instant::now();
-    for _ in 0..N {
-        s.write_all(&msg)?;
-        s.read_exact(&mut back)?;
+/// The aggregate process: `CLIENTS` clients of `transport` against as many raw copies, in
+/// alternating rounds.
+fn aggregate(
+    transport: &str,
+    ptp_port: u16,
+    raw_port: u16,
+    mib: u32,
+    rounds: u32,
+) -> io::Result<()> {
+    const CLIENTS: usize = 20;
+    let each = (mib / 16).max(1);
+    let mut sessions = (0..CLIENTS)
+        .map(|_| connect(transport, ptp_port))
+        .collect::<io::Result<Vec<_>>>()?;
+    let mut copies = (0..CLIENTS)
+        .map(|_| {
+            let s = TcpStream::connect(("127.0.0.1", raw_port))?;
+            s.set_nodelay(true)?;
+            Ok(s)
+        })
+        .collect::<io::Result<Vec<_>>>()?;
+    let total = (u64::from(each) << 20) * CLIENTS as u64;
+    let (mut raw, mut ptp, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let r = raw_aggregate(&mut copies, each)?;
+        let p = ptp_aggregate(&mut sessions, each)?;
+        raw.push(gbps(total, r));
+        ptp.push(gbps(total, p));
+        ratio.push(r.as_secs_f64() / p.as_secs_f64());
     }
-    let raw_rate = f64::from(N) / t.elapsed().as_secs_f64();
-    let t = Instant::now();
-    for _ in 0..N {
-        small(session.as_mut())?;
-    }
-    let ptp_rate = f64::from(N) / t.elapsed().as_secs_f64();
-    drop(session);
     println!(
-        "[{transport}] GetObject {mib} MiB: {:.2} GB/s, raw TCP {:.2} GB/s, ratio {:.2} (best of {rounds})",
-        gbps(total, best_ptp),
-        gbps(total, best_raw),
-        best_raw.as_secs_f64() / best_ptp.as_secs_f64()
-    );
-    println!(
-        "[{transport}] round trips: {ptp_rate:.0}/s, raw 32-byte ping-pong {raw_rate:.0}/s, ratio {:.2}",
-        ptp_rate / raw_rate
-    );
-    println!(
-        "[{transport}] client peak RSS: {:.1} MiB",
-        peak_rss_kib() as f64 / 1024.0
+        "[{transport}] {CLIENTS} clients × GetObject {each} MiB at once: {:.2} GB/s aggregate, \
+         raw TCP {:.2} GB/s, ratio {:.2} (medians of {rounds} alternating rounds)",
+        median(ptp),
+        median(raw),
+        median(ratio)
     );
     Ok(())
 }
@@ -191,34 +329,95 @@ fn main() -> io::Result<()> {
         .filter(|a| !a.starts_with('-'))
         .collect();
     let mib: u32 = args.first().and_then(|a| a.parse().ok()).unwrap_or(1024);
-    let rounds: u32 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(3);
+    let rounds: u32 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(5).max(1);
     if let Ok(spec) = std::env::var("PTPIP_BENCH_CLIENT") {
         let parts: Vec<&str> = spec.split(',').collect();
         let port = |i: usize| parts.get(i).and_then(|p| p.parse().ok()).unwrap_or(0);
+        if let Some(transport) = parts[0].strip_prefix("aggregate-") {
+            return aggregate(transport, port(1), port(2), mib, rounds);
+        }
+        if let Some(rest) = parts[0].strip_prefix("rt-") {
+            let (placement, transport) = rest.split_once('-').unwrap_or(("same", rest));
+            let mut session = connect(transport, port(1))?;
+            let (ptp, raw, ratio) = round_trips(session.as_mut(), port(2), rounds)?;
+            let where_ = if placement == "same" {
+                "server and client on one vCPU (taskset -c 0)"
+            } else {
+                "server on vCPU 0, client on vCPU 1"
+            };
+            println!(
+                "[{transport}] round trips, {where_}: {ptp:.0}/s, raw 32-byte ping-pong \
+                 {raw:.0}/s, ratio {ratio:.2}"
+            );
+            return Ok(());
+        }
         return client(parts[0], port(1), port(2), mib, rounds);
     }
-    let mut server = Command::new(std::env::current_exe()?)
-        .env("PTPIP_BENCH_SERVER", "1")
-        .stdout(Stdio::piped())
-        .spawn()?;
+    let taskset = Path::new("/usr/bin/taskset").exists();
+    let mut servers = Vec::new();
+    // Placements: the scheduler's choice, then both on vCPU 0, then server on 0 and client on 1.
+    for (server_cpu, client_cpu, clients) in [
+        (
+            None,
+            None,
+            &["std", "mio", "aggregate-std", "aggregate-mio"][..],
+        ),
+        (Some("0"), Some("0"), &["rt-same-std", "rt-same-mio"][..]),
+        (
+            Some("0"),
+            Some("1"),
+            &["rt-across-std", "rt-across-mio"][..],
+        ),
+    ] {
+        if server_cpu.is_some() && !taskset {
+            eprintln!("no taskset: round trips on chosen vCPUs not measured");
+            continue;
+        }
+        let (server, ports) = spawn(server_cpu, &[("PTPIP_BENCH_SERVER", "1".into())], true)?;
+        servers.push(server);
+        for transport in clients {
+            let spec = format!("{transport},{},{}", ports[0], ports[1]);
+            let (mut c, _) = spawn(client_cpu, &[("PTPIP_BENCH_CLIENT", spec)], false)?;
+            let status = c.wait()?;
+            if !status.success() {
+                eprintln!("{transport} client failed: {status}");
+            }
+        }
+    }
+    for mut server in servers {
+        let _ = server.kill();
+    }
+    Ok(())
+}
+
+/// Starts this program again with `env` (and the same arguments), on vCPU `cpu` only if given;
+/// with `ports`, reads the two ports it prints first.
+fn spawn(
+    cpu: Option<&str>,
+    env: &[(&str, String)],
+    ports: bool,
+) -> io::Result<(std::process::Child, Vec<u16>)> {
+    let exe = std::env::current_exe()?;
+    let mut cmd = if let Some(cpu) = cpu {
+        let mut c = Command::new("/usr/bin/taskset");
+        c.arg("-c").arg(cpu).arg(exe);
+        c
+    } else {
+        Command::new(exe)
+    };
+    cmd.args(std::env::args().skip(1));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    if !ports {
+        return Ok((cmd.spawn()?, Vec::new()));
+    }
+    let mut child = cmd.stdout(Stdio::piped()).spawn()?;
     let mut line = String::new();
-    BufReader::new(server.stdout.take().expect("piped")).read_line(&mut line)?;
-    let ports: Vec<u16> = line
+    BufReader::new(child.stdout.take().expect("piped")).read_line(&mut line)?;
+    let ports = line
         .split_whitespace()
         .filter_map(|p| p.parse().ok())
         .collect();
-    for transport in ["std", "mio"] {
-        let status = Command::new(std::env::current_exe()?)
-            .args(std::env::args().skip(1))
-            .env(
-                "PTPIP_BENCH_CLIENT",
-                format!("{transport},{},{}", ports[0], ports[1]),
-            )
-            .status()?;
-        if !status.success() {
-            eprintln!("{transport} client failed: {status}");
-        }
-    }
-    let _ = server.kill();
-    Ok(())
+    Ok((child, ports))
 }

@@ -8,11 +8,14 @@
 //! the sender's TCP sees the queue fill and its window close, as at a real bottleneck. A stall
 //! pauses the link for a while after every so many bytes (a retransmission or a rate drop on real
 //! Wi-Fi), deterministically. The driver ([`spawn`]) only applies the model to sockets: a reader
-//! and a writer thread per direction and connection.
+//! and a writer thread per direction and connection. [`spawn_dropping`] also drops the link once,
+//! mid-transfer: every connection through it is cut after so many bytes have come from the
+//! camera, as when a camera walks out of Wi-Fi range; connections made afterwards go through.
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -154,6 +157,72 @@ pub fn spawn(
     up: Profile,
     down: Profile,
 ) -> io::Result<Emulator> {
+    start(listener, upstream, up, down, None)
+}
+
+/// [`spawn`], with a link that drops once: when `after` bytes in all have come from upstream
+/// (the camera), every connection open at that moment is shut in both directions, on both sides,
+/// and the bytes of that read are lost. Later connections are not cut.
+pub fn spawn_dropping(
+    listener: TcpListener,
+    upstream: SocketAddr,
+    up: Profile,
+    down: Profile,
+    after: u64,
+) -> io::Result<Emulator> {
+    let cut = Arc::new(Cut {
+        after,
+        carried: AtomicU64::new(0),
+        done: AtomicBool::new(false),
+        open: Mutex::new(Vec::new()),
+    });
+    start(listener, upstream, up, down, Some(cut))
+}
+
+/// The one drop of a [`spawn_dropping`] link.
+#[derive(Debug)]
+struct Cut {
+    after: u64,
+    /// Bytes carried from upstream so far.
+    carried: AtomicU64,
+    /// The link has dropped.
+    done: AtomicBool,
+    /// Every socket of the connections open so far (both sides).
+    open: Mutex<Vec<TcpStream>>,
+}
+
+impl Cut {
+    /// Counts `n` bytes from upstream; returns whether the link drops now (once).
+    fn carry(&self, n: usize) -> bool {
+        let before = self.carried.fetch_add(n as u64, Ordering::SeqCst);
+        before + n as u64 >= self.after && !self.done.swap(true, Ordering::SeqCst)
+    }
+
+    /// Shuts every socket of the connections made so far.
+    fn drop_link(&self) {
+        let open = std::mem::take(&mut *self.open.lock().unwrap_or_else(PoisonError::into_inner));
+        for s in open {
+            let _ = s.shutdown(Shutdown::Both);
+        }
+    }
+
+    /// Remembers a connection's sockets, unless the link has dropped already.
+    fn register(&self, sockets: [&TcpStream; 2]) {
+        if self.done.load(Ordering::SeqCst) {
+            return;
+        }
+        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        open.extend(sockets.iter().filter_map(|s| s.try_clone().ok()));
+    }
+}
+
+fn start(
+    listener: TcpListener,
+    upstream: SocketAddr,
+    up: Profile,
+    down: Profile,
+    cut: Option<Arc<Cut>>,
+) -> io::Result<Emulator> {
     let addr = listener.local_addr()?;
     thread::Builder::new()
         .name("linkemu-accept".into())
@@ -171,16 +240,20 @@ pub fn spawn(
                 let Ok((client2, server2)) = pair else {
                     continue;
                 };
-                direction(client, server, up);
-                direction(server2, client2, down);
+                if let Some(c) = &cut {
+                    c.register([&client, &server]);
+                }
+                direction(client, server, up, None);
+                direction(server2, client2, down, cut.clone());
             }
         })?;
     Ok(Emulator { addr })
 }
 
 /// Carries `from` → `to` through a link with `profile`: a reader that admits bytes as the
-/// bottleneck has room, and a writer that hands them over when they arrive.
-fn direction(mut from: TcpStream, mut to: TcpStream, profile: Profile) {
+/// bottleneck has room, and a writer that hands them over when they arrive. With `cut`, the
+/// reader counts what it carries and drops the link when its time has come.
+fn direction(mut from: TcpStream, mut to: TcpStream, profile: Profile, cut: Option<Arc<Cut>>) {
     let (tx, rx) = mpsc::channel::<(Instant, Vec<u8>)>();
     let reader = move || {
         let mut link = Schedule::new(profile);
@@ -196,6 +269,12 @@ fn direction(mut from: TcpStream, mut to: TcpStream, profile: Profile) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => n,
             };
+            if cut.as_ref().is_some_and(|c| c.carry(n)) {
+                if let Some(c) = &cut {
+                    c.drop_link();
+                }
+                break;
+            }
             let arrive = link.admit(Instant::now(), n);
             if tx.send((arrive, buf[..n].to_vec())).is_err() {
                 break;

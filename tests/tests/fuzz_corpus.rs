@@ -9,6 +9,7 @@ use std::fs;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
+use ptpip_protocol::camera::VirtualCamera;
 use ptpip_protocol::fuji::Container;
 use ptpip_protocol::fuzzing::{self, record_session};
 use ptpip_protocol::packet::{OperationRequest, StartData};
@@ -220,6 +221,16 @@ fn regenerate_seeds() {
         "value-str",
         &[0xFF, 0xFF, 2, b'A', 0, 0, 0],
     );
+    // GetObjectPropList (0x9805): a folder and a picture, every property the camera lists.
+    let camera = VirtualCamera::sample();
+    let opl = camera
+        .store()
+        .object_prop_list(0xFFFF_FFFF, 0, 0xFFFF_FFFF, 0, 0);
+    let opl = opl.expect("the sample card lists").to_bytes();
+    let one_object = &opl[..300];
+    write_seed("decode_packet", "object-prop-list", &opl);
+    // The same list cut short (the lenient decoder's ShortList).
+    write_seed("decode_packet", "object-prop-list-short", one_object);
     // The quirks corpus: real cameras' non-conforming Init acks and datasets.
     let quirks = Path::new(env!("CARGO_MANIFEST_DIR")).join("../protocol/tests/quirks");
     for entry in fs::read_dir(quirks).expect("the quirks corpus") {

@@ -6,6 +6,8 @@
 //! - [`Client`]: connect to a camera and call typed operations (device info, storages, objects
 //!   streamed into any `Write`, uploads from any `Read`, properties, capture, raw operations,
 //!   device events);
+//! - [`LiveView`]: the Fujifilm live-view port, frames checked and counted by the sans-IO
+//!   [`LiveViewStream`](ptpip_protocol::fuji::LiveViewStream);
 //! - [`serve`]: host a [`Device`](ptpip_protocol::Device) as a PTP/IP camera on a `TcpListener`,
 //!   several initiators one after another and at the same time, logging every breach of the
 //!   protocol an initiator commits ([`serve_logging`] to choose where).
@@ -45,11 +47,15 @@
 
 mod client;
 mod link;
+mod liveview;
 mod server;
 
 pub use client::{CancelToken, Client, ClientConfig, FUJI_INIT_RETRY_DELAY};
+pub use liveview::{LiveView, LiveViewRead};
 pub use ptpip_protocol as protocol;
-pub use ptpip_protocol::calls::{Calls, ClientError, DataSink, NoSink, Ports, WriteSink};
+pub use ptpip_protocol::calls::{
+    Calls, ClientError, DataSink, FujiCalls, NoSink, Ports, WriteSink,
+};
 pub use server::{ServerHandle, ViolationLog, serve, serve_logging};
 
 /// The crate README's examples, compiled and run as doctests so that they stay true.

@@ -5,13 +5,13 @@
 //! and sends them, tagged with their [`Channel`], over one bounded channel to the owner. The bound
 //! is the backpressure: a reader blocks once a few pieces are waiting.
 
-use std::io::{self, Read, Write};
+use std::io::{self, IoSlice, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use ptpip_protocol::{Channel, ReadBuffer};
 
 /// The pause between connection attempts that were refused.
@@ -140,7 +140,6 @@ pub(crate) struct DirectReader {
     stream: TcpStream,
     buf: ReadBuffer,
     timeout: Option<Duration>,
-    quickack: bool,
 }
 
 /// What a [`DirectReader`] read.
@@ -158,17 +157,17 @@ impl DirectReader {
             stream,
             buf: ReadBuffer::new(),
             timeout: None,
-            quickack: false,
         })
     }
 
-    /// Acknowledges every read at once (Linux's TCP_QUICKACK, which the kernel clears again, so it
-    /// is set after each read). For a server: initiators that send a request, then its data, in
-    /// separate writes without TCP_NODELAY (gphoto2 does) would otherwise wait about 40 ms for the
-    /// delayed acknowledgement of the first write before the second leaves.
-    pub(crate) const fn with_quickack(mut self) -> Self {
-        self.quickack = true;
-        self
+    /// Acknowledges what was read at once (Linux's TCP_QUICKACK, which the kernel clears again,
+    /// so it is set after the read that needs it). For a server that has nothing to answer yet:
+    /// initiators that send a request, then its data, in separate writes without TCP_NODELAY
+    /// (gphoto2 does) would otherwise wait about 40 ms for the delayed acknowledgement of the
+    /// first write before the second leaves. A read that is answered needs none: the answer
+    /// carries the acknowledgement.
+    pub(crate) fn ack_now(&self) {
+        ack_now(&self.stream);
     }
 
     /// Reads what is there, waiting at most `wait` (`None`: as long as it takes).
@@ -181,12 +180,7 @@ impl DirectReader {
         }
         let r = match self.stream.read(self.buf.spare()) {
             Ok(0) => ReadOutcome::Eof,
-            Ok(n) => {
-                if self.quickack {
-                    ack_now(&self.stream);
-                }
-                ReadOutcome::Data(self.buf.filled(n))
-            }
+            Ok(n) => ReadOutcome::Data(self.buf.filled(n)),
             Err(e)
                 if matches!(
                     e.kind(),
@@ -214,4 +208,19 @@ const fn ack_now(_: &TcpStream) {}
 /// Writes all of `bytes` in one call where the OS allows (one packet, one write).
 pub(crate) fn write_all(stream: &mut TcpStream, bytes: &[u8]) -> io::Result<()> {
     stream.write_all(bytes)
+}
+
+/// Writes all of `pieces`, in order, in as few calls as the OS allows (`writev`).
+pub(crate) fn write_all_vectored(stream: &mut TcpStream, pieces: &[Bytes]) -> io::Result<()> {
+    let mut slices: Vec<IoSlice<'_>> = pieces.iter().map(|p| IoSlice::new(p)).collect();
+    let mut rest = &mut slices[..];
+    while !rest.is_empty() {
+        match stream.write_vectored(rest) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => IoSlice::advance_slices(&mut rest, n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }

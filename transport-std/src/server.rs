@@ -21,20 +21,23 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use ptpip_protocol::responder::{
     ConnectionKind, ConnectionSorter, Device, Responder, ResponderConfig, ResponderEvent,
     Violation, unknown_connection_refusal,
 };
-use ptpip_protocol::{Channel, ConnectionNumber, Dialect};
+use ptpip_protocol::{Channel, ConnectionNumber, Dialect, TransactionId};
 
 use crate::link::{self, Input, Inputs, ReadOutcome};
 use command::CommandReader;
 
 /// How often an idle session looks at its device for events to send.
 const DEVICE_POLL: Duration = Duration::from_millis(20);
+
+/// The most bytes gathered for one vectored write.
+const BATCH: usize = 1 << 20;
 
 /// An event socket on its way to its session, with the bytes already read from it.
 type EventSocket = (TcpStream, BytesMut);
@@ -301,6 +304,7 @@ fn run_session(shared: &Shared, command: TcpStream, prefix: BytesMut) {
         event_rx,
         peer,
         log: shared.log.clone(),
+        release: None,
     };
     let _ = session.run(prefix);
     let _ = session.command.shutdown(Shutdown::Both);
@@ -324,6 +328,8 @@ struct Session {
     /// The initiator's address, for the log.
     peer: SocketAddr,
     log: ViolationLog,
+    /// A reply held for the think time: when it may go, and its transaction.
+    release: Option<(Instant, TransactionId)>,
 }
 
 impl Session {
@@ -334,6 +340,7 @@ impl Session {
             while let Ok(input) = self.inputs.rx.try_recv() {
                 self.feed(input);
             }
+            self.release_due();
             self.flush()?;
             if self.take_events() {
                 self.flush()?;
@@ -345,10 +352,16 @@ impl Session {
             }
             // Wait for a request; wake up now and then for device events and the event connection.
             self.settle_reader();
+            let wait = self.wait();
+            if self.release.is_some() && !self.command_reader.is_lent() {
+                // A reply is held: wait on the input queue, whose timeout is precise, rather
+                // than on the socket's read timeout, which the kernel rounds to its tick.
+                self.command_reader.lend()?;
+            }
             if self.command_reader.is_lent() {
                 // The helper still has the command connection: its input comes through the
                 // queue (and so does its wake-up when it stops).
-                match self.inputs.rx.recv_timeout(DEVICE_POLL) {
+                match self.inputs.rx.recv_timeout(wait) {
                     Ok(input) => self.feed(input),
                     Err(mpsc::RecvTimeoutError::Timeout) => {}
                     Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
@@ -356,13 +369,38 @@ impl Session {
                 self.settle_reader();
                 continue;
             }
-            match self.command_reader.read(DEVICE_POLL)? {
+            match self.command_reader.read(wait)? {
                 ReadOutcome::Data(b) => {
                     let _ = self.responder.handle_input(Channel::Command, b);
+                    if !self.responder.wants_write(Channel::Command) {
+                        // Nothing to answer with yet (the rest of a packet, a data-out phase, or
+                        // a held reply is awaited): acknowledge now, not with the answer.
+                        self.command_reader.ack_now();
+                    }
                 }
                 ReadOutcome::Eof => self.responder.handle_eof(Channel::Command),
                 ReadOutcome::Idle => {}
             }
+        }
+    }
+
+    /// How long to wait for input: until a held reply is due, at most [`DEVICE_POLL`].
+    fn wait(&self) -> Duration {
+        self.release.map_or(DEVICE_POLL, |(at, _)| {
+            at.saturating_duration_since(Instant::now())
+                .min(DEVICE_POLL)
+        })
+    }
+
+    /// Releases the reply held for the think time once its time has come. The session's thread
+    /// never sleeps for it: it reads with a timeout that ends when the reply is due, so probes
+    /// and cancels are still answered, and nothing shared is locked meanwhile.
+    fn release_due(&mut self) {
+        if let Some((at, tid)) = self.release
+            && Instant::now() >= at
+        {
+            self.release = None;
+            self.responder.release_reply(tid);
         }
     }
 
@@ -373,6 +411,9 @@ impl Session {
             match e {
                 ResponderEvent::Closed | ResponderEvent::ConnectionLost { .. } => over = true,
                 ResponderEvent::Violation(v) => (self.log)(self.peer, &v),
+                ResponderEvent::ReplyDelayed { transaction, delay } => {
+                    self.release = Some((Instant::now() + delay, transaction));
+                }
                 _ => {}
             }
         }
@@ -417,28 +458,59 @@ impl Session {
     /// Writes what the responder has, taking input between writes so that a Cancel reaches a
     /// responder busy sending a large object: during a data-in phase the helper reads the command
     /// connection, and its input is fed between two packets.
+    ///
+    /// Consecutive transmits for one channel, up to [`BATCH`] bytes, go out in one vectored
+    /// write: a data packet's header and its payload (which the responder hands over without
+    /// copying it) leave together.
     fn flush(&mut self) -> io::Result<()> {
-        while let Some(t) = self.responder.poll_transmit() {
+        let mut batch: Vec<Bytes> = Vec::new();
+        let mut next = self.responder.poll_transmit();
+        while let Some(t) = next {
             if self.responder.is_sending_data() {
                 self.settle_reader();
                 if !self.command_reader.is_lent() {
                     self.command_reader.lend()?;
                 }
             }
-            let stream = match t.channel {
+            let channel = t.channel;
+            let mut size = t.payload.len();
+            batch.push(t.payload);
+            next = None;
+            while size < BATCH {
+                match self.responder.poll_transmit() {
+                    Some(t) if t.channel == channel => {
+                        size += t.payload.len();
+                        batch.push(t.payload);
+                    }
+                    other => {
+                        next = other;
+                        break;
+                    }
+                }
+            }
+            let stream = match channel {
                 Channel::Command => &mut self.command,
                 Channel::Event => match self.event.as_mut() {
                     Some(s) => s,
                     // Not attached yet: nothing can be sent there.
-                    None => continue,
+                    None => {
+                        batch.clear();
+                        next = next.or_else(|| self.responder.poll_transmit());
+                        continue;
+                    }
                 },
             };
-            if link::write_all(stream, &t.payload).is_err() {
-                self.responder.handle_eof(t.channel);
+            let written = link::write_all_vectored(stream, &batch);
+            batch.clear();
+            if written.is_err() {
+                self.responder.handle_eof(channel);
                 return Ok(());
             }
             while let Ok(input) = self.inputs.rx.try_recv() {
                 self.feed(input);
+            }
+            if next.is_none() {
+                next = self.responder.poll_transmit();
             }
         }
         if !self.responder.is_sending_data() {

@@ -154,6 +154,24 @@ pub(super) fn camera_for(dir: &Path) -> Result<(VirtualCamera, StorageId), Strin
     Ok((cam, card))
 }
 
+/// The files under `dir` (folders flattened, in the order a scan finds them), each read when
+/// downloaded: the card of a Fujifilm body, which has no folders to show.
+pub(super) fn pictures(dir: &Path) -> Result<Vec<(String, ObjectContent)>, String> {
+    let meta = fs::metadata(dir).map_err(|e| format!("cannot serve {}: {e}", dir.display()))?;
+    if !meta.is_dir() {
+        return Err(format!("cannot serve {}: not a folder", dir.display()));
+    }
+    Ok(scan(dir)
+        .found
+        .into_iter()
+        .filter(|f| !f.dir)
+        .filter_map(|f| {
+            let name = f.rel.file_name()?.to_str()?.to_owned();
+            Some((name, file_content(dir.join(&f.rel), f.stamp.len)))
+        })
+        .collect())
+}
+
 /// Sets the room on `card`: what is used, plus `extra` bytes about to be added, plus
 /// [`SPARE_CAPACITY`] for uploads and captures.
 pub(super) fn set_capacity(cam: &mut VirtualCamera, card: StorageId, extra: u64) {

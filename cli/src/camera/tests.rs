@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use ptpip_protocol::camera::FujiPersonality;
 use ptpip_protocol::fuji::LiveViewFrame;
 use ptpip_protocol::initiator::Operation;
 use ptpip_protocol::ptp::PropValue;
@@ -46,6 +47,9 @@ fn options(vendor: Dialect, dir: Option<PathBuf>) -> CameraOptions {
         dir,
         writable: false,
         name: "test camera".into(),
+        mode: FujiPersonality::Remote,
+        think: Duration::ZERO,
+        object_prop_list: false,
     }
 }
 
@@ -275,7 +279,7 @@ fn fuji_camera_connects_answers_a_property_and_streams_live_view() {
     assert_eq!(
         camera.banner(),
         format!(
-            "ptpip camera: serving a virtual Fujifilm X-T1 on {cmd} (Fujifilm; events on {ev}, live view on {lv})"
+            "ptpip camera: serving a virtual Fujifilm X-T1 on {cmd} (Fujifilm; events on {ev}, live view on {lv}; remote mode, 3 pictures (samples))"
         )
     );
     let mut c = connect(&camera, Dialect::Fuji);
@@ -287,6 +291,9 @@ fn fuji_camera_connects_answers_a_property_and_streams_live_view() {
         desc.current_value
     );
 
+    // Timed from the connection: the camera sends the first frame when it accepts and one
+    // every 100 ms after, however late the reader reads them.
+    let t = Instant::now();
     let mut s = TcpStream::connect(lv).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     let mut read_frame = || {
@@ -303,7 +310,6 @@ fn fuji_camera_connects_answers_a_property_and_streams_live_view() {
         LiveViewFrame::decode(&Bytes::from(frame)).unwrap()
     };
     let first = read_frame();
-    let t = Instant::now();
     assert_eq!(first.frame_number(), 0);
     assert!(first.has_jpeg_marker());
     for n in 1..=5u8 {
@@ -311,7 +317,8 @@ fn fuji_camera_connects_answers_a_property_and_streams_live_view() {
         assert_eq!(f.frame_number(), n);
         assert!(f.has_jpeg_marker());
     }
-    // Five more frames at 10 per second take at least 0.5 s (a little slack for timers).
+    // Five more frames at 10 per second come at least 0.5 s after the first (a little slack
+    // for timers).
     let took = t.elapsed();
     assert!(took >= Duration::from_millis(450), "{took:?}");
     c.close().unwrap();

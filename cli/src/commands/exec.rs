@@ -11,7 +11,8 @@ use ptpip_protocol::ptp::codes::{DataTypeCode, DevicePropCode};
 use ptpip_protocol::{DeviceEvent, Dialect, Guid, OperationCode};
 use ptpip_transport_std::{Calls, CancelToken, Client, ClientConfig, ClientError};
 
-use super::{CmdError, Command, files, help_text, render, spec, stream, usage};
+use super::fuji::{browse, remote};
+use super::{CmdError, Command, FujiCommand, files, help_text, render, spec, stream, usage};
 use crate::output::hexdump;
 use crate::props;
 
@@ -83,6 +84,10 @@ pub(crate) fn check_dialect(cmd: &Command, dialect: Dialect) -> Result<(), CmdEr
         Command::LiveView { .. } if dialect != Dialect::Fuji => Err(CmdError::Failed(
             "live view is Fujifilm-only (use -t fuji for a Fujifilm camera)".into(),
         )),
+        Command::Fuji(c) if dialect != Dialect::Fuji => Err(CmdError::Failed(format!(
+            "{} is Fujifilm-only (use -t fuji for a Fujifilm camera)",
+            c.name()
+        ))),
         _ => Ok(()),
     }
 }
@@ -97,6 +102,8 @@ pub(crate) struct Executor {
     relay: bool,
     /// How to connect again when the link drops during a download.
     reconnect: Option<ClientConfig>,
+    /// Fujifilm: the movie this session is recording.
+    movie: Option<ptpip_protocol::calls::MovieRecording>,
 }
 
 impl std::fmt::Debug for Executor {
@@ -125,6 +132,7 @@ impl Executor {
             stream_port,
             relay,
             reconnect: None,
+            movie: None,
         }
     }
 
@@ -173,13 +181,25 @@ impl Executor {
 
     /// Fujifilm: refuses what needs remote mode on a camera that did not enter it, saying why.
     fn check_remote_mode(&self, cmd: &Command) -> Result<(), CmdError> {
-        let needs_remote = matches!(cmd, Command::Capture(..) | Command::LiveView { .. });
+        let needs_remote = match cmd {
+            Command::Capture(..) | Command::LiveView { .. } => true,
+            Command::Fuji(c) => c.needs_remote(),
+            _ => false,
+        };
         match self.client.initiator().remote_mode_unavailable() {
             Some(why) if needs_remote => Err(CmdError::Failed(format!(
-                "{why}; capture and live view need remote mode (on the camera, choose remote \
-                 shooting rather than image transfer, or check that the body offers it)"
+                "{why}; capture and live view need remote mode, as do the exposure, focus and \
+                 movie commands (on the camera, choose remote shooting rather than image \
+                 transfer, or check that the body offers it)"
             ))),
-            _ => Ok(()),
+            _ => match cmd {
+                Command::Fuji(c) if c.needs_remote() => {
+                    remote::check_remote(&self.client, c.name())
+                }
+                Command::Capture(..) => remote::check_remote(&self.client, "capture"),
+                Command::LiveView { .. } => remote::check_remote(&self.client, "liveview"),
+                _ => Ok(()),
+            },
         }
     }
 
@@ -229,6 +249,9 @@ impl Executor {
             }
             Command::Set(prop, text) => self.set(prop, text, out)?,
             Command::OpReq { code, params, data } => self.opreq(*code, params, data, out)?,
+            Command::Ls(format, long) if dialect == Dialect::Fuji => {
+                browse::ls(&mut self.client, *format, *long, out)?;
+            }
             Command::Ls(format, long) => files::ls(&mut self.client, *format, *long, out)?,
             Command::Upload { files, folder } => {
                 files::upload(&mut self.client, files, folder.as_ref(), !self.relay, out)?;
@@ -238,7 +261,13 @@ impl Executor {
                 files::delete(&mut self.client, targets, *yes, can_ask, out)?;
             }
             Command::Mkdir(path) => files::mkdir(&mut self.client, path, out)?,
+            Command::Thumb(target, dir) if dialect == Dialect::Fuji => {
+                browse::thumb(&mut self.client, target, dir, out)?;
+            }
             Command::Thumb(target, dir) => files::thumb(&mut self.client, target, dir, out)?,
+            Command::Download { target, dir, opts } if dialect == Dialect::Fuji => {
+                browse::download(&mut self.client, target, dir.as_deref(), opts, out)?;
+            }
             Command::Download { target, dir, opts } => {
                 let ctx = files::Context::new(!self.relay, self.host.clone());
                 let mut s = self.session();
@@ -279,6 +308,10 @@ impl Executor {
                 let frames = frames.or(self.relay.then_some(RELAY_LIVEVIEW_FRAMES));
                 stream::liveview(&self.host, self.stream_port, sink, frames, out)?;
             }
+            Command::Fuji(FujiCommand::Receive(dir)) => {
+                browse::receive(&mut self.client, dir, out)?;
+            }
+            Command::Fuji(c) => remote::run(&mut self.client, c, &mut self.movie, out)?,
         }
         out.flush()?;
         Ok(())

@@ -52,6 +52,7 @@ pub(crate) fn command_name(cmd: &Command) -> &'static str {
         Command::Tether { .. } => "tether",
         Command::Events { .. } => "events",
         Command::LiveView { .. } => "liveview",
+        Command::Fuji(c) => c.name(),
         Command::Help(_) => "help",
     }
 }

@@ -4,6 +4,7 @@
 mod checks;
 mod exec;
 mod files;
+mod fuji;
 mod help;
 mod json;
 mod objects;
@@ -17,6 +18,7 @@ use std::time::Duration;
 
 pub(crate) use checks::check_output;
 pub(crate) use exec::{Executor, RELAY_EVENTS_TIMEOUT, check_dialect};
+pub(crate) use fuji::FujiCommand;
 pub(crate) use help::help_text;
 pub(crate) use json::{JSON_COMMANDS, apply_json};
 pub(crate) use objects::{DownloadOpts, ObjectRef, Target};
@@ -136,6 +138,8 @@ pub(crate) enum Command {
         /// Stop after this many frames.
         frames: Option<u64>,
     },
+    /// A Fujifilm command: exposure, focus, movie, geotag, receive.
+    Fuji(FujiCommand),
     /// Help on commands.
     Help(Option<String>),
 }
@@ -272,6 +276,7 @@ pub(crate) fn parse(words: &[String]) -> Result<Command, CmdError> {
             "unknown command '{name}'; try `help`"
         )));
     };
+    let name_typed = name.as_str();
     let mut a = Args {
         spec,
         words: &words[1..],
@@ -434,6 +439,7 @@ pub(crate) fn parse(words: &[String]) -> Result<Command, CmdError> {
             Command::LiveView { sink, frames }
         }
         "help" => Command::Help(a.next().map(str::to_owned)),
+        name if fuji::NAMES.contains(&name) => fuji::parse(name, name_typed, &mut a)?,
         _ => return Err(a.usage("not implemented")),
     };
     a.end()?;

@@ -179,6 +179,72 @@ pub(crate) const SPECS: &[Spec] = &[
                   (in server mode after 100 frames by default).",
     },
     Spec {
+        name: "shutter-speed",
+        aliases: &["shutter_speed", "set_shutter_speed"],
+        args: "[STEP|SPEED]",
+        about: "Fujifilm: show the shutter speed, step it (+1, -2) or bring it to SPEED (1/1000)",
+        details: "A step is a signed whole number of thirds of a stop (+1 is one third faster).
+                  SPEED is 1/1000, 1/2, 2s, 30 (seconds): the camera is stepped, reading the
+                  value back after each step, until it shows SPEED. Fails clearly at the end of
+                  the range, or when SPEED is not one of the camera's stops. Remote mode only.",
+    },
+    Spec {
+        name: "aperture",
+        aliases: &["set_aperture"],
+        args: "[STEP|F]",
+        about: "Fujifilm: show the aperture, step it (+1, -2) or bring it to F (f/5.6)",
+        details: "A step is a signed whole number of thirds of a stop (+1 is one third narrower).
+                  F is f/5.6, F8 or 11. Remote mode only.",
+    },
+    Spec {
+        name: "exposure-bias",
+        aliases: &["exposure_compensation", "set_exposure_compensation"],
+        args: "[STEP|EV]",
+        about: "Fujifilm: show the exposure bias, step it (+1, -2) or bring it to EV (-2/3)",
+        details: "A step is a signed whole number of thirds of a stop (+1, -1); EV is -2/3,
+                  +1 1/3, 0, 1.7 (rounded to a third). Remote mode only.",
+    },
+    Spec {
+        name: "focus-point",
+        aliases: &["focus_point"],
+        args: "X Y",
+        about: "Fujifilm: focus on the point at column X, row Y (locks the focus; needs AF-S)",
+        details: "X and Y count from 1 (the X-T1's grid is 7 x 7). XxY works too. Remote mode only.",
+    },
+    Spec {
+        name: "focus-unlock",
+        aliases: &["unlock_focus"],
+        args: "",
+        about: "Fujifilm: unlock the focus",
+        details: "Remote mode only.",
+    },
+    Spec {
+        name: "movie",
+        aliases: &["start_record", "stop_record"],
+        args: "start|stop",
+        about: "Fujifilm: start or stop recording a movie",
+        details: "The camera stops a movie only for the session that started it: use the shell
+                  (-i), -c in server mode, or `movie start` and `movie stop` in one session.
+                  start_record and stop_record are fuji-cam-wifi-tool's names. Remote mode only.",
+    },
+    Spec {
+        name: "geotag",
+        aliases: &[],
+        args: "LAT LON [ALT]",
+        about: "Fujifilm: give the camera a position (decimal degrees, metres) to tag pictures",
+        details: "LAT and LON are decimal degrees, negative south and west; ALT is metres above sea
+                  level (0 to 99999). The time is now, in UTC. Connect with --mode geotag.",
+    },
+    Spec {
+        name: "receive",
+        aliases: &[],
+        args: "[DIR]",
+        about: "Fujifilm: save the pictures chosen on the camera (a multiple transfer) to DIR",
+        details: "Choose the pictures on the camera and start the transfer, then connect with
+                  --mode browse; each picture comes at its full size. Ends when the camera has
+                  no more.",
+    },
+    Spec {
         name: "help",
         aliases: &[],
         args: "[COMMAND]",

@@ -446,6 +446,9 @@ fn one_sigint_ends_serve_and_the_camera() {
                 dir: None,
                 writable: false,
                 name: "sigint".into(),
+                mode: Default::default(),
+                think: Duration::ZERO,
+                object_prop_list: false,
             },
             &Default::default(),
         );

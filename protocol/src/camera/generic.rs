@@ -97,6 +97,8 @@ pub struct VirtualCamera {
     max_object_len: u64,
     model: PtpString,
     serial_number: PtpString,
+    /// GetObjectPropList (MTP 0x9805) is offered ([`Self::set_object_prop_list`]).
+    object_prop_list: bool,
     /// The changes to the object tree since the host last took them, when it asked for them.
     journal: Option<Vec<Change>>,
 }
@@ -142,6 +144,7 @@ impl VirtualCamera {
             max_object_len: Self::DEFAULT_MAX_OBJECT_LEN,
             model: PtpString::new("ptpip virtual camera").unwrap_or_default(),
             serial_number: PtpString::new("0000000000000001").unwrap_or_default(),
+            object_prop_list: false,
             journal: None,
         }
     }
@@ -279,6 +282,13 @@ impl VirtualCamera {
         self.max_object_len = len;
     }
 
+    /// Offers GetObjectPropList (MTP 0x9805, a whole card's listing in one round trip; see
+    /// [`ObjectStore::object_prop_list`]) in DeviceInfo and answers it, or not (the default, as
+    /// most cameras).
+    pub const fn set_object_prop_list(&mut self, on: bool) {
+        self.object_prop_list = on;
+    }
+
     /// The most bytes SendObject may deliver.
     #[must_use]
     pub const fn max_object_len(&self) -> u64 {
@@ -315,7 +325,14 @@ impl VirtualCamera {
             vendor_extension_version: 0,
             vendor_extension_desc: PtpString::empty(),
             functional_mode: FunctionalMode::STANDARD_MODE,
-            operations_supported: OPERATIONS.to_vec(),
+            operations_supported: OPERATIONS
+                .iter()
+                .copied()
+                .chain(
+                    self.object_prop_list
+                        .then_some(OperationCode::GET_OBJECT_PROP_LIST),
+                )
+                .collect(),
             events_supported: EVENTS.to_vec(),
             device_properties_supported: self.props.codes(),
             capture_formats: vec![ObjectFormatCode::EXIF_JPEG],
@@ -612,6 +629,12 @@ impl Device for VirtualCamera {
             OperationCode::GET_OBJECT_INFO => self
                 .object(request)
                 .map(|o| data_reply(o.info().to_bytes())),
+            OperationCode::GET_OBJECT_PROP_LIST if self.object_prop_list => {
+                let p = |n| param(request, n);
+                self.store
+                    .object_prop_list(p(1), p(2), p(3), p(4), p(5))
+                    .map(|l| data_reply(l.to_bytes()))
+            }
             OperationCode::GET_OBJECT => self.get_object(request, false),
             OperationCode::GET_PARTIAL_OBJECT => self.get_object(request, true),
             OperationCode::GET_THUMB => self.object(request).and_then(|o| {

@@ -2,9 +2,12 @@
 //!
 //! - [`VirtualCamera`] speaks generic PTP: storages, a folder tree of objects, object transfer in
 //!   both directions, a few device properties and capture.
-//! - [`FujiCamera`] speaks the Fujifilm dialect as an X-T1 does over Wi-Fi: the set-up properties
-//!   0xDF01 and 0xDF24, the 0x902B description list, the 0xD212 state list, and remote capture with
-//!   its preview (0x9022). [`LiveViewGenerator`] makes the frames of its live-view port.
+//! - [`FujiCamera`] speaks the Fujifilm dialect as an X-T1 does over Wi-Fi, in each Wi-Fi function
+//!   ([`FujiPersonality`]: remote, browse, receive, no remote mode): the set-up properties, the
+//!   0x902B description list, the 0xD212 state list, remote capture with its preview (0x9022),
+//!   exposure steps, focus point, movies, geotags, and the card in browse mode. Its settings and
+//!   card live in a [`FujiBody`] shared by every session. [`LiveViewGenerator`] makes the frames of
+//!   its live-view port.
 //!
 //! Both are pure state: no files, sockets, threads or clocks. Object data is an [`ObjectContent`]:
 //! bytes in memory, a generated pattern, or a [`ContentFactory`] that opens a [`DataSource`] when
@@ -17,6 +20,7 @@ mod content;
 mod fuji;
 mod generic;
 pub mod jpeg;
+mod prop_list;
 mod props;
 pub mod sample;
 mod store;
@@ -26,8 +30,11 @@ use std::collections::BTreeSet;
 use bytes::Bytes;
 
 pub use content::{ContentFactory, ObjectContent};
-pub use fuji::{FUJI_APP_VERSION, FujiCamera, LiveViewGenerator};
+pub use fuji::{
+    CARD_STORAGE, FUJI_APP_VERSION, FujiBody, FujiCamera, FujiPersonality, LiveViewGenerator,
+};
 pub use generic::{Change, VirtualCamera};
+pub use prop_list::LISTED_PROPERTIES;
 pub use props::{PropTable, Property, ValueCheck, is_ptp_datetime};
 pub use store::{Object, ObjectStore, Parent, Storage, Thumbnail};
 

@@ -12,18 +12,38 @@
 //! - the goodbye after CloseSession is an 8-byte terminator container ([`Container::Terminate`]).
 //!
 //! The Fuji datasets, the 0x902B property-description list and the 0xD212 state list, live in
-//! [`lists`].
+//! [`lists`]. The rest of the dialect:
+//! - [`mode`]: the Wi-Fi modes (remote, browse, geotag), the values of 0xDF00 and 0xDF01 and the
+//!   version property each mode echoes ([`FujiMode`]);
+//! - [`values`]: typed property values (shutter speed with its sub-second flag, F-number with
+//!   auto, sensitivity with its auto and extended flags, exposure bias, focus point) and the
+//!   exposure controls that step them ([`ExposureControl`]); [`battery`] reconciles the two
+//!   battery scales; [`geotag`] the positions of 0xD500;
+//! - [`stream`]: the live-view port's reader, frames checked from SOI to EOI, with its rate.
 
+pub mod battery;
 mod container;
+pub mod geotag;
 pub mod lists;
 mod liveview;
+pub mod mode;
+pub mod stream;
+pub mod values;
 
+pub use battery::{BatteryLevel, BatteryReading, BatteryScale};
 pub use container::{
     Container, ContainerHeader, ContainerStart, ContainerType, parse_container,
     parse_container_header,
 };
+pub use geotag::{GeoTag, GeoTagError, GeoTagLayout, GeoTime};
 pub use liveview::LiveViewFrame;
 pub(crate) use liveview::peek_frame_length;
+pub use mode::{CameraState, ConnectionMode, FujiMode, SetupLeniency};
+pub use stream::{FrameProblem, IntervalStats, LiveViewItem, LiveViewStats, LiveViewStream};
+pub use values::{
+    ExposureBias, ExposureControl, ExposureValue, FNumber, FocusPoint, Sensitivity, ShutterSpeed,
+    StateValue,
+};
 
 /// The command/data port Fuji X bodies listen on.
 pub const COMMAND_PORT: u16 = 55740;

@@ -6,14 +6,14 @@ use bytes::{Bytes, BytesMut};
 
 use super::{
     Completion, DataIn, DataPhase, DeviceEvent, Event, Initiator, Operation, OperationFailure,
-    Purpose, RemoteModeUnavailable, SetupProblem, State, Transaction,
+    Purpose, State, Transaction,
 };
 use crate::channel::{Channel, Inbound};
 use crate::deframer::{DataKind, Framing};
 use crate::error::Error;
 use crate::fuji::Container;
 use crate::packet::{Dialect, InitEventRequest, Packet};
-use crate::ptp::codes::{DevicePropCode, OperationCode, ResponseCode};
+use crate::ptp::codes::{OperationCode, ResponseCode};
 use crate::timer::Timer;
 use crate::types::{Params, TransactionId};
 
@@ -430,84 +430,18 @@ impl Initiator {
                 });
             }
             if self.config.dialect == Dialect::Fuji {
-                let op = Self::fuji_set_prop(
-                    DevicePropCode::FUJI_INIT_SEQUENCE,
-                    Bytes::from_static(&[5, 0]),
-                );
-                self.queue_internal(now, op, Purpose::FujiInitSequence);
+                self.fuji_begin(now);
             } else {
                 self.session_ready(now);
             }
             return Ok(());
         }
-        // The Fujifilm remote-mode steps: a camera that does not go along with one (a body
-        // without remote mode, or one in another Wi-Fi mode) still gets a session for browsing.
-        let step = match purpose {
-            Purpose::FujiInitSequence => "SetDevicePropValue 0xDF01",
-            Purpose::FujiGetAppVersion => "GetDevicePropValue 0xDF24",
-            Purpose::FujiSetAppVersion => "SetDevicePropValue 0xDF24",
-            _ => "InitiateOpenCapture",
-        };
-        let problem = if code.is_ok() {
-            match (purpose, data.as_deref().map(<[u8]>::len)) {
-                (Purpose::FujiGetAppVersion, None | Some(0)) => Some(SetupProblem::EmptyValue),
-                (Purpose::FujiGetAppVersion, Some(got)) if got != 4 => {
-                    Some(SetupProblem::BadValue { expected: 4, got })
-                }
-                _ => None,
-            }
-        } else {
-            Some(SetupProblem::Refused(code))
-        };
-        if let Some(problem) = problem {
-            let why = RemoteModeUnavailable { step, problem };
-            self.events
-                .push_back(Event::RemoteModeUnavailable(why.clone()));
-            self.remote_unavailable = Some(why);
-            self.session_ready(now);
-            return Ok(());
-        }
-        match purpose {
-            Purpose::FujiInitSequence => {
-                let op = Operation::new(
-                    OperationCode::GET_DEVICE_PROP_VALUE,
-                    &[u32::from(DevicePropCode::FUJI_APP_VERSION.0)],
-                )
-                .expect("one parameter")
-                .collect(64);
-                self.queue_internal(now, op, Purpose::FujiGetAppVersion);
-            }
-            Purpose::FujiGetAppVersion => {
-                let raw = data.as_deref().and_then(|d| <[u8; 4]>::try_from(d).ok());
-                self.fuji_app_version = u32::from_le_bytes(raw.expect("checked to be 4 bytes"));
-                let value = self
-                    .config
-                    .fuji_app_version
-                    .unwrap_or(self.fuji_app_version);
-                let op = Self::fuji_set_prop(
-                    DevicePropCode::FUJI_APP_VERSION,
-                    Bytes::copy_from_slice(&value.to_le_bytes()),
-                );
-                self.queue_internal(now, op, Purpose::FujiSetAppVersion);
-            }
-            Purpose::FujiSetAppVersion => {
-                let op = Operation::new(OperationCode::INITIATE_OPEN_CAPTURE, &[0, 0])
-                    .expect("two parameters");
-                self.queue_internal(now, op, Purpose::FujiOpenCapture);
-            }
-            _ => {
-                // The event port is open now; it needs no Init_Event_Request. An empty transmit
-                // asks the driver to connect it.
-                self.out[1].push(Bytes::new());
-                self.links[1] = crate::channel::LinkState::Open;
-                self.session_ready(now);
-            }
-        }
+        self.on_fuji_setup(now, purpose, code, data);
         Ok(())
     }
 
     /// The set-up is over: operations run.
-    fn session_ready(&mut self, now: Instant) {
+    pub(super) fn session_ready(&mut self, now: Instant) {
         self.state = State::Ready;
         self.events.push_back(Event::Ready);
         self.touch(now);

@@ -45,6 +45,7 @@
 //! assert!(ini.poll_timeout().is_none());
 //! ```
 
+mod fuji;
 mod inbound;
 mod outgoing;
 mod tap;
@@ -56,6 +57,7 @@ use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
 
+pub use fuji::{FujiSession, VersionEcho};
 pub use types::{
     Completion, DataIn, DataPhase, DeviceEvent, Event, InitiatorConfig, KeepAliveMethod, Operation,
     OperationFailure, RemoteModeUnavailable, SetupProblem,
@@ -104,12 +106,14 @@ enum Purpose {
     User,
     /// OpenSession during set-up.
     OpenSession,
-    /// Fujifilm: 0xDF01 = 5, answered once the user accepts on the camera.
+    /// Fujifilm, browse mode: read 0xDF00, the camera state.
+    FujiGetCameraState,
+    /// Fujifilm: write 0xDF01 (the mode), answered once the user accepts on the camera.
     FujiInitSequence,
-    /// Fujifilm: read 0xDF24.
-    FujiGetAppVersion,
-    /// Fujifilm: write 0xDF24.
-    FujiSetAppVersion,
+    /// Fujifilm: read the mode's version property (0xDF24, 0xDF22, 0xDF31).
+    FujiGetVersion,
+    /// Fujifilm: write it back.
+    FujiSetVersion,
     /// Fujifilm: InitiateOpenCapture, which opens the event port.
     FujiOpenCapture,
     /// CloseSession during a graceful close.
@@ -185,10 +189,10 @@ pub struct Initiator {
     current: Option<Transaction>,
     queue: VecDeque<(TransactionId, Operation, Purpose)>,
     next_tid: TransactionId,
-    /// Fujifilm: the AppVersion read during set-up.
-    fuji_app_version: u32,
     /// Fujifilm: why remote mode is unavailable, if the set-up degraded.
     remote_unavailable: Option<RemoteModeUnavailable>,
+    /// Fujifilm: what the set-up found.
+    fuji: Option<FujiSession>,
     /// The data packet the tap is gathering.
     tapping: Option<tap::Tapping>,
 }
@@ -216,8 +220,8 @@ impl Initiator {
             current: None,
             queue: VecDeque::new(),
             next_tid: TransactionId::FIRST,
-            fuji_app_version: 0,
             remote_unavailable: None,
+            fuji: None,
             tapping: None,
             state: State::AwaitCommandAck,
             config,
@@ -280,6 +284,13 @@ impl Initiator {
     #[must_use]
     pub const fn remote_mode_unavailable(&self) -> Option<&RemoteModeUnavailable> {
         self.remote_unavailable.as_ref()
+    }
+
+    /// Fujifilm: the mode asked for and what the set-up found (the camera state, the version
+    /// property echoed, what was tolerated); `None` in the generic dialect and before the set-up.
+    #[must_use]
+    pub const fn fuji_session(&self) -> Option<&FujiSession> {
+        self.fuji.as_ref()
     }
 
     /// Whether the connection is over (closed gracefully or lost): nothing more will be sent.

@@ -5,6 +5,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use crate::error::Error;
+use crate::fuji::FujiMode;
 use crate::packet::{Dialect, InitRequestLayout};
 use crate::ptp::codes::{EventCode, OperationCode, ResponseCode};
 use crate::types::{
@@ -26,8 +27,11 @@ pub struct InitiatorConfig {
     pub fuji_layout: InitRequestLayout,
     /// The SessionID sent in OpenSession.
     pub session_id: SessionId,
-    /// Fujifilm: the value written back to 0xDF24 (AppVersion) during set-up; `None` echoes the
-    /// value the camera reports.
+    /// Fujifilm: the mode to ask the camera for (remote shooting, browsing, geotagging).
+    pub fuji_mode: FujiMode,
+    /// Fujifilm: the value written back to 0xDF24 (AppVersion) during a remote-mode set-up;
+    /// `None` echoes the value the camera reports. Values seen from clients: 0x00020001 (the
+    /// X-T1's own), 0x00020004, 0x000200FF (hkr's tool), 0x0002000C (libfuji).
     pub fuji_app_version: Option<u32>,
     /// How long each init packet may take to be answered.
     pub init_timeout: Duration,
@@ -72,6 +76,7 @@ impl InitiatorConfig {
             dialect,
             fuji_layout: InitRequestLayout::FujiFixed,
             session_id: SessionId(1),
+            fuji_mode: FujiMode::Remote,
             fuji_app_version: None,
             init_timeout: Duration::from_secs(10),
             response_timeout: Duration::from_secs(30),

@@ -427,6 +427,7 @@ impl<D: Device> Responder<D> {
                         ..Receiving::default()
                     }),
                     cancelled: false,
+                    held: false,
                 });
             } else {
                 self.respond(tid, refusal);
@@ -453,7 +454,7 @@ impl<D: Device> Responder<D> {
                 ..Receiving::default()
             }),
             Reply::Respond(r) => {
-                self.respond(tid, r);
+                self.respond_after_thinking(request, r);
                 return Ok(());
             }
             Reply::Data { source, response } => {
@@ -478,12 +479,43 @@ impl<D: Device> Responder<D> {
             }
             Reply::ReceiveData => Phase::Receiving(Receiving::default()),
         };
+        // A data-in phase waits for the think time; a data-out phase thinks after the data.
+        let held = matches!(phase, Phase::Sending(_)) && self.hold(tid);
         self.current = Some(Transaction {
             request,
             phase,
             cancelled: false,
+            held,
         });
         Ok(())
+    }
+
+    /// Whether replies wait for the think time; if so, reports that the reply to `tid` does.
+    fn hold(&mut self, tid: TransactionId) -> bool {
+        let delay = self.config.think;
+        if delay.is_zero() {
+            return false;
+        }
+        self.events.push_back(ResponderEvent::ReplyDelayed {
+            transaction: tid,
+            delay,
+        });
+        true
+    }
+
+    /// Sends the response to `request` now, or after the think time.
+    fn respond_after_thinking(&mut self, request: Request, response: Response) {
+        let tid = request.transaction;
+        if self.hold(tid) {
+            self.current = Some(Transaction {
+                request,
+                phase: Phase::Responding(response),
+                cancelled: false,
+                held: true,
+            });
+        } else {
+            self.respond(tid, response);
+        }
     }
 
     fn open_session(&mut self, tid: TransactionId, params: Params) -> Response {
@@ -602,8 +634,9 @@ impl<D: Device> Responder<D> {
             }
             _ => self.device.data_out_done(&t.request, rx.received),
         };
+        let request = t.request;
         self.current = None;
-        self.respond(tid, response);
+        self.respond_after_thinking(request, response);
         Ok(())
     }
 

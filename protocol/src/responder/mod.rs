@@ -30,6 +30,7 @@ mod outbound;
 mod tests;
 
 use std::collections::VecDeque;
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 
@@ -78,10 +79,18 @@ pub struct ResponderConfig {
     pub data_in_framing: DataInFraming,
     /// The largest payload of one outgoing Data packet (or one continuation piece).
     pub max_data_packet: usize,
-    /// Outgoing bytes allowed to wait in the command channel's queue.
+    /// Outgoing bytes allowed to wait in the command channel's queue. Data is framed one packet
+    /// ahead at most (`max_data_packet`, if smaller), so that a Cancel stops it within a packet;
+    /// a packet's payload is queued as the device made it, not copied.
     pub send_window: usize,
     /// The largest control packet accepted from the initiator.
     pub max_control_len: u32,
+    /// The camera's think time: how long the reply to every operation is held back, as a real
+    /// body's firmware takes milliseconds per request (zero: reply at once). The responder has
+    /// no clock: it reports [`ResponderEvent::ReplyDelayed`] and holds the reply until the driver
+    /// calls [`Responder::release_reply`] once `think` has passed. Probes and cancels are still
+    /// handled meanwhile, and nothing is blocked, so a server's other sessions never wait.
+    pub think: Duration,
 }
 
 impl ResponderConfig {
@@ -98,6 +107,7 @@ impl ResponderConfig {
             max_data_packet: 256 << 10,
             send_window: 1 << 20,
             max_control_len: DeframerConfig::DEFAULT_MAX_CONTROL_LEN,
+            think: Duration::ZERO,
         }
     }
 }
@@ -132,6 +142,14 @@ pub enum ResponderEvent {
     },
     /// The initiator broke the protocol; what it did and what the responder did about it.
     Violation(Violation),
+    /// The reply to `transaction` is held for the think time ([`ResponderConfig::think`]): call
+    /// [`Responder::release_reply`] once `delay` has passed.
+    ReplyDelayed {
+        /// The transaction whose reply waits.
+        transaction: TransactionId,
+        /// How long it waits.
+        delay: Duration,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -172,12 +190,16 @@ struct Receiving {
 enum Phase {
     Sending(Sending),
     Receiving(Receiving),
+    /// Only the response is left to send (held for the think time until then).
+    Responding(Response),
 }
 
 struct Transaction {
     request: Request,
     phase: Phase,
     cancelled: bool,
+    /// The reply waits for [`Responder::release_reply`] (the think time).
+    held: bool,
 }
 
 /// The camera side of a PTP/IP session. See the [module docs](self).
@@ -277,10 +299,9 @@ impl<D: Device> Responder<D> {
     pub fn wants_write(&self, channel: Channel) -> bool {
         !self.out[channel.index()].is_empty()
             || (channel == Channel::Command
-                && matches!(
-                    self.current.as_ref().map(|t| &t.phase),
-                    Some(Phase::Sending(_))
-                ))
+                && self.current.as_ref().is_some_and(|t| {
+                    !t.held && matches!(t.phase, Phase::Sending(_) | Phase::Responding(_))
+                }))
     }
 
     /// Whether a data-in phase is under way: the responder is producing data for the command
@@ -289,10 +310,23 @@ impl<D: Device> Responder<D> {
     #[must_use]
     pub fn is_sending_data(&self) -> bool {
         !self.is_closed()
-            && matches!(
-                self.current.as_ref().map(|t| &t.phase),
-                Some(Phase::Sending(_))
-            )
+            && self
+                .current
+                .as_ref()
+                .is_some_and(|t| !t.held && matches!(t.phase, Phase::Sending(_)))
+    }
+
+    /// Lets the reply to `transaction`, held for the think time, go out (see
+    /// [`ResponderConfig::think`]). Does nothing for any other transaction, or when no reply
+    /// is held.
+    pub fn release_reply(&mut self, transaction: TransactionId) {
+        if let Some(t) = self
+            .current
+            .as_mut()
+            .filter(|t| t.request.transaction == transaction)
+        {
+            t.held = false;
+        }
     }
 
     /// Tells the responder a connection was attached: the Fujifilm event connection carries no
@@ -335,7 +369,10 @@ impl<D: Device> Responder<D> {
         };
         if !self.is_closed() {
             self.pump_device_events();
-            if self.out[0].bytes() < self.config.send_window
+            // One packet at a time (its header and its payload may be two transmits), so that
+            // a Cancel stops the data within a packet.
+            let window = self.config.send_window.min(self.config.max_data_packet);
+            if self.out[0].bytes() < window
                 && let Err(e) = self.pump_data()
             {
                 self.fail(e);

@@ -74,8 +74,16 @@ impl<D: Device> Responder<D> {
         let Some(t) = self.current.as_mut() else {
             return Ok(());
         };
+        if t.held {
+            return Ok(());
+        }
         let tid = t.request.transaction;
         let code = t.request.code;
+        if let Phase::Responding(r) = t.phase {
+            self.current = None;
+            self.respond(tid, r);
+            return Ok(());
+        }
         let Phase::Sending(s) = &mut t.phase else {
             return Ok(());
         };
@@ -140,7 +148,7 @@ impl<D: Device> Responder<D> {
                 });
             }
             *n -= piece.len() as u64;
-            frame.extend_from_slice(&piece);
+            self.out[0].append_payload(&mut frame, piece.clone());
             if *n == 0 {
                 s.open_packet = None;
                 closed_packet = true;
@@ -148,7 +156,7 @@ impl<D: Device> Responder<D> {
         } else if !piece.is_empty() {
             let last = !s.empty_end_due && s.total == Some(s.sent);
             DataPacket::write_header(&mut frame, last, tid, piece.len() as u32);
-            frame.extend_from_slice(&piece);
+            self.out[0].append_payload(&mut frame, piece.clone());
         } else if let Some(total) = s.total.filter(|&n| n != s.sent) {
             return Err(Error::DataLength {
                 transaction: tid,

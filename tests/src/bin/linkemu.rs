@@ -2,16 +2,18 @@
 //!
 //! ```text
 //! linkemu --to 127.0.0.1:15740 [--listen 127.0.0.1:0] [--delay 5ms] [--rate 25MB/s]
-//!         [--buffer 64KiB] [--stall-every 4MB --stall 30ms]
+//!         [--buffer 64KiB] [--stall-every 4MB --stall 30ms] [--drop-after 20MB]
 //! ```
 //!
-//! The delay applies one way, in both directions (a round trip costs twice it). It prints the
-//! address it listens on, then proxies until killed. For a Fujifilm camera run one per port.
+//! The delay applies one way, in both directions (a round trip costs twice it). `--drop-after`
+//! cuts every connection once, after that many bytes from the camera (later connections go
+//! through). It prints the address it listens on, then proxies until killed. For a Fujifilm
+//! camera run one per port.
 
 use std::net::{SocketAddr, TcpListener};
 use std::process::ExitCode;
 
-use ptpip_tests::link::{Profile, Stall, parse_duration, parse_size, spawn};
+use ptpip_tests::link::{Profile, Stall, parse_duration, parse_size, spawn, spawn_dropping};
 
 fn main() -> ExitCode {
     match run() {
@@ -29,6 +31,7 @@ fn run() -> Result<(), String> {
     let mut profile = Profile::new(std::time::Duration::from_millis(5), 25_000_000);
     let mut stall_every = None;
     let mut stall = None;
+    let mut drop_after = None;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or(format!("{flag} needs a value"));
@@ -43,6 +46,9 @@ fn run() -> Result<(), String> {
             }
             "--stall-every" => stall_every = Some(parse_size(&value()?).ok_or("--stall-every")?),
             "--stall" => stall = Some(parse_duration(&value()?).ok_or("--stall: e.g. 30ms")?),
+            "--drop-after" => {
+                drop_after = Some(parse_size(&value()?).ok_or("--drop-after: e.g. 20MB")?);
+            }
             other => return Err(format!("unknown option {other}")),
         }
     }
@@ -51,7 +57,11 @@ fn run() -> Result<(), String> {
     }
     let to = to.ok_or("--to HOST:PORT is required")?;
     let listener = TcpListener::bind(&listen).map_err(|e| format!("{listen}: {e}"))?;
-    let emu = spawn(listener, to, profile, profile).map_err(|e| e.to_string())?;
+    let emu = match drop_after {
+        Some(n) => spawn_dropping(listener, to, profile, profile, n),
+        None => spawn(listener, to, profile, profile),
+    }
+    .map_err(|e| e.to_string())?;
     println!("{}", emu.addr());
     loop {
         std::thread::park();

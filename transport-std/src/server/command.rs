@@ -46,7 +46,7 @@ pub(super) struct CommandReader {
 impl CommandReader {
     pub(super) fn new(stream: &TcpStream, tx: SyncSender<Input>) -> io::Result<Self> {
         Ok(Self {
-            direct: DirectReader::new(stream.try_clone()?)?.with_quickack(),
+            direct: DirectReader::new(stream.try_clone()?)?,
             stream: stream.try_clone()?,
             tx,
             helper: None,
@@ -57,6 +57,11 @@ impl CommandReader {
     /// Whether the helper has the socket: input then comes through the session's input queue.
     pub(super) const fn is_lent(&self) -> bool {
         self.lent
+    }
+
+    /// Acknowledges what the last direct read took at once (see [`DirectReader::ack_now`]).
+    pub(super) fn ack_now(&self) {
+        self.direct.ack_now();
     }
 
     /// Reads on the session's thread, waiting at most `wait`. Only when not lent.

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use ptpip_protocol::Dialect;
+use ptpip_protocol::calls::PreviewCheck;
 
 use super::download::unused;
 use super::transfer::{Failure, Transfer, fetch};
@@ -54,6 +55,16 @@ pub(crate) fn capture(
         match dialect {
             Dialect::Fuji => {
                 let captured = cam.calls().capture(CAPTURE_TIMEOUT).map_err(call_error)?;
+                if let PreviewCheck::Differs {
+                    announced,
+                    received,
+                } = captured.preview_check()
+                {
+                    eprintln!(
+                        "warning: the preview has {received} bytes; the camera announced \
+                         {announced} (event 0xC001)"
+                    );
+                }
                 let preview = captured
                     .preview
                     .ok_or_else(|| CmdError::Failed("the camera sent no preview".into()))?;

@@ -10,10 +10,11 @@ use std::time::Instant;
 use super::history::{self, History, Seen};
 use super::names::{self, Fields, NameGlob, format_matches, ptp_date};
 use super::transfer::{Failure, Transfer, fetch};
-use super::{Camera, Entry, Listing, call_error, collect, entry_for, resolve};
+use super::{Camera, Entry, Listing, collect_with, device_info, entry_for, resolve};
 use crate::commands::CmdError;
 use crate::commands::objects::{DownloadOpts, ObjectRef, Target};
 use crate::output::human_size;
+use ptpip_protocol::ptp::dataset::DeviceInfo;
 
 /// One file to write.
 struct Planned<'a> {
@@ -32,15 +33,20 @@ struct Tally {
 }
 
 /// The objects `target` names (an object whose ObjectInfo could not be read is among them
-/// unless the target is one object).
-fn select(cam: &mut dyn Camera, target: &Target) -> Result<Vec<Entry>, CmdError> {
+/// unless the target is one object). `device` decides how the card is listed.
+fn select(
+    cam: &mut dyn Camera,
+    target: &Target,
+    device: Option<&DeviceInfo>,
+) -> Result<Vec<Entry>, CmdError> {
     if let Target::Object(ObjectRef::Handle(h)) = target {
         let e = entry_for(cam.calls(), *h)?;
         if !e.is_folder() {
             return Ok(vec![e]);
         }
     }
-    let listing = collect(cam.calls())?;
+    // No StorageInfo: a download does not need it.
+    let listing = collect_with(cam.calls(), device.cloned(), false)?;
     let chosen: Vec<Entry> = match target {
         Target::All => listing.entries().cloned().collect(),
         Target::Object(what) => resolve(&listing, what)?.into_iter().cloned().collect(),
@@ -198,7 +204,7 @@ fn same_size(path: &Path, e: &Entry) -> Option<Result<(), (u64, u64)>> {
 
 /// The history's key for this camera: manufacturer, model and serial number from its
 /// DeviceInfo, else `fallback` (the host).
-fn camera_key(info: Option<&ptpip_protocol::ptp::dataset::DeviceInfo>, fallback: &str) -> String {
+fn camera_key(info: Option<&DeviceInfo>, fallback: &str) -> String {
     match info {
         Some(i) if !i.serial_number.as_str().is_empty() => format!(
             "{}-{}-{}",
@@ -246,22 +252,17 @@ pub(super) struct Saver<'a> {
 }
 
 impl<'a> Saver<'a> {
-    /// Gets ready to save into `dir`: reads the camera's DeviceInfo (what it can resume, its
-    /// history key), opens the history, creates `dir`.
+    /// Gets ready to save into `dir`: the camera's DeviceInfo (read once by the caller) says
+    /// what it can resume and names it in the history; opens the history, creates `dir`.
     pub(super) fn open(
-        cam: &mut dyn Camera,
+        device: Option<&DeviceInfo>,
         dir: &'a Path,
         opts: &'a DownloadOpts,
         ctx: &Context,
         label: &'static str,
     ) -> Result<Self, CmdError> {
-        let device = match cam.calls().device_info() {
-            Ok(i) => Some(i),
-            Err(e) if super::session_over(&e) => return Err(call_error(e)),
-            Err(_) => None,
-        };
-        let t = Transfer::new(device.as_ref(), ctx.progress, opts.retries);
-        let key = camera_key(device.as_ref(), &ctx.host);
+        let t = Transfer::new(device, ctx.progress, opts.retries);
+        let key = camera_key(device, &ctx.host);
         let history = match ctx.history_dir.as_ref().map(|d| History::open(d, &key)) {
             Some(Ok(h)) => Some(h),
             Some(Err(e)) if opts.new_only => {
@@ -402,7 +403,10 @@ pub(crate) fn download(
     out: &mut dyn Write,
 ) -> Result<(), CmdError> {
     let dir = dir.unwrap_or(Path::new("."));
-    let chosen = select(cam, target)?;
+    // Read once: it says how to list the card, whether a file can be resumed, and names the
+    // camera in the history.
+    let device = device_info(cam.calls())?;
+    let chosen = select(cam, target, device.as_ref())?;
     let unreadable = Listing::unreadable_error(&chosen);
     let mut failed: Vec<String> = chosen
         .iter()
@@ -417,7 +421,7 @@ pub(crate) fn download(
         return Ok(());
     }
     let planned = plan(&files, opts, &mut failed)?;
-    let mut saver = Saver::open(cam, dir, opts, ctx, "download")?;
+    let mut saver = Saver::open(device.as_ref(), dir, opts, ctx, "download")?;
     for m in &failed {
         saver.fail(m);
     }

@@ -188,9 +188,10 @@ fn long(
     format: Format,
     out: &mut dyn Write,
 ) -> Result<(), CmdError> {
-    let props = calls
-        .device_info()
-        .is_ok_and(|i| i.operations_supported.contains(&GET_OBJECT_PROP_VALUE));
+    let props = listing
+        .device
+        .as_ref()
+        .is_some_and(|i| i.operations_supported.contains(&GET_OBJECT_PROP_VALUE));
     let mut rows = Vec::new();
     for e in listing.entries() {
         let size = if e.is_folder() {

@@ -12,8 +12,11 @@ mod transfer;
 
 use std::collections::HashMap;
 
-use ptpip_protocol::ptp::codes::ObjectFormatCode;
-use ptpip_protocol::ptp::dataset::{ObjectHandle, ObjectInfo, StorageId, StorageInfo};
+use ptpip_protocol::OperationCode;
+use ptpip_protocol::ptp::codes::{ObjectFormatCode, ObjectPropCode};
+use ptpip_protocol::ptp::dataset::{
+    DeviceInfo, ObjectHandle, ObjectInfo, ObjectPropList, StorageId, StorageInfo,
+};
 use ptpip_transport_std::{Calls, ClientError};
 
 pub(crate) use capture::capture;
@@ -85,6 +88,9 @@ pub(crate) struct Store {
 pub(crate) struct Listing {
     /// The storages.
     pub(crate) stores: Vec<Store>,
+    /// The camera's DeviceInfo, read for the listing (`None` if it could not be read), so that
+    /// nobody asks for it again.
+    pub(crate) device: Option<DeviceInfo>,
 }
 
 impl Listing {
@@ -131,17 +137,56 @@ pub(crate) fn call_error(e: ClientError) -> CmdError {
     if interrupted() { stopped() } else { e.into() }
 }
 
-/// Every storage with its objects (GetObjectHandles with parent 0: all objects at any depth).
-/// An object whose ObjectInfo cannot be read or decoded is kept with the reason; only a failure
-/// of the session (or Ctrl-C) stops the listing.
+/// The camera's DeviceInfo, `None` when it cannot be read (only a failure of the session is an
+/// error).
+pub(crate) fn device_info(calls: &mut dyn Calls) -> Result<Option<DeviceInfo>, CmdError> {
+    match calls.device_info() {
+        Ok(i) => Ok(Some(i)),
+        Err(e) if session_over(&e) => Err(call_error(e)),
+        Err(_) => Ok(None),
+    }
+}
+
+/// Every storage with its objects and their StorageInfos, after reading the DeviceInfo (see
+/// [`collect_with`]).
 pub(crate) fn collect(calls: &mut dyn Calls) -> Result<Listing, CmdError> {
+    let device = device_info(calls)?;
+    collect_with(calls, device, true)
+}
+
+/// Every storage with its objects. A camera whose `device` info offers GetObjectPropList (MTP
+/// 0x9805) lists the whole card in one round trip ([`listed`]); otherwise, or if that fails, it
+/// is GetObjectHandles with parent 0 (all objects at any depth) and one GetObjectInfo per object.
+/// `storage_info`: read each storage's StorageInfo too (`ls` shows them; downloads do not need
+/// them). An object whose ObjectInfo cannot be read or decoded is kept with the reason; only a
+/// failure of the session (or Ctrl-C) stops the listing.
+pub(crate) fn collect_with(
+    calls: &mut dyn Calls,
+    device: Option<DeviceInfo>,
+    storage_info: bool,
+) -> Result<Listing, CmdError> {
+    if device
+        .as_ref()
+        .is_some_and(|d| d.supports_operation(OperationCode::GET_OBJECT_PROP_LIST))
+    {
+        let all = ObjectPropCode::ALL_PROPERTIES;
+        match calls.object_prop_list(ObjectHandle(u32::MAX), 0, all, 0, 0) {
+            Ok((list, quirks)) => {
+                for q in quirks {
+                    log::info!("GetObjectPropList: {q}");
+                }
+                return listed(calls, &list, device, storage_info);
+            }
+            Err(e) if session_over(&e) => return Err(call_error(e)),
+            Err(e) => log::info!("GetObjectPropList failed ({e}): listing object by object"),
+        }
+    }
     let mut stores = Vec::new();
     for id in calls.storage_ids().map_err(call_error)? {
-        let info = match calls.storage_info(id) {
-            Ok(i) => Some(i),
-            Err(e) if session_over(&e) => return Err(call_error(e)),
-            Err(_) => None,
-        };
+        let info = storage_info
+            .then(|| read_storage_info(calls, id))
+            .transpose()?
+            .flatten();
         let handles = calls
             .object_handles(id, 0, ObjectHandle(0))
             .map_err(call_error)?;
@@ -164,7 +209,64 @@ pub(crate) fn collect(calls: &mut dyn Calls) -> Result<Listing, CmdError> {
         fill_paths(&mut objects);
         stores.push(Store { id, info, objects });
     }
-    Ok(Listing { stores })
+    Ok(Listing { stores, device })
+}
+
+/// A storage's StorageInfo, `None` when it cannot be read.
+fn read_storage_info(
+    calls: &mut dyn Calls,
+    id: StorageId,
+) -> Result<Option<StorageInfo>, CmdError> {
+    match calls.storage_info(id) {
+        Ok(i) => Ok(Some(i)),
+        Err(e) if session_over(&e) => Err(call_error(e)),
+        Err(_) => Ok(None),
+    }
+}
+
+/// The listing a GetObjectPropList gave, its objects grouped by their StorageID: under the
+/// camera's storages (GetStorageIDs and each StorageInfo) with `storage_info`, else in the
+/// order the storages first appear, and nothing more is asked.
+fn listed(
+    calls: &mut dyn Calls,
+    list: &ObjectPropList,
+    device: Option<DeviceInfo>,
+    storage_info: bool,
+) -> Result<Listing, CmdError> {
+    let mut stores: Vec<Store> = Vec::new();
+    if storage_info {
+        for id in calls.storage_ids().map_err(call_error)? {
+            let info = read_storage_info(calls, id)?;
+            stores.push(Store {
+                id,
+                info,
+                objects: Vec::new(),
+            });
+        }
+    }
+    for o in list.objects() {
+        let id = o.info.storage_id;
+        let at = match stores.iter().position(|s| s.id == id) {
+            Some(at) => at,
+            None => {
+                stores.push(Store {
+                    id,
+                    info: None,
+                    objects: Vec::new(),
+                });
+                stores.len() - 1
+            }
+        };
+        stores[at].objects.push(Entry {
+            handle: o.handle.0,
+            info: Ok(o.info),
+            path: String::new(),
+        });
+    }
+    for s in &mut stores {
+        fill_paths(&mut s.objects);
+    }
+    Ok(Listing { stores, device })
 }
 
 /// Sets the card path of every object from the parent chain.
@@ -296,6 +398,8 @@ pub(crate) fn resolve_one(calls: &mut dyn Calls, what: &ObjectRef) -> Result<Ent
 
 #[cfg(test)]
 mod fake;
+#[cfg(test)]
+mod listing_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

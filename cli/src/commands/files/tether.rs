@@ -201,7 +201,7 @@ pub(crate) fn tether(
     let dir = dir.unwrap_or(Path::new("."));
     let info = cam.calls().device_info().map_err(call_error)?;
     let watch = watch_for(&info, dialect, remote, opts.interval)?;
-    let saver = Saver::open(cam, dir, &opts.download, ctx, "tether")?;
+    let saver = Saver::open(Some(&info), dir, &opts.download, ctx, "tether")?;
     let lists = !matches!(watch, Watch::Fuji { lists: false });
     let known = if lists {
         handles(cam.calls()).map_err(call_error)?

@@ -1,7 +1,8 @@
 //! One object to one file, safely: the data goes to `NAME.part` and is renamed to `NAME` only
 //! once complete; a `.part` left by an earlier run is continued with GetPartialObject from its
 //! size (GetPartialObject64, 0x95C1, past 4 GiB where the camera has it); a link that drops is
-//! reconnected and the file resumed, up to a number of retries.
+//! reconnected (at once, then after longer pauses) and the file resumed, up to a number of
+//! retries.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -22,8 +23,15 @@ use crate::signals::interrupted;
 /// GetPartialObject64 (MTP/Android extension): handle, offset low and high 32 bits, max bytes.
 pub(crate) const GET_PARTIAL_OBJECT_64: OperationCode = OperationCode(0x95C1);
 
-/// How long to wait before reconnecting after the link dropped.
-const RECONNECT_PAUSE: Duration = Duration::from_secs(1);
+/// The pause before each attempt at connecting again after the link dropped: soon, then longer,
+/// since a camera may still hold the old session for a moment (and refuse a new one) or be out of
+/// range. Each attempt also retries "connection refused" for the connect timeout.
+const RECONNECT_PAUSES: [Duration; 4] = [
+    Duration::from_millis(100),
+    Duration::from_millis(500),
+    Duration::from_secs(1),
+    Duration::from_secs(2),
+];
 
 /// How a run's transfers are made.
 #[derive(Debug, Clone, Copy)]
@@ -251,22 +259,41 @@ pub(crate) fn fetch(
     })
 }
 
-/// Waits a moment, connects again, and checks the object is still the same.
-fn reconnect(cam: &mut dyn Camera, entry: &Entry) -> Result<(), Failure> {
-    let until = Instant::now() + RECONNECT_PAUSE;
-    while Instant::now() < until {
+/// Waits `pause`, looking at Ctrl-C meanwhile.
+fn pause(pause: Duration) -> Result<(), Failure> {
+    let until = Instant::now() + pause;
+    loop {
         if interrupted() {
             return Err(Failure::Stop(stopped()));
         }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    cam.reconnect().map_err(|e| {
-        if interrupted() {
-            Failure::Stop(stopped())
-        } else {
-            Failure::Stop(CmdError::Failed(format!("cannot reconnect: {e}")))
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Ok(());
         }
-    })?;
+        std::thread::sleep(left.min(Duration::from_millis(50)));
+    }
+}
+
+/// Connects again (a few attempts, see [`RECONNECT_PAUSES`]) and checks the object is still the
+/// same.
+fn reconnect(cam: &mut dyn Camera, entry: &Entry) -> Result<(), Failure> {
+    let mut failed = None;
+    for p in RECONNECT_PAUSES {
+        pause(p)?;
+        match cam.reconnect() {
+            Ok(()) => {
+                failed = None;
+                break;
+            }
+            Err(_) if interrupted() => return Err(Failure::Stop(stopped())),
+            Err(e) => failed = Some(e),
+        }
+    }
+    if let Some(e) = failed {
+        return Err(Failure::Stop(CmdError::Failed(format!(
+            "cannot reconnect: {e}"
+        ))));
+    }
     let now = cam
         .calls()
         .object_info(ObjectHandle(entry.handle))

@@ -148,7 +148,16 @@ fn state_list_has_the_x_t1_layout_and_live_values() {
     let x_t1 =
         CurrentStateList::decode(&payload_after(X_T1_PROPERTIES, "opreq 0x1015 0xd212")).unwrap();
     let codes = |l: &CurrentStateList| l.entries.iter().map(|e| e.code).collect::<Vec<_>>();
-    assert_eq!(codes(&ours), codes(&x_t1), "same properties, same order");
+    // The X-T1's seventeen, in its order, then the shutter speed and F-number of later bodies.
+    assert_eq!(
+        codes(&ours)[..17],
+        codes(&x_t1),
+        "same properties, same order"
+    );
+    assert_eq!(
+        codes(&ours)[17..],
+        [DevicePropCode::FUJI_SHUTTER_SPEED, DevicePropCode::F_NUMBER]
+    );
     let cam = p.resp.device();
     for (o, x) in ours.entries.iter().zip(&x_t1.entries) {
         match cam.props().value(o.code) {
@@ -320,10 +329,13 @@ fn capture_sequence_with_preview() {
             "round {round}"
         );
         assert!(events.iter().all(|e| e.transaction == tid));
+        // As the X-T1 sends it: the transaction twice, the size at offset 20, then 0.
+        assert_eq!(events[1].params.len(), 4);
+        assert_eq!(events[1].params.get(1), Some(tid.0));
         let size = events[1]
             .params
-            .get(2)
-            .expect("parameter 2: the preview size");
+            .get(3)
+            .expect("parameter 3: the preview size");
         // Until the preview is fetched the camera takes no other picture.
         assert_eq!(
             p.call(Op::INITIATE_CAPTURE, &[0, 0]).0,

@@ -3,9 +3,11 @@
 mod content;
 mod flow;
 mod fuji;
+mod fuji_calls;
 mod generic;
 mod generic_objects;
 mod jpeg;
+mod prop_list;
 mod props;
 mod store;
 

@@ -36,7 +36,8 @@ code_newtype! {
     CAPTURE_COMPLETE = 0x400D => "CaptureComplete";
     /// Some events were lost; the Initiator should resynchronise its state.
     UNREPORTED_STATUS = 0x400E => "UnreportedStatus";
-    /// Fujifilm: a new live-view preview frame is ready.
+    /// Fujifilm: a capture's preview is ready for GetCapturePreview (0x9022); the event's
+    /// third parameter (the word at offset 20 of its container) is the preview's size.
     FUJI_PREVIEW_AVAILABLE = 0xC001 => "FujiPreviewAvailable";
     /// Fujifilm: a new object appeared (the vendor form of ObjectAdded).
     FUJI_OBJECT_ADDED = 0xC004 => "FujiObjectAdded";

@@ -15,6 +15,7 @@ mod dataset_enums;
 mod datatype;
 mod event;
 mod format;
+mod object_prop;
 mod operation;
 mod property;
 mod response;
@@ -27,6 +28,7 @@ pub use dataset_enums::{
 pub use datatype::DataTypeCode;
 pub use event::EventCode;
 pub use format::ObjectFormatCode;
+pub use object_prop::ObjectPropCode;
 pub use operation::OperationCode;
 pub use property::DevicePropCode;
 pub use response::ResponseCode;

@@ -118,6 +118,14 @@ code_newtype! {
     FUJI_CURRENT_STATE = 0xD212 => "FujiCurrentState";
     /// Fujifilm: current device error, 0 when none.
     FUJI_DEVICE_ERROR = 0xD21B => "FujiDeviceError";
+    /// Fujifilm: the camera has pictures selected for a multiple transfer (1), or not (0).
+    FUJI_TRANSFER_REQUEST = 0xD220 => "FujiTransferRequest";
+    /// Fujifilm: the number of pictures a browsing client may read (handles 1 to N).
+    FUJI_OBJECT_COUNT = 0xD222 => "FujiObjectCount";
+    /// Fujifilm: 1 makes GetObjectInfo and GetPartialObject use a small recompressed copy.
+    FUJI_COMPRESS_SMALL = 0xD226 => "FujiCompressSmall";
+    /// Fujifilm: 1 makes GetObjectInfo report, and GetPartialObject send, the true file.
+    FUJI_CORRECT_FILE_SIZE = 0xD227 => "FujiCorrectFileSize";
     /// Fujifilm: number of still images that still fit on the card.
     FUJI_CAPTURES_REMAINING = 0xD229 => "FujiCapturesRemaining";
     /// Fujifilm: movie recording time left on the card.
@@ -142,14 +150,20 @@ code_newtype! {
     PERCEIVED_DEVICE_TYPE = 0xD407 => "PerceivedDeviceType";
     /// Fujifilm: geotag to store with images, sent by the phone.
     FUJI_GEO_TAG = 0xD500 => "FujiGeoTag";
+    /// Fujifilm: what the camera is ready for in the Wi-Fi session (camera state, `fuji::CameraState`).
+    FUJI_CAMERA_STATE = 0xDF00 => "FujiCameraState";
     /// Fujifilm: Wi-Fi session mode chosen during the connection sequence.
     FUJI_INIT_SEQUENCE = 0xDF01 => "FujiInitSequence";
     /// Fujifilm: app version for the image receive function.
     FUJI_APP_VERSION_RECEIVE = 0xDF21 => "FujiAppVersionReceive";
     /// Fujifilm: app version for the image browse function.
     FUJI_APP_VERSION_BROWSE = 0xDF22 => "FujiAppVersionBrowse";
+    /// Fujifilm: app version for PC AutoSave.
+    FUJI_APP_VERSION_AUTO_SAVE = 0xDF23 => "FujiAppVersionAutoSave";
     /// Fujifilm: app version for remote control.
     FUJI_APP_VERSION = 0xDF24 => "FujiAppVersion";
+    /// Fujifilm: app version for browsing from a remote-mode session.
+    FUJI_APP_VERSION_REMOTE_BROWSE = 0xDF25 => "FujiAppVersionRemoteBrowse";
     /// Fujifilm: app version for the geotagging function.
     FUJI_APP_VERSION_GEO = 0xDF31 => "FujiAppVersionGeo";
 }

@@ -83,6 +83,20 @@ fn property_table() {
 }
 
 #[test]
+fn object_prop_table() {
+    check_table!(ObjectPropCode, 0x9999, "0x9999");
+    // Every named property has its MTP data type.
+    for c in ObjectPropCode::ALL {
+        assert!(c.standard_type().is_some(), "{c:?}");
+    }
+    assert_eq!(
+        ObjectPropCode::OBJECT_SIZE.standard_type(),
+        Some(DataTypeCode::UINT64)
+    );
+    assert_eq!(ObjectPropCode(0x9999).standard_type(), None);
+}
+
+#[test]
 fn format_table() {
     check_table!(ObjectFormatCode, 0x9999, "0x9999");
 }

@@ -1,5 +1,5 @@
 //! The PTP datasets (ISO 15740 §5.5): DeviceInfo, StorageInfo, ObjectInfo, DevicePropDesc and the
-//! handle and storage-id arrays.
+//! handle and storage-id arrays; and MTP's ObjectPropList (GetObjectPropList, 0x9805).
 //!
 //! Every dataset offers the same four entry points:
 //! - `parse(&[u8]) -> DecodeResult<Self>` reads one dataset from the front of the input and returns
@@ -45,6 +45,7 @@
 mod device_info;
 mod handles;
 mod object_info;
+mod object_prop_list;
 mod prop_desc;
 mod storage_info;
 mod x_t1;
@@ -52,6 +53,7 @@ mod x_t1;
 pub use device_info::DeviceInfo;
 pub use handles::{ObjectHandle, StorageId};
 pub use object_info::ObjectInfo;
+pub use object_prop_list::{ListedObject, ObjectProp, ObjectPropList, OplQuirk};
 pub use prop_desc::{DevicePropDesc, FormFlag, GetSet, PropForm};
 pub use storage_info::StorageInfo;
 

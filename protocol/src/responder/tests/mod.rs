@@ -7,6 +7,7 @@ mod cancel;
 mod conformance;
 mod fuji;
 mod probe;
+mod think;
 
 use bytes::{Bytes, BytesMut};
 

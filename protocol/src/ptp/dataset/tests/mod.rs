@@ -9,6 +9,7 @@ use crate::ptp::string::PtpString;
 mod camera;
 mod golden;
 mod lenient;
+mod object_prop_list;
 mod prop_desc_golden;
 mod props;
 
