@@ -13,7 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
-use support::{TempDir, bin, data_home, ports_in};
+use support::{TempDir, bin, data_home, ports_in, start_camera};
 
 mod support;
 
@@ -30,23 +30,9 @@ struct Camera {
 impl Camera {
     /// Starts `ptpip camera --port 0 ARGS`; returns once it listens.
     fn start(args: &[&str]) -> Self {
-        let mut child = Command::new(bin())
-            .args(["camera", "--address", "127.0.0.1", "--port", "0"])
-            .args(args)
-            .env("XDG_CONFIG_HOME", "/nonexistent-ptpip")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let banner = rx.recv_timeout(DEADLINE).expect("the camera's banner");
+        let mut all = vec!["--port", "0"];
+        all.extend(args);
+        let (child, banner) = start_camera(&all, DEADLINE);
         let ports: Vec<String> = ports_in(&banner).iter().map(u16::to_string).collect();
         let mut to = vec!["-h", "127.0.0.1", "--connect-timeout", "10"];
         if banner.contains("Fujifilm") {
