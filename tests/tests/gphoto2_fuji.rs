@@ -50,17 +50,15 @@
 
 use std::fs;
 use std::net::{SocketAddr, TcpListener};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ptpip_protocol::camera::FujiCamera;
-use ptpip_protocol::packet::InitFailReason;
 use ptpip_protocol::ptp::codes::DevicePropCode;
 use ptpip_protocol::ptp::value::PropValue;
-use ptpip_protocol::responder::{
-    Reply, Request, ResponderConfig, Response, Violation, ViolationKind,
-};
-use ptpip_protocol::{Device, DeviceEvent, Dialect, FriendlyName, Guid, OperationCode};
+use ptpip_protocol::responder::{ResponderConfig, Violation, ViolationKind};
+use ptpip_protocol::{Dialect, FriendlyName, Guid, OperationCode};
+use ptpip_tests::camera::SharedCamera;
 use ptpip_tests::gphoto2::{Gphoto2, Run};
 use ptpip_transport_std::{ServerHandle, ViolationLog, serve_logging};
 
@@ -72,35 +70,7 @@ const CAPTURE_LIMIT: Duration = Duration::from_secs(12);
 const MODEL: &str = "Fuji X (WLAN)";
 
 /// One virtual X-T1 shared by every session, so the test can look at it afterwards.
-#[derive(Clone)]
-struct SharedFuji(Arc<Mutex<FujiCamera>>);
-
-impl SharedFuji {
-    fn lock(&self) -> MutexGuard<'_, FujiCamera> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-impl Device for SharedFuji {
-    fn accept(&mut self, guid: Guid, name: &FriendlyName) -> Result<(), InitFailReason> {
-        self.lock().accept(guid, name)
-    }
-    fn operation(&mut self, request: &Request) -> Reply {
-        self.lock().operation(request)
-    }
-    fn data_out(&mut self, request: &Request, piece: &[u8]) {
-        self.lock().data_out(request, piece);
-    }
-    fn data_out_done(&mut self, request: &Request, len: u64) -> Response {
-        self.lock().data_out_done(request, len)
-    }
-    fn poll_event(&mut self) -> Option<DeviceEvent> {
-        self.lock().poll_event()
-    }
-    fn cancelled(&mut self, request: &Request) {
-        self.lock().cancelled(request);
-    }
-}
+type SharedFuji = SharedCamera<FujiCamera>;
 
 /// The camera as `ptpip camera --vendor fuji --port 0` runs it: command and event listeners on
 /// ports the OS picks, the live-view port right after the event port.
@@ -122,7 +92,7 @@ impl Server {
             FriendlyName::new("ptpip gphoto2 fuji test").unwrap(),
             Dialect::Fuji,
         );
-        let camera = SharedFuji(Arc::new(Mutex::new(FujiCamera::new())));
+        let camera = SharedFuji::new(FujiCamera::new());
         let violations = Arc::new(Mutex::new(Vec::new()));
         let log: ViolationLog = {
             let v = violations.clone();
