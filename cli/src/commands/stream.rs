@@ -8,8 +8,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use ptpip_protocol::DeviceEvent;
-use ptpip_protocol::fuji::LiveViewRead;
-use ptpip_protocol::fuji::{LiveViewItem, LiveViewStats};
+use ptpip_protocol::fuji::{LiveViewItem, LiveViewRead, LiveViewStats};
 use ptpip_transport_std::Calls;
 
 use super::{CmdError, FrameSink};
