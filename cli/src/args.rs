@@ -18,9 +18,10 @@ use ptpip_protocol::initiator::KeepAliveMethod;
 use ptpip_protocol::camera::FujiPersonality;
 use ptpip_protocol::fuji::FujiMode;
 
+use crate::client::Transport;
 use crate::values::{
     parse_app_version, parse_keep_alive_method, parse_mode, parse_personality, parse_port,
-    parse_seconds, parse_vendor,
+    parse_seconds, parse_transport, parse_vendor,
 };
 
 /// Multi-letter flags written with one dash in the Go tool, and whether they take a value.
@@ -53,6 +54,7 @@ const LONG_VALUE: &[&str] = &[
     "connect-timeout",
     "mode",
     "app-version",
+    "transport",
     "ssdp",
     "ssdp-listen",
     "mdns",
@@ -320,6 +322,10 @@ pub(crate) struct Cli {
     /// can also say "status on")
     #[arg(long = "status-lines")]
     pub(crate) status_lines: bool,
+    /// The driver the client commands run on: std (blocking sockets) or mio (one event loop);
+    /// the output is the same [default: $PTPIP_TRANSPORT, else std]
+    #[arg(long = "transport", value_parser = parse_transport, value_name = "std|mio")]
+    pub(crate) transport: Option<Transport>,
     /// How long connecting may take, init handshake included, in seconds ("connection refused"
     /// is retried meanwhile) [default: 10]
     #[arg(long = "connect-timeout", value_parser = seconds, allow_negative_numbers = true, value_name = "SECS")]

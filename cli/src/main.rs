@@ -12,6 +12,7 @@
 mod advice;
 mod args;
 mod camera;
+mod client;
 mod commands;
 mod config;
 mod discover;
@@ -34,9 +35,9 @@ use std::time::Duration;
 
 use clap::{CommandFactory, Parser};
 use ptpip_protocol::{Dialect, FriendlyName, Guid};
-use ptpip_transport_std::{Client, ClientConfig};
 
 use crate::args::{CameraArgs, Cli, Sub};
+use crate::client::{Client, ClientConfig, Transport};
 use crate::commands::{CmdError, Command, Executor};
 use crate::config::{ConfigError, FileConfig, Settings};
 
@@ -66,13 +67,21 @@ enum Mode {
 }
 
 fn run() -> i32 {
-    let cli = match Cli::try_parse_from(args::rewrite(std::env::args_os())) {
+    let mut cli = match Cli::try_parse_from(args::rewrite(std::env::args_os())) {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
             return e.exit_code();
         }
     };
+    // `PTPIP_TRANSPORT` stands for `--transport` when the command line does not say.
+    match Transport::from_env() {
+        Ok(t) => cli.transport = cli.transport.or(t),
+        Err(e) => {
+            eprintln!("{e}");
+            return EXIT_USAGE;
+        }
+    }
     init_logging(cli.verbose);
     if cli.json
         && let Some(Sub::Camera(_) | Sub::Completions { .. }) = &cli.sub
@@ -251,6 +260,9 @@ fn init_logging(verbose: u8) {
     };
     let mut b = env_logger::Builder::new();
     b.filter_level(level);
+    // mio's own registration traces are the event loop's business, not the session's: the
+    // output stays the same on both transports (`RUST_LOG=mio=trace` shows them).
+    b.filter_module("mio", level.min(log::LevelFilter::Info));
     if let Ok(spec) = std::env::var("RUST_LOG") {
         b.parse_filters(&spec);
     }
@@ -393,7 +405,7 @@ fn connect(s: &Settings, interrupt: Option<&Arc<AtomicBool>>, mode: &Mode) -> Re
             }
         });
     }
-    let result = Client::connect(config);
+    let result = Client::connect(s.transport, config);
     done.store(true, Ordering::SeqCst);
     match result {
         Ok(c) => {
@@ -477,7 +489,7 @@ fn reconnector(s: &Settings, guid: Guid) -> relay::Connect {
         let mut config = client_config(&s, true)?;
         config.initiator.guid = guid;
         config.cancel = cancel.clone();
-        let client = Client::connect(config).map_err(|e| e.to_string())?;
+        let client = Client::connect(s.transport, config).map_err(|e| e.to_string())?;
         let host = s.host.clone();
         Ok(Executor::new(client, s.dialect, host, s.ports.stream, true))
     })

@@ -31,7 +31,6 @@ use std::time::{Duration, Instant};
 use ptpip_protocol::initiator::Operation;
 use ptpip_protocol::responder::ResponderConfig;
 use ptpip_protocol::{Dialect, FriendlyName, Guid, OperationCode};
-use ptpip_transport_mio::Runner;
 use ptpip_transport_std::{Calls, Client, ClientConfig, DataSink, Ports, serve};
 
 use ptpip_tests::bench::{BenchDevice, block};
@@ -110,7 +109,7 @@ fn get(session: &mut dyn Calls, mib: u32) -> io::Result<u64> {
 
 fn small(session: &mut dyn Calls) -> io::Result<()> {
     let op = Operation::new(OperationCode::GET_NUM_OBJECTS, &[]).expect("no parameters");
-    session.execute(op).map(drop).map_err(io::Error::other)
+    session.call(op).map(drop).map_err(io::Error::other)
 }
 
 /// A client process: measures raw TCP and `transport` in alternating rounds, prints one report.
@@ -221,7 +220,7 @@ fn connect(transport: &str, port: u16) -> io::Result<Box<dyn Calls + Send>> {
     Ok(if transport == "mio" {
         let mut cfg = ptpip_transport_mio::ClientConfig::new("127.0.0.1", Dialect::Generic);
         cfg.ports = ports;
-        Box::new(Runner::connect(cfg).map_err(io::Error::other)?)
+        Box::new(ptpip_transport_mio::Client::connect(cfg).map_err(io::Error::other)?)
     } else {
         let mut cfg = ClientConfig::new("127.0.0.1", Dialect::Generic);
         cfg.ports = ports;

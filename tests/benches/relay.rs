@@ -135,7 +135,7 @@ fn round_trips(c: &mut Client, n: u32) -> io::Result<f64> {
     let op = Operation::new(OperationCode::GET_NUM_OBJECTS, &[]).expect("no parameters");
     let t = Instant::now();
     for _ in 0..n {
-        c.execute(op.clone()).map_err(io::Error::other)?;
+        c.call(op.clone()).map_err(io::Error::other)?;
     }
     Ok(f64::from(n) / t.elapsed().as_secs_f64())
 }

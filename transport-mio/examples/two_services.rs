@@ -240,7 +240,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         Err(e) => return Err(e.into()),
                     }
                 },
-                t if camera.owns(t) => camera.handle_event(ev, now),
+                t if camera.owns(t) => camera.handle_event(now, ev),
                 t => {
                     let Some(conn) = conns.get_mut(&t) else {
                         continue;

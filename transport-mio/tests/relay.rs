@@ -13,7 +13,7 @@ use common::{MODEL, PatternSink, config_at, start_server};
 use ptpip_protocol::relay::{Direction, Item, Record};
 use ptpip_protocol::{Channel, Dialect, OperationCode};
 use ptpip_transport_mio::protocol::calls::Ports;
-use ptpip_transport_mio::{Calls, RelayConfig, RelayEvent, RelayRunner, Runner, Stopper};
+use ptpip_transport_mio::{Calls, Client, RelayConfig, RelayEvent, RelayRunner, Stopper};
 
 /// A relay running on its own thread; its events come out of `events`.
 struct Running {
@@ -101,7 +101,7 @@ fn a_generic_session_goes_through_and_every_packet_is_logged() {
     config.observer.capture = true;
     let relay = Running::start(config);
     let at = relay.addrs[0].port();
-    let mut client = Runner::connect(config_at(at, at, Dialect::Generic)).unwrap();
+    let mut client = Client::connect(config_at(at, at, Dialect::Generic)).unwrap();
     assert_eq!(client.device_info().unwrap().model.as_str(), MODEL);
     let len = 3 << 20;
     let mut sink = PatternSink::new();
@@ -180,7 +180,7 @@ fn a_fujifilm_session_goes_through_both_ports() {
     let relay = Running::start(relay_config(ports(c, e), Dialect::Fuji));
     assert_eq!(relay.addrs.len(), 2);
     let (rc, re) = (relay.addrs[0].port(), relay.addrs[1].port());
-    let mut client = Runner::connect(config_at(rc, re, Dialect::Fuji)).unwrap();
+    let mut client = Client::connect(config_at(rc, re, Dialect::Fuji)).unwrap();
     assert_eq!(client.device_info().unwrap().model.as_str(), MODEL);
     client.close().unwrap();
     let events = relay.stop();
@@ -201,10 +201,10 @@ fn a_camera_that_is_not_there_closes_that_connection_and_the_relay_goes_on() {
     let closed = common::closed_port();
     let relay = Running::start(relay_config(ports(closed, closed), Dialect::Generic));
     let at = relay.addrs[0].port();
-    let err = Runner::connect(config_at(at, at, Dialect::Generic)).unwrap_err();
+    let err = Client::connect(config_at(at, at, Dialect::Generic)).unwrap_err();
     assert!(!err.to_string().is_empty());
     // The relay still accepts (and still finds nobody behind it).
-    assert!(Runner::connect(config_at(at, at, Dialect::Generic)).is_err());
+    assert!(Client::connect(config_at(at, at, Dialect::Generic)).is_err());
     let events = relay.stop();
     let reasons: Vec<_> = events
         .iter()
@@ -237,7 +237,7 @@ fn two_clients_at_once_share_one_camera_session() {
     let relay = Running::start(share_config(ports(port, port), Dialect::Generic));
     let at = relay.addrs[0].port();
     let download = move |len: u32| {
-        let mut client = Runner::connect(config_at(at, at, Dialect::Generic)).unwrap();
+        let mut client = Client::connect(config_at(at, at, Dialect::Generic)).unwrap();
         assert_eq!(client.device_info().unwrap().model.as_str(), MODEL);
         for _ in 0..3 {
             let mut sink = PatternSink::new();
@@ -282,7 +282,7 @@ fn a_standard_client_reads_a_fujifilm_camera_through_the_sharing_relay() {
         "initiators speak standard PTP/IP on one port"
     );
     let at = relay.addrs[0].port();
-    let mut client = Runner::connect(config_at(at, at, Dialect::Generic)).unwrap();
+    let mut client = Client::connect(config_at(at, at, Dialect::Generic)).unwrap();
     assert_eq!(client.device_info().unwrap().model.as_str(), MODEL);
     let mut sink = PatternSink::new();
     let handle = ptpip_protocol::ptp::dataset::ObjectHandle(1 << 20);
@@ -306,7 +306,7 @@ fn a_sharing_relay_without_its_camera_refuses_initiators_and_goes_on_listening()
     let relay = Running::start(share_config(ports(closed, closed), Dialect::Generic));
     let at = relay.addrs[0].port();
     for _ in 0..2 {
-        assert!(Runner::connect(config_at(at, at, Dialect::Generic)).is_err());
+        assert!(Client::connect(config_at(at, at, Dialect::Generic)).is_err());
     }
     let events = relay.stop();
     let lost = records(&events)

@@ -3,8 +3,6 @@
 use std::collections::VecDeque;
 use std::io::{self, Read};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -15,7 +13,9 @@ use ptpip_protocol::{
     Channel, DeviceEvent, FriendlyName, Guid, OperationError, TransactionId, Transmit,
 };
 
-use ptpip_protocol::calls::{Calls, ClientError, DataSink, EventBacklog, NoSink, Ports, Upload};
+use ptpip_protocol::calls::{
+    Calls, CancelToken, ClientError, DataSink, EventBacklog, NoSink, Ports, Upload,
+};
 
 use crate::link::{self, DirectReader, Input, Inputs, ReadOutcome};
 
@@ -46,30 +46,8 @@ fn interrupted() -> ClientError {
     io::Error::new(io::ErrorKind::Interrupted, "interrupted").into()
 }
 
-/// A token that stops a [`Client::connect`] in progress from another thread.
-#[derive(Clone, Debug, Default)]
-pub struct CancelToken(Arc<AtomicBool>);
-
-impl CancelToken {
-    /// A token not yet cancelled.
-    #[must_use]
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Cancels.
-    pub fn cancel(&self) {
-        self.0.store(true, Ordering::SeqCst);
-    }
-
-    /// Whether [`cancel`](Self::cancel) was called.
-    #[must_use]
-    pub fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
-    }
-}
-
-/// Where and how to connect.
+/// Where and how to connect: the same fields, with the same meaning, as
+/// `ptpip_transport_mio::ClientConfig`.
 #[derive(Clone, Debug)]
 pub struct ClientConfig {
     /// Host name or address of the camera.

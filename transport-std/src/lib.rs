@@ -50,12 +50,13 @@ mod link;
 mod liveview;
 mod server;
 
-pub use client::{CancelToken, Client, ClientConfig, FUJI_INIT_RETRY_DELAY};
-pub use liveview::{LiveView, LiveViewRead};
+pub use client::{Client, ClientConfig, FUJI_INIT_RETRY_DELAY};
+pub use liveview::LiveView;
 pub use ptpip_protocol as protocol;
 pub use ptpip_protocol::calls::{
-    Calls, ClientError, DataSink, FujiCalls, NoSink, Ports, WriteSink,
+    Calls, CancelToken, ClientError, DataSink, FujiCalls, NoSink, Ports, WriteSink,
 };
+pub use ptpip_protocol::fuji::LiveViewRead;
 pub use server::{ServerHandle, ViolationLog, serve, serve_logging};
 
 /// The crate README's examples, compiled and run as doctests so that they stay true.

@@ -9,10 +9,11 @@ use bytes::Bytes;
 use ptpip_protocol::ptp::PropValue;
 use ptpip_protocol::ptp::codes::{DataTypeCode, DevicePropCode};
 use ptpip_protocol::{DeviceEvent, Dialect, Guid, OperationCode};
-use ptpip_transport_std::{Calls, CancelToken, Client, ClientConfig, ClientError};
+use ptpip_transport_std::{Calls, CancelToken, ClientError};
 
 use super::fuji::{browse, remote};
 use super::{CmdError, Command, FujiCommand, files, help_text, render, spec, stream, usage};
+use crate::client::{Client, ClientConfig};
 use crate::output::hexdump;
 use crate::props;
 
@@ -60,7 +61,7 @@ impl files::Camera for Session<'_> {
                 std::thread::sleep(Duration::from_millis(50));
             }
         });
-        let result = Client::connect(config);
+        let result = Client::connect(self.client.transport(), config);
         done.store(true, Ordering::SeqCst);
         let mut client = result.map_err(|e| e.to_string())?;
         watch_signals(&mut client);
@@ -306,7 +307,8 @@ impl Executor {
             }
             Command::LiveView { sink, frames } => {
                 let frames = frames.or(self.relay.then_some(RELAY_LIVEVIEW_FRAMES));
-                stream::liveview(&self.host, self.stream_port, sink, frames, out)?;
+                let transport = self.client.transport();
+                stream::liveview(transport, &self.host, self.stream_port, sink, frames, out)?;
             }
             Command::Fuji(FujiCommand::Receive(dir)) => {
                 browse::receive(&mut self.client, dir, out)?;

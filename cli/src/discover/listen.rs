@@ -20,12 +20,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::client::{Client, ClientConfig};
 use ptpip_discovery::camera::ports_from;
 use ptpip_discovery::fuji::{self, Message};
 use ptpip_discovery::ssdp;
 use ptpip_protocol::calls::Ports;
 use ptpip_protocol::{Dialect, FriendlyName, Guid};
-use ptpip_transport_std::{Client, ClientConfig};
 
 use super::{net, upnp};
 use crate::commands::{self, Executor};
@@ -290,7 +290,7 @@ fn download(
         "ptpip listen: {name} at {host} asks to import into {}",
         dir.display()
     );
-    let client = Client::connect(config)
+    let client = Client::connect(settings.transport, config)
         .map_err(|e| format!("cannot connect to {host}:{}: {e}", ports.command))?;
     let mut exec = Executor::new(client, dialect, host.to_string(), ports.stream, false);
     let mut out = io::stdout();

@@ -345,7 +345,7 @@ impl Run<'_, '_> {
                 let preview = Operation::new(OperationCode::FUJI_GET_CAPTURE_PREVIEW, &[])
                     .expect("no parameters")
                     .collect(PREVIEW_MAX);
-                let c = cam.calls().execute(preview)?;
+                let c = cam.calls().call(preview)?;
                 if lists {
                     self.look(cam, out)
                 } else {
