@@ -34,47 +34,28 @@ const GO_LONG: &[(&str, bool)] = &[
     ("version", false),
 ];
 
-/// One-letter flags that take a value.
-const SHORT_VALUE: &[char] = &['h', 'p', 't', 'g', 'n', 'c', 'f'];
-
-/// Long names (and aliases) that take a value.
-const LONG_VALUE: &[&str] = &[
-    "host",
-    "port",
-    "vendor",
-    "guid",
-    "name",
-    "command",
-    "config",
-    "command-port",
-    "event-port",
-    "stream-port",
-    "server-address",
-    "server-port",
-    "connect-timeout",
-    "mode",
-    "app-version",
-    "transport",
-    "ssdp",
-    "ssdp-listen",
-    "mdns",
-    "fuji-broadcast",
-    "fuji-listen",
-    "gateway",
-    "discover-timeout",
-    "sa",
-    "sp",
-    "pc",
-    "pe",
-    "ps",
-    "h",
-    "p",
-    "t",
-    "g",
-    "n",
-    "c",
-    "f",
-];
+/// The global options that take a value, by every name they answer to after `--` and, for
+/// one-letter ones, after `-`: read from the clap definition, so that a new option needs no
+/// second list here.
+fn value_names() -> (Vec<String>, Vec<char>) {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let mut long = Vec::new();
+    let mut short = Vec::new();
+    for arg in cmd
+        .get_arguments()
+        .filter(|a| a.get_action().takes_values())
+    {
+        long.extend(arg.get_long().map(str::to_owned));
+        long.extend(
+            arg.get_all_aliases()
+                .into_iter()
+                .flatten()
+                .map(str::to_owned),
+        );
+        short.extend(arg.get_short());
+    }
+    (long, short)
+}
 
 /// `v`, `vv` or `vvv`: the Go tool's verbosity values.
 fn is_level(s: &str) -> bool {
@@ -88,6 +69,7 @@ pub(crate) fn rewrite(args: impl IntoIterator<Item = OsString>) -> Vec<OsString>
     let mut it = args.into_iter();
     let mut out: Vec<OsString> = it.next().into_iter().collect();
     let rest: Vec<OsString> = it.collect();
+    let (long_value, short_value) = value_names();
     let mut i = 0;
     while i < rest.len() {
         let Some(tok) = rest[i].to_str().map(str::to_owned) else {
@@ -139,12 +121,12 @@ pub(crate) fn rewrite(args: impl IntoIterator<Item = OsString>) -> Vec<OsString>
                     // `-h HOST` takes the next word; `-hHOST` and `-h=HOST` do not.
                     value.is_none()
                         && chars.next().is_none()
-                        && first.is_some_and(|c| SHORT_VALUE.contains(&c))
+                        && first.is_some_and(|c| short_value.contains(&c))
                 }
             }
         } else {
             out.push(tok.clone().into());
-            value.is_none() && LONG_VALUE.contains(&name)
+            value.is_none() && long_value.iter().any(|n| n == name)
         };
         if takes_value && let Some(v) = rest.get(i) {
             out.push(v.clone());
@@ -628,6 +610,27 @@ mod tests {
             rw(&["--host", "-x", "--", "-sa"]),
             ["--host", "-x", "--", "-sa"]
         );
+        // Every global option that takes a value has it skipped, whatever its name: the Go
+        // flags after it are still rewritten.
+        for opt in [
+            "--response-timeout",
+            "--pairing-timeout",
+            "--keep-alive",
+            "--keep-alive-method",
+            "--connect-timeout",
+            "--transport",
+            "--ssdp",
+            "--discover-timeout",
+            "--app-version",
+        ] {
+            assert_eq!(
+                rw(&[opt, "5", "-ps", "3", "info"]),
+                [opt, "5", "--ps", "3", "info"],
+                "{opt}"
+            );
+        }
+        // One that takes none leaves the next word to be the subcommand.
+        assert_eq!(rw(&["--json", "info", "-ps"]), ["--json", "info", "-ps"]);
     }
 
     fn cli(args: &[&str]) -> Result<Cli, clap::Error> {
