@@ -223,7 +223,7 @@ impl Executor {
                 let entries: Vec<(DevicePropCode, PropValue)> = list
                     .entries
                     .iter()
-                    .map(|e| (e.code, props::state_value(e.code, e.value)))
+                    .map(|e| (e.code, e.prop_value()))
                     .collect();
                 out.write_all(render::state(&entries, *format).as_bytes())?;
             }

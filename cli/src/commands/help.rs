@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use clap::CommandFactory;
 use ptpip_protocol::Dialect;
-use ptpip_protocol::ptp::codes::DevicePropCode;
+use ptpip_protocol::ptp::codes::{DevicePropCode, DevicePropCode as P};
 
 use super::CmdError;
 use super::specs::{SPECS, spec, usage};
@@ -113,15 +113,19 @@ fn properties(dialect: Dialect) -> String {
 /// What `set` takes for `code`: its labels, or how its values are written.
 fn values(code: DevicePropCode, dialect: Dialect) -> String {
     let fuji = dialect == Dialect::Fuji;
-    let hint = match code.0 {
-        0x5010 => "in thirds of a stop: 0, +1, -2 1/3, +2/3 (or thousandths: -2333)",
-        0x5007 => "f/2.8, f/5.6… (or hundredths: 280)",
-        0x500D => "in 1/10000 s: 40 is 1/250 s",
-        0x5011 => "text: 20250102T030405",
-        0x5012 if !fuji => "milliseconds, 0 for Off",
-        0xD02A if fuji => "Auto, S6400 (auto up to 6400), L100 and H12800 (extended), 400",
-        0xD17C if fuji => "the focus point as XxY: 4x4",
-        0xD212 if fuji => "the state list (read it with `state`)",
+    let hint = match code {
+        P::EXPOSURE_BIAS_COMPENSATION => {
+            "in thirds of a stop: 0, +1, -2 1/3, +2/3 (or thousandths: -2333)"
+        }
+        P::F_NUMBER => "f/2.8, f/5.6… (or hundredths: 280)",
+        P::EXPOSURE_TIME => "in 1/10000 s: 40 is 1/250 s",
+        P::DATE_TIME => "text: 20250102T030405",
+        P::CAPTURE_DELAY if !fuji => "milliseconds, 0 for Off",
+        P::FUJI_EXPOSURE_INDEX if fuji => {
+            "Auto, S6400 (auto up to 6400), L100 and H12800 (extended), 400"
+        }
+        P::FUJI_FOCUS_POINT if fuji => "the focus point as XxY: 4x4",
+        P::FUJI_CURRENT_STATE if fuji => "the state list (read it with `state`)",
         _ => "",
     };
     if !hint.is_empty() {
