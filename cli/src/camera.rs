@@ -48,7 +48,6 @@ use shared::{SCAN_INTERVAL, SharedCamera, Watcher};
 
 /// What `ptpip camera` serves, and where.
 #[derive(Clone, Debug)]
-#[allow(dead_code)] // wired in by main.rs
 pub(crate) struct CameraOptions {
     /// The address to listen on (an IP address or a host name).
     pub address: String,
@@ -92,7 +91,6 @@ const MAX_VIEWERS: usize = 8;
 const VIEWER_WRITE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Serves the camera described by `opts` until Ctrl-C, printing where it listens on stdout.
-#[allow(dead_code)] // wired in by main.rs
 pub(crate) fn run(opts: CameraOptions, announce: &announce::AnnounceArgs) -> Result<(), String> {
     let stop = crate::relay::interrupt_flag().map_err(|e| e.to_string())?;
     let camera = Camera::start(&opts)?;

@@ -100,7 +100,6 @@ const TAG: &str = "[Local server]";
 static VERBOSE: AtomicBool = AtomicBool::new(false);
 
 /// Turns the verbose log lines (`message received: '…'`) on or off.
-#[allow(dead_code)] // wired in by main.rs
 pub(crate) fn set_verbose(on: bool) {
     VERBOSE.store(on, Ordering::Relaxed);
 }
