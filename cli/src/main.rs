@@ -29,8 +29,6 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 use clap::{CommandFactory, Parser};
 use ptpip_protocol::{Dialect, FriendlyName, Guid};
@@ -359,7 +357,7 @@ fn client_config(s: &Settings, long_lived: bool) -> Result<ClientConfig, String>
 }
 
 /// Creates the client and connects; Ctrl-C (when watched) cancels the connect loop.
-fn connect(s: &Settings, interrupt: Option<&Arc<AtomicBool>>, mode: &Mode) -> Result<Client, i32> {
+fn connect(s: &Settings, interrupt: Option<&signals::Stop>, mode: &Mode) -> Result<Client, i32> {
     let config = client_config(s, is_long_lived(mode)).map_err(|e| {
         eprintln!("Error creating PTP/IP client - {e}");
         EXIT_CLIENT
@@ -380,21 +378,11 @@ fn connect(s: &Settings, interrupt: Option<&Arc<AtomicBool>>, mode: &Mode) -> Re
         "Attempting to connect to {}:{}",
         s.host, s.ports.command
     ));
-    let done = Arc::new(AtomicBool::new(false));
-    if let Some(flag) = interrupt {
-        let (flag, done, cancel) = (flag.clone(), done.clone(), config.cancel.clone());
-        std::thread::spawn(move || {
-            while !done.load(Ordering::SeqCst) {
-                if flag.load(Ordering::SeqCst) {
-                    cancel.cancel();
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        });
-    }
+    // Ctrl-C cancels the connect (its retries and the pairing wait) while it runs.
+    let cancel = config.cancel.clone();
+    let on_interrupt = interrupt.map(|flag| flag.on_stop(move || cancel.cancel()));
     let result = Client::connect(config);
-    done.store(true, Ordering::SeqCst);
+    drop(on_interrupt);
     match result {
         Ok(c) => {
             let vendor = match s.dialect {

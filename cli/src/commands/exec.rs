@@ -1,8 +1,6 @@
 //! Running commands on a connected camera.
 
 use std::io::{self, IsTerminal, Write};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -49,19 +47,10 @@ impl files::Camera for Session<'_> {
         let mut config = config.clone();
         config.cancel = CancelToken::new();
         // Ctrl-C stops the connect loop too.
-        let (token, done) = (config.cancel.clone(), Arc::new(AtomicBool::new(false)));
-        let watching = done.clone();
-        std::thread::spawn(move || {
-            while !watching.load(Ordering::SeqCst) {
-                if crate::signals::interrupted() {
-                    token.cancel();
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        });
+        let token = config.cancel.clone();
+        let on_interrupt = crate::signals::on_interrupt(move || token.cancel());
         let result = Client::connect(config);
-        done.store(true, Ordering::SeqCst);
+        drop(on_interrupt);
         let mut client = result.map_err(|e| e.to_string())?;
         watch_signals(&mut client);
         // The old session is gone; dropping it shuts its sockets.
