@@ -30,7 +30,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, FromArgMatches};
 use ptpip_protocol::{Dialect, FriendlyName, Guid};
 use ptpip_transport_std::{Client, ClientConfig};
 
@@ -64,8 +64,11 @@ enum Mode {
 }
 
 fn run() -> i32 {
-    let cli = match Cli::try_parse_from(args::rewrite(std::env::args_os())) {
-        Ok(c) => c,
+    let parsed = Cli::command()
+        .try_get_matches_from(args::rewrite(std::env::args_os()))
+        .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, args::command_words(&m))));
+    let (cli, words) = match parsed {
+        Ok(p) => p,
         Err(e) => {
             let _ = e.print();
             return e.exit_code();
@@ -89,7 +92,6 @@ fn run() -> i32 {
         Some(Sub::Relay(a)) => return relay_cmd::run(a, cli.vendor),
         _ => {}
     }
-    let words = cli.sub.as_ref().and_then(Sub::words);
     let chosen = [
         cli.command.is_some(),
         words.is_some(),

@@ -10,7 +10,7 @@ use ptpip_protocol::{DeviceEvent, Dialect, Guid, OperationCode};
 use ptpip_transport_std::{Calls, CancelToken, Client, ClientConfig, ClientError};
 
 use super::fuji::{browse, remote};
-use super::{CmdError, Command, FujiCommand, files, help_text, render, spec, stream, usage};
+use super::{CmdError, Command, FujiCommand, files, help_text, render, stream, usage};
 use crate::output::hexdump;
 use crate::props;
 
@@ -308,7 +308,7 @@ impl Executor {
 
     fn resolve(&self, prop: &str, command: &str) -> Result<DevicePropCode, CmdError> {
         props::resolve(prop, self.dialect).map_err(|e| {
-            let syntax = spec(command).map(usage).unwrap_or_default();
+            let syntax = usage(command);
             CmdError::Usage(format!("{e}\n{syntax}"))
         })
     }
@@ -361,7 +361,7 @@ impl Executor {
             },
         };
         let bad = |e: String| {
-            let syntax = spec("set").map(usage).unwrap_or_default();
+            let syntax = usage("set");
             CmdError::Usage(format!("{e}\n{syntax}"))
         };
         let value = if data_type == DataTypeCode::STR {

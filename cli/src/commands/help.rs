@@ -8,7 +8,7 @@ use ptpip_protocol::Dialect;
 use ptpip_protocol::ptp::codes::{DevicePropCode, DevicePropCode as P};
 
 use super::CmdError;
-use super::specs::{SPECS, spec, usage};
+use super::grammar;
 use crate::args::Cli;
 use crate::props;
 
@@ -29,15 +29,16 @@ pub(crate) fn help_text(topic: Option<&str>, dialect: Dialect) -> Result<String,
     if let Some(text) = local_help(topic) {
         return Ok(text);
     }
-    let s = spec(topic).ok_or_else(|| CmdError::Failed(format!("Unknown command {topic}!")))?;
-    let mut out = format!("{}\n\n{}\n", usage(s), s.about);
+    let s =
+        grammar::doc(topic).ok_or_else(|| CmdError::Failed(format!("Unknown command {topic}!")))?;
+    let mut out = format!("{}\n\n{}\n", s.usage, s.about);
     if !s.aliases.is_empty() {
         let _ = writeln!(out, "Aliases: {}", s.aliases.join(", "));
     }
     if !s.details.is_empty() {
         let _ = write!(out, "\n{}\n", s.details);
     }
-    if WITH_PROPERTIES.contains(&s.name) {
+    if WITH_PROPERTIES.contains(&s.name.as_str()) {
         out.push('\n');
         out.push_str(&properties(dialect));
     }
@@ -47,8 +48,8 @@ pub(crate) fn help_text(topic: Option<&str>, dialect: Dialect) -> Result<String,
 /// Every command, then the binary's own subcommands.
 fn overview() -> String {
     let mut out = String::from("\nSupported commands:\n\n");
-    for s in SPECS {
-        let head = format!("{} {}", s.name, s.args);
+    for s in grammar::docs() {
+        let head = format!("{} {}", s.name, s.args());
         let _ = writeln!(out, "  {:<36} {}", head.trim_end(), s.about);
     }
     out.push_str("\nFrom the command line only (ptpip COMMAND):\n\n");
@@ -164,7 +165,7 @@ mod tests {
     fn help_lists_every_command_and_the_local_ones() {
         let all = help_text(None, Dialect::Generic).unwrap();
         assert!(all.starts_with("\nSupported commands:\n\n"));
-        for s in SPECS {
+        for s in grammar::docs() {
             assert!(all.contains(&format!("\n  {} ", s.name)), "{}", s.name);
         }
         for name in LOCAL {
