@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::builder::{PossibleValue, TypedValueParser};
-use clap::{ArgAction, Args, Parser, Subcommand};
+use clap::{ArgAction, ArgMatches, Args, Parser, Subcommand};
 use clap_complete::Shell;
 use ptpip_protocol::Dialect;
 use ptpip_protocol::initiator::KeepAliveMethod;
@@ -19,6 +19,7 @@ use ptpip_protocol::camera::FujiPersonality;
 use ptpip_protocol::fuji::FujiMode;
 
 use crate::client::Transport;
+use crate::commands::grammar::{self, CameraCommand};
 use crate::values::{
     parse_app_version, parse_keep_alive_method, parse_mode, parse_personality, parse_port,
     parse_seconds, parse_transport, parse_vendor,
@@ -176,30 +177,6 @@ impl TypedValueParser for VendorParser {
     }
 }
 
-/// Takes any property (a name, a hex code, a spec name: the command checks it) and offers the
-/// property names of every vendor to completion scripts.
-#[derive(Clone, Copy, Debug)]
-struct PropertyParser;
-
-impl TypedValueParser for PropertyParser {
-    type Value = String;
-
-    fn parse_ref(
-        &self,
-        _cmd: &clap::Command,
-        _arg: Option<&clap::Arg>,
-        value: &OsStr,
-    ) -> Result<String, clap::Error> {
-        Ok(value.to_string_lossy().into_owned())
-    }
-
-    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
-        // The Fujifilm names include the standard ones.
-        let names = crate::props::names(Dialect::Fuji);
-        Some(Box::new(names.into_iter().map(PossibleValue::new)))
-    }
-}
-
 fn seconds(s: &str) -> Result<f64, String> {
     parse_seconds(s, false).map(|d| d.as_secs_f64())
 }
@@ -349,14 +326,6 @@ pub(crate) struct Cli {
     pub(crate) sub: Option<Sub>,
 }
 
-/// A camera command's words, parsed by the text command parser.
-#[derive(Args, Debug, Clone, Default)]
-pub(crate) struct Words {
-    /// Arguments (see `ptpip help COMMAND`)
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
-    pub(crate) args: Vec<String>,
-}
-
 /// What clap_complete leaves out of a shell's script: fish gets no completions for positional
 /// arguments, so the property names of `get`, `set` and `describe` are added here.
 pub(crate) fn completion_extras(shell: Shell) -> String {
@@ -374,90 +343,12 @@ pub(crate) fn completion_extras(shell: Shell) -> String {
         .collect()
 }
 
-/// A property command's words: the property (completed from the property names), then the rest.
-#[derive(Args, Debug, Clone, Default)]
-pub(crate) struct PropWords {
-    /// A property name, hex code or spec name (see `ptpip help get`)
-    #[arg(value_parser = PropertyParser, hide_possible_values = true, allow_hyphen_values = true)]
-    pub(crate) prop: Option<String>,
-    /// Arguments (see `ptpip help COMMAND`)
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
-    pub(crate) args: Vec<String>,
-}
-
-impl PropWords {
-    /// The property and the rest, as words.
-    fn words(&self) -> Vec<String> {
-        self.prop.iter().chain(&self.args).cloned().collect()
-    }
-}
-
 /// Subcommands.
 #[derive(Subcommand, Debug, Clone)]
 pub(crate) enum Sub {
-    /// Show what the camera is: DeviceInfo, or the Fujifilm property list
-    Info(Words),
-    /// Show the Fujifilm camera state (property 0xD212)
-    State(Words),
-    /// Describe a property: describe PROP [json [pretty]]
-    Describe(PropWords),
-    /// List every property with its value, type and allowed values: props [json [pretty]]
-    Props(Words),
-    /// Show a property's value: get PROP [json [pretty]]
-    Get(PropWords),
-    /// Set a property: set PROP VALUE
-    Set(PropWords),
-    /// Run any operation and dump the packets received: opreq OPCODE [PARAM…]
-    Opreq(Words),
-    /// List storages, folders and objects: ls [-l] [json [pretty]]
-    Ls(Words),
-    /// Download objects: download [OBJECT|GLOB|all] [DIR] [--new] [--force]… (help download)
-    Download(Words),
-    /// Send files to the card: upload FILE… [FOLDER]
-    Upload(Words),
-    /// Delete objects from the card: delete OBJECT|GLOB… [--yes]
-    #[command(visible_alias = "rm")]
-    Delete(Words),
-    /// Create a folder on the card: mkdir PATH
-    Mkdir(Words),
-    /// Save thumbnails: thumb OBJECT|GLOB|all DIR
-    Thumb(Words),
-    /// Download new pictures as they are taken: tether [DIR] [--exec CMD]… (help tether)
-    Tether(Words),
-    /// Take pictures: capture [N] [PATH]
-    #[command(visible_aliases = ["shoot", "shutter", "snap"])]
-    Capture(Words),
-    /// Print device events: events [--count N] [--timeout SECS]
-    Events(Words),
-    /// Fujifilm live view: liveview DIR|- [--frames N]
-    Liveview(Words),
-    /// Fujifilm: shutter speed, a step (+1, -2) or a target (1/1000)
-    #[command(visible_aliases = ["shutter_speed", "set_shutter_speed"])]
-    ShutterSpeed(Words),
-    /// Fujifilm: aperture, a step (+1, -2) or a target (f/5.6)
-    #[command(visible_alias = "set_aperture")]
-    Aperture(Words),
-    /// Fujifilm: exposure bias, a step (+1, -2) or a target (-2/3)
-    #[command(visible_aliases = ["exposure_compensation", "set_exposure_compensation"])]
-    ExposureBias(Words),
-    /// Fujifilm: focus point: focus-point X Y
-    #[command(visible_alias = "focus_point")]
-    FocusPoint(Words),
-    /// Fujifilm: unlock the focus
-    #[command(visible_alias = "unlock_focus")]
-    FocusUnlock(Words),
-    /// Fujifilm: movie start|stop
-    Movie(Words),
-    /// Fujifilm: start recording a movie (movie start)
-    StartRecord(Words),
-    /// Fujifilm: stop recording a movie (movie stop)
-    StopRecord(Words),
-    /// Fujifilm: give the camera a position: geotag LAT LON [ALT]
-    Geotag(Words),
-    /// Fujifilm: save the pictures chosen on the camera: receive [DIR]
-    Receive(Words),
-    /// The camera commands, or one command's help: help [COMMAND]
-    Help(Words),
+    /// The camera commands (`ptpip help`; their grammar is `commands::grammar`)
+    #[command(flatten)]
+    Command(CameraCommand),
     /// Serve a built-in camera (generic or Fujifilm) on the network
     Camera(CameraArgs),
     /// Find cameras on the network (SSDP, mDNS, Fujifilm, the gateway) and print how to connect
@@ -476,49 +367,14 @@ pub(crate) enum Sub {
     },
 }
 
-impl Sub {
-    /// The words of a camera command (its name first), or `None` for `camera`, `relay` and
-    /// `completions`.
-    pub(crate) fn words(&self) -> Option<Vec<String>> {
-        let (name, args) = match self {
-            Self::Info(w) => ("info", w.args.clone()),
-            Self::State(w) => ("state", w.args.clone()),
-            Self::Describe(p) => ("describe", p.words()),
-            Self::Props(w) => ("props", w.args.clone()),
-            Self::Get(p) => ("get", p.words()),
-            Self::Set(p) => ("set", p.words()),
-            Self::Opreq(w) => ("opreq", w.args.clone()),
-            Self::Ls(w) => ("ls", w.args.clone()),
-            Self::Download(w) => ("download", w.args.clone()),
-            Self::Upload(w) => ("upload", w.args.clone()),
-            Self::Delete(w) => ("delete", w.args.clone()),
-            Self::Mkdir(w) => ("mkdir", w.args.clone()),
-            Self::Thumb(w) => ("thumb", w.args.clone()),
-            Self::Capture(w) => ("capture", w.args.clone()),
-            Self::Tether(w) => ("tether", w.args.clone()),
-            Self::Events(w) => ("events", w.args.clone()),
-            Self::Liveview(w) => ("liveview", w.args.clone()),
-            Self::ShutterSpeed(w) => ("shutter-speed", w.args.clone()),
-            Self::Aperture(w) => ("aperture", w.args.clone()),
-            Self::ExposureBias(w) => ("exposure-bias", w.args.clone()),
-            Self::FocusPoint(w) => ("focus-point", w.args.clone()),
-            Self::FocusUnlock(w) => ("focus-unlock", w.args.clone()),
-            Self::Movie(w) => ("movie", w.args.clone()),
-            Self::StartRecord(w) => ("start_record", w.args.clone()),
-            Self::StopRecord(w) => ("stop_record", w.args.clone()),
-            Self::Geotag(w) => ("geotag", w.args.clone()),
-            Self::Receive(w) => ("receive", w.args.clone()),
-            Self::Help(w) => ("help", w.args.clone()),
-            Self::Camera(_)
-            | Self::Discover(_)
-            | Self::Listen(_)
-            | Self::Relay(_)
-            | Self::Completions { .. } => return None,
-        };
-        let mut v = vec![name.to_owned()];
-        v.extend(args);
-        Some(v)
-    }
+/// The camera command given on the command line as its words, its name first (`None`: another
+/// subcommand, or none): what clap matched, as `-c` would give it.
+pub(crate) fn command_words(matches: &ArgMatches) -> Option<Vec<String>> {
+    let (name, sub) = matches.subcommand()?;
+    grammar::canonical(name)?;
+    let mut words = vec![name.to_owned()];
+    words.extend(grammar::words(sub));
+    Some(words)
 }
 
 /// `ptpip camera`: the built-in camera.
@@ -639,6 +495,14 @@ mod tests {
         Cli::try_parse_from(v)
     }
 
+    /// The camera command's words on the command line `args`.
+    fn words(args: &[&str]) -> Vec<String> {
+        use clap::CommandFactory;
+        let mut v = vec![OsString::from("ptpip")];
+        v.extend(rw(args).into_iter().map(OsString::from));
+        command_words(&Cli::command().try_get_matches_from(v).unwrap()).unwrap()
+    }
+
     #[test]
     fn seed_flags_parse() {
         let c = cli(&[
@@ -662,24 +526,22 @@ mod tests {
         assert_eq!((c.cmd_port, c.event_port), (Some(55740), Some(55741)));
         assert_eq!(c.verbose, 3);
         assert_eq!(c.command.as_deref(), Some("info"));
-        let c = cli(&[
+        let args = [
             "--server-address",
             "::1",
             "--command-port",
             "1",
             "info",
             "json",
-        ])
-        .unwrap();
+        ];
+        let c = cli(&args).unwrap();
         assert_eq!(c.server_address, Some("::1".parse().unwrap()));
-        assert_eq!(c.sub.unwrap().words().unwrap(), ["info", "json"]);
-        let c = cli(&["set", "exp-bias", "-2", "1/3"]).unwrap();
+        assert_eq!(words(&args), ["info", "json"]);
         assert_eq!(
-            c.sub.unwrap().words().unwrap(),
+            words(&["set", "exp-bias", "-2", "1/3"]),
             ["set", "exp-bias", "-2", "1/3"]
         );
-        let c = cli(&["snap", "2"]).unwrap();
-        assert_eq!(c.sub.unwrap().words().unwrap(), ["capture", "2"]);
+        assert_eq!(words(&["snap", "2"]), ["capture", "2"]);
     }
 
     #[test]

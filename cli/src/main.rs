@@ -30,10 +30,8 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, FromArgMatches};
 use ptpip_protocol::{Dialect, FriendlyName, Guid};
 
 use crate::args::{CameraArgs, Cli, Sub};
@@ -67,8 +65,11 @@ enum Mode {
 }
 
 fn run() -> i32 {
-    let mut cli = match Cli::try_parse_from(args::rewrite(std::env::args_os())) {
-        Ok(c) => c,
+    let parsed = Cli::command()
+        .try_get_matches_from(args::rewrite(std::env::args_os()))
+        .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, args::command_words(&m))));
+    let (mut cli, words) = match parsed {
+        Ok(p) => p,
         Err(e) => {
             let _ = e.print();
             return e.exit_code();
@@ -100,7 +101,6 @@ fn run() -> i32 {
         Some(Sub::Relay(a)) => return relay_cmd::run(a, cli.vendor),
         _ => {}
     }
-    let words = cli.sub.as_ref().and_then(Sub::words);
     let chosen = [
         cli.command.is_some(),
         words.is_some(),
@@ -371,7 +371,7 @@ fn client_config(s: &Settings, long_lived: bool) -> Result<ClientConfig, String>
 }
 
 /// Creates the client and connects; Ctrl-C (when watched) cancels the connect loop.
-fn connect(s: &Settings, interrupt: Option<&Arc<AtomicBool>>, mode: &Mode) -> Result<Client, i32> {
+fn connect(s: &Settings, interrupt: Option<&signals::Stop>, mode: &Mode) -> Result<Client, i32> {
     let config = client_config(s, is_long_lived(mode)).map_err(|e| {
         eprintln!("Error creating PTP/IP client - {e}");
         EXIT_CLIENT
@@ -392,21 +392,11 @@ fn connect(s: &Settings, interrupt: Option<&Arc<AtomicBool>>, mode: &Mode) -> Re
         "Attempting to connect to {}:{}",
         s.host, s.ports.command
     ));
-    let done = Arc::new(AtomicBool::new(false));
-    if let Some(flag) = interrupt {
-        let (flag, done, cancel) = (flag.clone(), done.clone(), config.cancel.clone());
-        std::thread::spawn(move || {
-            while !done.load(Ordering::SeqCst) {
-                if flag.load(Ordering::SeqCst) {
-                    cancel.cancel();
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        });
-    }
+    // Ctrl-C cancels the connect (its retries and the pairing wait) while it runs.
+    let cancel = config.cancel.clone();
+    let on_interrupt = interrupt.map(|flag| flag.on_stop(move || cancel.cancel()));
     let result = Client::connect(s.transport, config);
-    done.store(true, Ordering::SeqCst);
+    drop(on_interrupt);
     match result {
         Ok(c) => {
             let vendor = match s.dialect {

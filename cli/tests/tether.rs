@@ -154,6 +154,38 @@ fn bytes(n: usize, seed: u8) -> Vec<u8> {
 }
 
 #[test]
+fn ctrl_c_while_the_exec_command_runs_stops_it_and_tether() {
+    let tmp = TempDir::new("tether-exec-int");
+    let card = PathBuf::from(tmp.path("card"));
+    fs::create_dir_all(card.join("DCIM/100TEST")).unwrap();
+    let cam = Camera::start(&["--dir", card.to_str().unwrap()]);
+    let out = tmp.path("out");
+    let log = tmp.path("exec.log");
+    // `exec` replaces the shell, so killing the command leaves nothing behind holding our pipes;
+    // `#` drops the path ptpip appends.
+    let exec = format!("echo started >> {log}; exec sleep 600 #");
+    let mut child = cam
+        .ptpip(&["tether", &out, "--exec", &exec])
+        .spawn()
+        .unwrap();
+    let err = stderr_until(&mut child, "Ctrl-C stops");
+    fs::write(card.join("DCIM/100TEST/DSCF0001.JPG"), bytes(1000, 5)).unwrap();
+    let started = Instant::now();
+    while !fs::read_to_string(&log).is_ok_and(|l| l.contains("started")) {
+        assert!(started.elapsed() < DEADLINE, "the --exec command never ran");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    support::interrupt(&child);
+    // The 600 s command was killed: tether ends well before it would have.
+    let r = wait(child, Some(err));
+    assert_eq!(r.code, 130, "{r:?}");
+    assert!(
+        Path::new(&out).join("DCIM/100TEST/DSCF0001.JPG").exists(),
+        "{r:?}"
+    );
+}
+
+#[test]
 fn tether_saves_each_file_copied_into_the_cameras_folder_and_runs_the_command() {
     let tmp = TempDir::new("tether");
     let card = PathBuf::from(tmp.path("card"));

@@ -270,9 +270,9 @@ impl FujiCamera {
         CurrentStateList {
             entries: props::REMOTE_STATE
                 .iter()
-                .map(|&code| StateEntry {
-                    code,
-                    value: props.value(code).map_or(0, state_word),
+                .map(|&code| match props.value(code) {
+                    Some(v) => StateEntry::new(code, v),
+                    None => StateEntry { code, value: 0 },
                 })
                 .collect(),
         }
@@ -472,19 +472,6 @@ impl FujiCamera {
                 });
             }
         }
-    }
-}
-
-/// A property value as a 0xD212 entry: its bits zero-extended to 32 (an INT16 −333 is 0xFEB3).
-fn state_word(value: &PropValue) -> u32 {
-    match *value {
-        PropValue::Int8(v) => u32::from(v as u8),
-        PropValue::UInt8(v) => u32::from(v),
-        PropValue::Int16(v) => u32::from(v as u16),
-        PropValue::UInt16(v) => u32::from(v),
-        PropValue::Int32(v) => v as u32,
-        PropValue::UInt32(v) => v,
-        _ => 0,
     }
 }
 
