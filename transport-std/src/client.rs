@@ -413,6 +413,7 @@ impl Client {
                 let _ = self.ini.handle_input(now, ch, bytes);
             }
             Input::Eof(ch) => self.ini.handle_eof(now, ch),
+            Input::Wake => {}
         }
     }
 

@@ -25,6 +25,9 @@ pub(crate) enum Input {
     Data(Channel, BytesMut),
     /// The connection ended (cleanly, or with an error).
     Eof(Channel),
+    /// Nothing was read: look at the state machine again (a device raised an event, a deadline
+    /// moved, a connection was handed over).
+    Wake,
 }
 
 /// The owner's end of the readers' queue.
