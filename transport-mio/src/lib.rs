@@ -12,6 +12,9 @@
 //! - [`Runner`]: a `MioClient` with a `Poll` of its own and blocking typed calls (device info,
 //!   objects streamed into any `Write`, uploads from any `Read`, raw operations, device events),
 //!   with the names of the blocking `ptpip-transport-std` client;
+//! - [`Server`]: a PTP/IP camera server (one [`Responder`](ptpip_protocol::Responder) per
+//!   initiator) as a component of your `mio::Poll`, woken by its devices through a
+//!   `mio::Waker`; [`serve`] runs one on a poll of its own and returns a [`ServerHandle`];
 //! - [`Relay`]: a PTP/IP relay (pass-through with a decoded log and capture, or one camera
 //!   session shared by several initiators) as a component of your `mio::Poll`, and
 //!   [`RelayRunner`] to run one on a poll of its own.
@@ -26,6 +29,7 @@ mod config;
 mod link;
 mod relay;
 mod runner;
+mod server;
 mod tracker;
 
 pub use client::MioClient;
@@ -35,6 +39,7 @@ pub use ptpip_protocol as protocol;
 pub use ptpip_protocol::calls::{Calls, ClientError, DataSink, NoSink, Ports, WriteSink};
 pub use relay::{Relay, RelayConfig, RelayEvent, RelayRunner, Stopper};
 pub use runner::Runner;
+pub use server::{Server, ServerEvent, ServerHandle, serve};
 pub use tracker::{Step, Tracker};
 
 /// The crate README's examples, compiled and run as doctests so that they stay true.
