@@ -227,15 +227,21 @@ impl Server {
             if s.responder.poll_timeout().is_some_and(|t| t <= now) {
                 s.responder.handle_timeout(now);
                 s.pump(now, &self.registry);
+            } else if s.has_work() {
+                s.pump(now, &self.registry);
             }
         }
         self.reap();
     }
 
-    /// How long the caller's poll may sleep: until the next deadline, or `None` when nothing is
+    /// How long the caller's poll may sleep: zero while a session has more to send (a data-in
+    /// phase goes out a megabyte per turn), until the next deadline, or `None` when nothing is
     /// due.
     #[must_use]
     pub fn timeout(&self, now: Instant) -> Option<Duration> {
+        if self.sessions.values().any(Session::has_work) {
+            return Some(Duration::ZERO);
+        }
         self.sessions
             .values()
             .filter_map(|s| s.responder.poll_timeout())

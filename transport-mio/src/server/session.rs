@@ -13,6 +13,10 @@ use ptpip_protocol::{Channel, Error};
 use super::{BoxedDevice, ServerEvent};
 use crate::link::{Link, ReadOutcome, State};
 
+/// The most bytes of new transmits one [`Session::pump`] takes, so that a large data-in phase
+/// gives way to the poll (a Cancel's readiness, the other sessions) between megabytes.
+const BUDGET: usize = 1 << 20;
+
 const fn idx(channel: Channel) -> usize {
     match channel {
         Channel::Command => 0,
@@ -73,9 +77,21 @@ impl Session {
         self.responder.handle_eof(now, channel);
     }
 
+    /// Whether the responder has more to send that a connection could take now: the caller's
+    /// poll should come back at once ([`Server::timeout`](super::Server::timeout) is zero).
+    pub(super) fn has_work(&self) -> bool {
+        !self.responder.is_closed()
+            && !self.stuck()
+            && Channel::ALL
+                .into_iter()
+                .any(|ch| self.responder.wants_write(ch))
+    }
+
     /// Moves bytes while anything moves: pending writes, new transmits (only while no
-    /// connection is full, so a data-in phase is produced as fast as it is taken), then reads.
+    /// connection is full, so a data-in phase is produced as fast as it is taken, and at most
+    /// [`BUDGET`] bytes of them), then reads.
     pub(super) fn pump(&mut self, now: Instant, registry: &Registry) {
+        let mut budget = BUDGET;
         loop {
             let mut moved = false;
             for ch in Channel::ALL {
@@ -89,11 +105,12 @@ impl Session {
                     }
                 }
             }
-            while !self.stuck() {
+            while !self.stuck() && budget > 0 {
                 let Some(t) = self.responder.poll_transmit() else {
                     break;
                 };
                 moved = true;
+                budget = budget.saturating_sub(t.payload.len());
                 let ch = t.channel;
                 // A channel not attached yet: nothing can be sent there.
                 let Some(l) = &mut self.links[idx(ch)] else {
@@ -131,7 +148,7 @@ impl Session {
                     }
                 }
             }
-            if !moved {
+            if !moved || budget == 0 {
                 return;
             }
         }
