@@ -2,7 +2,7 @@
 //! keep-alive probes, in one [`TimerTable`](crate::timer::TimerTable) behind
 //! [`poll_timeout`](Responder::poll_timeout) / [`handle_timeout`](Responder::handle_timeout).
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::{
     Device, Phase, Responder, Response, State, Violation, ViolationKind, ViolationOutcome,
@@ -13,6 +13,10 @@ use crate::error::Error;
 use crate::packet::{Dialect, Packet};
 use crate::ptp::codes::ResponseCode;
 use crate::timer::Timer;
+
+/// The shortest deadline: a zero duration in the config still lands after the `now` it was armed
+/// at, so that after `handle_timeout(t)` the next deadline is later than `t`.
+const SOONEST: Duration = Duration::from_nanos(1);
 
 impl<D: Device> Responder<D> {
     /// The next deadline, if any: call [`handle_timeout`](Self::handle_timeout) once it passes.
@@ -45,7 +49,7 @@ impl<D: Device> Responder<D> {
                 Timer::KeepAlive => {
                     self.push_control(Channel::Event, Packet::ProbeRequest.to_bytes());
                     self.timers
-                        .set(Timer::Probe, now + self.config.probe_timeout);
+                        .set(Timer::Probe, now + self.config.probe_timeout.max(SOONEST));
                 }
                 other => self.fail(Error::TimedOut(other)),
             }
@@ -69,7 +73,7 @@ impl<D: Device> Responder<D> {
         self.timers.stop(Timer::KeepAlive);
         if channel == Channel::Command && was_receiving && self.is_receiving_data() {
             self.timers
-                .set(Timer::DataOut, now + self.config.data_timeout);
+                .set(Timer::DataOut, now + self.config.data_timeout.max(SOONEST));
         }
         self.sync_timers(now);
     }
@@ -81,11 +85,11 @@ impl<D: Device> Responder<D> {
             self.timers.stop_all();
             return;
         }
-        let keep = |timers: &mut crate::timer::TimerTable, timer, wanted: bool, after| {
+        let keep = |timers: &mut crate::timer::TimerTable, timer, wanted: bool, after: Duration| {
             if !wanted {
                 timers.stop(timer);
             } else if timers.get(timer).is_none() {
-                timers.set(timer, now + after);
+                timers.set(timer, now + after.max(SOONEST));
             }
         };
         let c = &self.config;

@@ -300,3 +300,23 @@ fn after_handle_timeout_the_next_deadline_is_later() {
         "{stalled} {answered} {probes}"
     );
 }
+
+/// Zero durations in the config still give deadlines after the time they were armed at.
+#[test]
+fn zero_durations_keep_the_deadline_property() {
+    let mut r = Raw::new(Dialect::Generic, |c| {
+        c.keep_alive = Some(Duration::ZERO);
+        c.probe_timeout = Duration::ZERO;
+        c.data_timeout = Duration::ZERO;
+    });
+    r.init_generic();
+    r.open_session();
+    // `advance` asserts the property after every handle_timeout.
+    r.advance(MS);
+    assert_eq!(
+        r.take_all(),
+        [(Channel::Event, Out::Packet(Packet::ProbeRequest))]
+    );
+    r.advance(MS);
+    assert_eq!(lost(&mut r), [Error::TimedOut(Timer::Probe)]);
+}
