@@ -132,15 +132,10 @@ impl Client {
                             config.connect_timeout
                         );
                     }
-                    if config.cancel.is_cancelled() {
-                        return Err(io::Error::new(
-                            io::ErrorKind::Interrupted,
-                            "connect cancelled",
-                        )
-                        .into());
+                    // A back-off between attempts, which a cancel ends at once.
+                    if config.cancel.is_cancelled() || config.cancel.wait(REFUSED_RETRY.min(left)) {
+                        return Err(cancelled());
                     }
-                    // A back-off between attempts: nothing else is waited for.
-                    pause(REFUSED_RETRY.min(left))?;
                     if Instant::now() >= deadline {
                         return Err(refused(command, config.connect_timeout));
                     }
@@ -153,7 +148,9 @@ impl Client {
                 {
                     fuji_retried = true;
                     log::info!("Fujifilm init failed ({e}); trying once more");
-                    pause(FUJI_INIT_RETRY_DELAY)?;
+                    if config.cancel.wait(FUJI_INIT_RETRY_DELAY) {
+                        return Err(cancelled());
+                    }
                 }
                 Failure::Other(e, _) => return Err(e),
             }
@@ -478,21 +475,9 @@ impl Client {
     }
 }
 
-/// Waits `d` without polling anything (a back-off between connection attempts).
-fn pause(d: Duration) -> io::Result<()> {
-    let until = Instant::now() + d;
-    let mut poll = Poll::new()?;
-    let mut events = Events::with_capacity(1);
-    loop {
-        let left = until.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Ok(());
-        }
-        match poll.poll(&mut events, Some(left)) {
-            Err(e) if e.kind() != io::ErrorKind::Interrupted => return Err(e),
-            _ => {}
-        }
-    }
+/// The error of a connect that was cancelled.
+fn cancelled() -> ClientError {
+    io::Error::new(io::ErrorKind::Interrupted, "connect cancelled").into()
 }
 
 impl Calls for Client {

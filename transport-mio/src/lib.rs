@@ -15,6 +15,9 @@
 //!   interrupt on a signal, the packet tap), with the same [`ClientConfig`] fields;
 //! - [`LiveView`]: the Fujifilm live-view port on a `Poll` of its own, frames checked and counted
 //!   by the sans-IO [`LiveViewStream`](ptpip_protocol::fuji::LiveViewStream);
+//! - [`Server`]: a PTP/IP camera server (one [`Responder`](ptpip_protocol::Responder) per
+//!   initiator) as a component of your `mio::Poll`, woken by its devices through a
+//!   `mio::Waker`; [`serve`] runs one on a poll of its own and returns a [`ServerHandle`];
 //! - [`Relay`]: a PTP/IP relay (pass-through with a decoded log and capture, or one camera
 //!   session shared by several initiators) as a component of your `mio::Poll`, and
 //!   [`RelayRunner`] to run one on a poll of its own.
@@ -30,6 +33,7 @@ mod config;
 mod link;
 mod liveview;
 mod relay;
+mod server;
 mod tracker;
 
 pub use blocking::{Client, FUJI_INIT_RETRY_DELAY};
@@ -43,6 +47,7 @@ pub use ptpip_protocol::calls::{
 };
 pub use ptpip_protocol::fuji::LiveViewRead;
 pub use relay::{Relay, RelayConfig, RelayEvent, RelayRunner, Stopper};
+pub use server::{Server, ServerEvent, ServerHandle, serve};
 pub use tracker::{Step, Tracker};
 
 /// The crate README's examples, compiled and run as doctests so that they stay true.

@@ -1,4 +1,4 @@
-//! The relay in plain pass-through, on 127.0.0.1 between the mio client and the std camera
+//! The relay in plain pass-through, on 127.0.0.1 between the mio client and the mio camera
 //! server: sessions go through unchanged (generic and Fujifilm), every packet is logged once,
 //! capture segments add up to the traffic, and a camera that is not there only ends the
 //! connections that needed it.
@@ -49,6 +49,26 @@ impl Running {
         self.stopper.stop();
         self.thread.take().unwrap().join().unwrap();
         self.events.try_iter().collect()
+    }
+
+    /// Waits (at most 10 s) until the relay reported an event that `done` accepts — a client
+    /// that has written its last bytes does not know that the relay has read them — then stops
+    /// it and returns every event it reported.
+    fn stop_after(self, done: impl Fn(&RelayEvent) -> bool) -> Vec<RelayEvent> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let mut seen = Vec::new();
+        while let Ok(e) = self
+            .events
+            .recv_timeout(deadline.saturating_duration_since(std::time::Instant::now()))
+        {
+            let last = done(&e);
+            seen.push(e);
+            if last {
+                break;
+            }
+        }
+        seen.extend(self.stop());
+        seen
     }
 }
 
@@ -183,7 +203,12 @@ fn a_fujifilm_session_goes_through_both_ports() {
     let mut client = Client::connect(config_at(rc, re, Dialect::Fuji)).unwrap();
     assert_eq!(client.device_info().unwrap().model.as_str(), MODEL);
     client.close().unwrap();
-    let events = relay.stop();
+    let events = relay.stop_after(|e| {
+        records(std::slice::from_ref(e)).iter().any(|r| {
+            r.direction == Direction::ToResponder
+                && r.packet_type().as_deref() == Some("Fuji terminator")
+        })
+    });
     let to_camera = packet_types(&events, Direction::ToResponder);
     assert_eq!(to_camera[0], "Init_Command_Request");
     assert_eq!(to_camera[1], "Fuji Command");

@@ -1,4 +1,4 @@
-//! The mio driver against `ptpip_transport_std::serve` on 127.0.0.1: connect (generic and
+//! The mio driver against the mio server (`ptpip_transport_mio::serve`) on 127.0.0.1: connect (generic and
 //! Fujifilm), large GetObject, SendObject, device events, cancel, close, and the client as a
 //! component of a caller's poll next to another source.
 

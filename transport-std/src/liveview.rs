@@ -27,7 +27,7 @@ impl LiveView {
         let addr: SocketAddr = (host, port).to_socket_addrs()?.next().ok_or_else(|| {
             io::Error::new(io::ErrorKind::NotFound, format!("{host}: no address"))
         })?;
-        let socket = link::connect(addr, timeout, &|| false)?;
+        let socket = link::connect(addr, timeout, &crate::CancelToken::new())?;
         Ok(Self {
             socket,
             stream: LiveViewStream::default(),

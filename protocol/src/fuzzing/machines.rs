@@ -268,7 +268,7 @@ impl Harness {
                 if !resp.wants_read(channel) {
                     return false;
                 }
-                let _ = resp.handle_input(channel, BytesMut::from(data));
+                let _ = resp.handle_input(self.now, channel, BytesMut::from(data));
             }
         }
         for piece in data.chunks(usize::from(u16::MAX)) {
@@ -319,8 +319,8 @@ impl Harness {
             }
             Side::Responder => {
                 if let Some(resp) = &mut self.resp {
-                    resp.handle_connected(t.channel);
-                    let _ = resp.handle_input(t.channel, data);
+                    resp.handle_connected(self.now, t.channel);
+                    let _ = resp.handle_input(self.now, t.channel, data);
                 }
             }
         }
@@ -420,7 +420,7 @@ impl Harness {
     /// Attaches the responder's event channel (the peer initiator opened it).
     fn connect_event(&mut self) {
         if let Some(resp) = &mut self.resp {
-            resp.handle_connected(Channel::Event);
+            resp.handle_connected(self.now, Channel::Event);
             self.note(&[ACT_CONNECTED | 0x80]);
         }
     }
@@ -490,6 +490,13 @@ impl Harness {
                         "a deadline at or before the handle_timeout time"
                     );
                 }
+                if let Some(resp) = &mut self.resp {
+                    resp.handle_timeout(self.now);
+                    assert!(
+                        resp.poll_timeout().is_none_or(|t| t > self.now),
+                        "responder: a deadline at or before the handle_timeout time"
+                    );
+                }
             }
             ACT_EXECUTE => self.execute(c),
             ACT_SEND_DATA => {
@@ -524,7 +531,7 @@ impl Harness {
                 }
                 Side::Responder => {
                     if let Some(resp) = &mut self.resp {
-                        resp.handle_eof(channel);
+                        resp.handle_eof(self.now, channel);
                     }
                 }
             },
@@ -548,7 +555,7 @@ impl Harness {
             }
             ACT_CONNECTED => {
                 if let Some(resp) = &mut self.resp {
-                    resp.handle_connected(channel);
+                    resp.handle_connected(self.now, channel);
                 }
             }
             _ => return,
@@ -587,8 +594,9 @@ pub fn initiator(data: &[u8]) {
 
 /// A [`Responder`] serving a small device, fed actions decoded from `data`.
 ///
-/// Checks: no panic; transmits run dry within a bound after every action; ConnectionLost is
-/// reported once and nothing is transmitted after it.
+/// Checks: no panic; transmits run dry within a bound after every action; after
+/// `handle_timeout(t)` the next deadline is later than `t`; ConnectionLost is reported once and
+/// nothing is transmitted after it.
 pub fn responder(data: &[u8]) {
     run(Side::Responder, data);
 }

@@ -27,7 +27,7 @@ use crate::ptp::codes::{
 use crate::ptp::dataset::DeviceInfo;
 use crate::ptp::string::PtpString;
 use crate::ptp::value::PropValue;
-use crate::responder::{Device, Reply, Request, Response};
+use crate::responder::{Device, DeviceWaker, Reply, Request, Response};
 use crate::types::{FriendlyName, Guid};
 
 /// The operations [`FujiCamera`] answers (OpenSession and CloseSession through the responder).
@@ -119,6 +119,8 @@ pub struct FujiCamera {
     id: u64,
     policy: AccessPolicy,
     events: VecDeque<DeviceEvent>,
+    /// The driver's waker, called when an event is pushed from outside an operation.
+    waker: Option<DeviceWaker>,
     inbox: Inbox,
     capture: Option<remote::Capture>,
     /// What the client wrote to 0xDF01.
@@ -176,6 +178,7 @@ impl FujiCamera {
             id,
             policy: AccessPolicy::default(),
             events: VecDeque::new(),
+            waker: None,
             inbox: Inbox::default(),
             capture: None,
             mode: None,
@@ -206,10 +209,13 @@ impl FujiCamera {
         &mut self.policy
     }
 
-    /// Queues a device event.
+    /// Queues a device event, and wakes the driver (see [`DeviceWaker`]).
     pub fn push_event(&mut self, event: DeviceEvent) {
         if self.events.len() < MAX_EVENTS {
             self.events.push_back(event);
+            if let Some(w) = &self.waker {
+                w.wake();
+            }
         }
     }
 
@@ -533,6 +539,10 @@ impl Device for FujiCamera {
     fn cancelled(&mut self, _request: &Request) {
         // Drop what a cancelled data-out phase had gathered; an announced object stays announced.
         self.inbox.reset(0);
+    }
+
+    fn set_waker(&mut self, waker: DeviceWaker) {
+        self.waker = Some(waker);
     }
 
     fn poll_event(&mut self) -> Option<DeviceEvent> {
