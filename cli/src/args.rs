@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::builder::{PossibleValue, TypedValueParser};
-use clap::{ArgAction, Args, Parser, Subcommand};
+use clap::{ArgAction, ArgMatches, Args, Parser, Subcommand};
 use clap_complete::Shell;
 use ptpip_protocol::Dialect;
 use ptpip_protocol::initiator::KeepAliveMethod;
@@ -18,9 +18,11 @@ use ptpip_protocol::initiator::KeepAliveMethod;
 use ptpip_protocol::camera::FujiPersonality;
 use ptpip_protocol::fuji::FujiMode;
 
+use crate::client::Transport;
+use crate::commands::grammar::{self, CameraCommand};
 use crate::values::{
     parse_app_version, parse_keep_alive_method, parse_mode, parse_personality, parse_port,
-    parse_seconds, parse_vendor,
+    parse_seconds, parse_transport, parse_vendor,
 };
 
 /// Multi-letter flags written with one dash in the Go tool, and whether they take a value.
@@ -33,46 +35,28 @@ const GO_LONG: &[(&str, bool)] = &[
     ("version", false),
 ];
 
-/// One-letter flags that take a value.
-const SHORT_VALUE: &[char] = &['h', 'p', 't', 'g', 'n', 'c', 'f'];
-
-/// Long names (and aliases) that take a value.
-const LONG_VALUE: &[&str] = &[
-    "host",
-    "port",
-    "vendor",
-    "guid",
-    "name",
-    "command",
-    "config",
-    "command-port",
-    "event-port",
-    "stream-port",
-    "server-address",
-    "server-port",
-    "connect-timeout",
-    "mode",
-    "app-version",
-    "ssdp",
-    "ssdp-listen",
-    "mdns",
-    "fuji-broadcast",
-    "fuji-listen",
-    "gateway",
-    "discover-timeout",
-    "sa",
-    "sp",
-    "pc",
-    "pe",
-    "ps",
-    "h",
-    "p",
-    "t",
-    "g",
-    "n",
-    "c",
-    "f",
-];
+/// The global options that take a value, by every name they answer to after `--` and, for
+/// one-letter ones, after `-`: read from the clap definition, so that a new option needs no
+/// second list here.
+fn value_names() -> (Vec<String>, Vec<char>) {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let mut long = Vec::new();
+    let mut short = Vec::new();
+    for arg in cmd
+        .get_arguments()
+        .filter(|a| a.get_action().takes_values())
+    {
+        long.extend(arg.get_long().map(str::to_owned));
+        long.extend(
+            arg.get_all_aliases()
+                .into_iter()
+                .flatten()
+                .map(str::to_owned),
+        );
+        short.extend(arg.get_short());
+    }
+    (long, short)
+}
 
 /// `v`, `vv` or `vvv`: the Go tool's verbosity values.
 fn is_level(s: &str) -> bool {
@@ -86,6 +70,7 @@ pub(crate) fn rewrite(args: impl IntoIterator<Item = OsString>) -> Vec<OsString>
     let mut it = args.into_iter();
     let mut out: Vec<OsString> = it.next().into_iter().collect();
     let rest: Vec<OsString> = it.collect();
+    let (long_value, short_value) = value_names();
     let mut i = 0;
     while i < rest.len() {
         let Some(tok) = rest[i].to_str().map(str::to_owned) else {
@@ -137,12 +122,12 @@ pub(crate) fn rewrite(args: impl IntoIterator<Item = OsString>) -> Vec<OsString>
                     // `-h HOST` takes the next word; `-hHOST` and `-h=HOST` do not.
                     value.is_none()
                         && chars.next().is_none()
-                        && first.is_some_and(|c| SHORT_VALUE.contains(&c))
+                        && first.is_some_and(|c| short_value.contains(&c))
                 }
             }
         } else {
             out.push(tok.clone().into());
-            value.is_none() && LONG_VALUE.contains(&name)
+            value.is_none() && long_value.iter().any(|n| n == name)
         };
         if takes_value && let Some(v) = rest.get(i) {
             out.push(v.clone());
@@ -189,30 +174,6 @@ impl TypedValueParser for VendorParser {
 
     fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
         Some(Box::new(VENDORS.into_iter().map(PossibleValue::new)))
-    }
-}
-
-/// Takes any property (a name, a hex code, a spec name: the command checks it) and offers the
-/// property names of every vendor to completion scripts.
-#[derive(Clone, Copy, Debug)]
-struct PropertyParser;
-
-impl TypedValueParser for PropertyParser {
-    type Value = String;
-
-    fn parse_ref(
-        &self,
-        _cmd: &clap::Command,
-        _arg: Option<&clap::Arg>,
-        value: &OsStr,
-    ) -> Result<String, clap::Error> {
-        Ok(value.to_string_lossy().into_owned())
-    }
-
-    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
-        // The Fujifilm names include the standard ones.
-        let names = crate::props::names(Dialect::Fuji);
-        Some(Box::new(names.into_iter().map(PossibleValue::new)))
     }
 }
 
@@ -320,6 +281,10 @@ pub(crate) struct Cli {
     /// can also say "status on")
     #[arg(long = "status-lines")]
     pub(crate) status_lines: bool,
+    /// The driver the client commands run on: std (blocking sockets) or mio (one event loop);
+    /// the output is the same [default: $PTPIP_TRANSPORT, else std]
+    #[arg(long = "transport", value_parser = parse_transport, value_name = "std|mio")]
+    pub(crate) transport: Option<Transport>,
     /// How long connecting may take, init handshake included, in seconds ("connection refused"
     /// is retried meanwhile) [default: 10]
     #[arg(long = "connect-timeout", value_parser = seconds, allow_negative_numbers = true, value_name = "SECS")]
@@ -361,14 +326,6 @@ pub(crate) struct Cli {
     pub(crate) sub: Option<Sub>,
 }
 
-/// A camera command's words, parsed by the text command parser.
-#[derive(Args, Debug, Clone, Default)]
-pub(crate) struct Words {
-    /// Arguments (see `ptpip help COMMAND`)
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
-    pub(crate) args: Vec<String>,
-}
-
 /// What clap_complete leaves out of a shell's script: fish gets no completions for positional
 /// arguments, so the property names of `get`, `set` and `describe` are added here.
 pub(crate) fn completion_extras(shell: Shell) -> String {
@@ -386,90 +343,12 @@ pub(crate) fn completion_extras(shell: Shell) -> String {
         .collect()
 }
 
-/// A property command's words: the property (completed from the property names), then the rest.
-#[derive(Args, Debug, Clone, Default)]
-pub(crate) struct PropWords {
-    /// A property name, hex code or spec name (see `ptpip help get`)
-    #[arg(value_parser = PropertyParser, hide_possible_values = true, allow_hyphen_values = true)]
-    pub(crate) prop: Option<String>,
-    /// Arguments (see `ptpip help COMMAND`)
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
-    pub(crate) args: Vec<String>,
-}
-
-impl PropWords {
-    /// The property and the rest, as words.
-    fn words(&self) -> Vec<String> {
-        self.prop.iter().chain(&self.args).cloned().collect()
-    }
-}
-
 /// Subcommands.
 #[derive(Subcommand, Debug, Clone)]
 pub(crate) enum Sub {
-    /// Show what the camera is: DeviceInfo, or the Fujifilm property list
-    Info(Words),
-    /// Show the Fujifilm camera state (property 0xD212)
-    State(Words),
-    /// Describe a property: describe PROP [json [pretty]]
-    Describe(PropWords),
-    /// List every property with its value, type and allowed values: props [json [pretty]]
-    Props(Words),
-    /// Show a property's value: get PROP [json [pretty]]
-    Get(PropWords),
-    /// Set a property: set PROP VALUE
-    Set(PropWords),
-    /// Run any operation and dump the packets received: opreq OPCODE [PARAM…]
-    Opreq(Words),
-    /// List storages, folders and objects: ls [-l] [json [pretty]]
-    Ls(Words),
-    /// Download objects: download [OBJECT|GLOB|all] [DIR] [--new] [--force]… (help download)
-    Download(Words),
-    /// Send files to the card: upload FILE… [FOLDER]
-    Upload(Words),
-    /// Delete objects from the card: delete OBJECT|GLOB… [--yes]
-    #[command(visible_alias = "rm")]
-    Delete(Words),
-    /// Create a folder on the card: mkdir PATH
-    Mkdir(Words),
-    /// Save thumbnails: thumb OBJECT|GLOB|all DIR
-    Thumb(Words),
-    /// Download new pictures as they are taken: tether [DIR] [--exec CMD]… (help tether)
-    Tether(Words),
-    /// Take pictures: capture [N] [PATH]
-    #[command(visible_aliases = ["shoot", "shutter", "snap"])]
-    Capture(Words),
-    /// Print device events: events [--count N] [--timeout SECS]
-    Events(Words),
-    /// Fujifilm live view: liveview DIR|- [--frames N]
-    Liveview(Words),
-    /// Fujifilm: shutter speed, a step (+1, -2) or a target (1/1000)
-    #[command(visible_aliases = ["shutter_speed", "set_shutter_speed"])]
-    ShutterSpeed(Words),
-    /// Fujifilm: aperture, a step (+1, -2) or a target (f/5.6)
-    #[command(visible_alias = "set_aperture")]
-    Aperture(Words),
-    /// Fujifilm: exposure bias, a step (+1, -2) or a target (-2/3)
-    #[command(visible_aliases = ["exposure_compensation", "set_exposure_compensation"])]
-    ExposureBias(Words),
-    /// Fujifilm: focus point: focus-point X Y
-    #[command(visible_alias = "focus_point")]
-    FocusPoint(Words),
-    /// Fujifilm: unlock the focus
-    #[command(visible_alias = "unlock_focus")]
-    FocusUnlock(Words),
-    /// Fujifilm: movie start|stop
-    Movie(Words),
-    /// Fujifilm: start recording a movie (movie start)
-    StartRecord(Words),
-    /// Fujifilm: stop recording a movie (movie stop)
-    StopRecord(Words),
-    /// Fujifilm: give the camera a position: geotag LAT LON [ALT]
-    Geotag(Words),
-    /// Fujifilm: save the pictures chosen on the camera: receive [DIR]
-    Receive(Words),
-    /// The camera commands, or one command's help: help [COMMAND]
-    Help(Words),
+    /// The camera commands (`ptpip help`; their grammar is `commands::grammar`)
+    #[command(flatten)]
+    Command(CameraCommand),
     /// Serve a built-in camera (generic or Fujifilm) on the network
     Camera(CameraArgs),
     /// Find cameras on the network (SSDP, mDNS, Fujifilm, the gateway) and print how to connect
@@ -488,49 +367,14 @@ pub(crate) enum Sub {
     },
 }
 
-impl Sub {
-    /// The words of a camera command (its name first), or `None` for `camera`, `relay` and
-    /// `completions`.
-    pub(crate) fn words(&self) -> Option<Vec<String>> {
-        let (name, args) = match self {
-            Self::Info(w) => ("info", w.args.clone()),
-            Self::State(w) => ("state", w.args.clone()),
-            Self::Describe(p) => ("describe", p.words()),
-            Self::Props(w) => ("props", w.args.clone()),
-            Self::Get(p) => ("get", p.words()),
-            Self::Set(p) => ("set", p.words()),
-            Self::Opreq(w) => ("opreq", w.args.clone()),
-            Self::Ls(w) => ("ls", w.args.clone()),
-            Self::Download(w) => ("download", w.args.clone()),
-            Self::Upload(w) => ("upload", w.args.clone()),
-            Self::Delete(w) => ("delete", w.args.clone()),
-            Self::Mkdir(w) => ("mkdir", w.args.clone()),
-            Self::Thumb(w) => ("thumb", w.args.clone()),
-            Self::Capture(w) => ("capture", w.args.clone()),
-            Self::Tether(w) => ("tether", w.args.clone()),
-            Self::Events(w) => ("events", w.args.clone()),
-            Self::Liveview(w) => ("liveview", w.args.clone()),
-            Self::ShutterSpeed(w) => ("shutter-speed", w.args.clone()),
-            Self::Aperture(w) => ("aperture", w.args.clone()),
-            Self::ExposureBias(w) => ("exposure-bias", w.args.clone()),
-            Self::FocusPoint(w) => ("focus-point", w.args.clone()),
-            Self::FocusUnlock(w) => ("focus-unlock", w.args.clone()),
-            Self::Movie(w) => ("movie", w.args.clone()),
-            Self::StartRecord(w) => ("start_record", w.args.clone()),
-            Self::StopRecord(w) => ("stop_record", w.args.clone()),
-            Self::Geotag(w) => ("geotag", w.args.clone()),
-            Self::Receive(w) => ("receive", w.args.clone()),
-            Self::Help(w) => ("help", w.args.clone()),
-            Self::Camera(_)
-            | Self::Discover(_)
-            | Self::Listen(_)
-            | Self::Relay(_)
-            | Self::Completions { .. } => return None,
-        };
-        let mut v = vec![name.to_owned()];
-        v.extend(args);
-        Some(v)
-    }
+/// The camera command given on the command line as its words, its name first (`None`: another
+/// subcommand, or none): what clap matched, as `-c` would give it.
+pub(crate) fn command_words(matches: &ArgMatches) -> Option<Vec<String>> {
+    let (name, sub) = matches.subcommand()?;
+    grammar::canonical(name)?;
+    let mut words = vec![name.to_owned()];
+    words.extend(grammar::words(sub));
+    Some(words)
 }
 
 /// `ptpip camera`: the built-in camera.
@@ -622,12 +466,41 @@ mod tests {
             rw(&["--host", "-x", "--", "-sa"]),
             ["--host", "-x", "--", "-sa"]
         );
+        // Every global option that takes a value has it skipped, whatever its name: the Go
+        // flags after it are still rewritten.
+        for opt in [
+            "--response-timeout",
+            "--pairing-timeout",
+            "--keep-alive",
+            "--keep-alive-method",
+            "--connect-timeout",
+            "--transport",
+            "--ssdp",
+            "--discover-timeout",
+            "--app-version",
+        ] {
+            assert_eq!(
+                rw(&[opt, "5", "-ps", "3", "info"]),
+                [opt, "5", "--ps", "3", "info"],
+                "{opt}"
+            );
+        }
+        // One that takes none leaves the next word to be the subcommand.
+        assert_eq!(rw(&["--json", "info", "-ps"]), ["--json", "info", "-ps"]);
     }
 
     fn cli(args: &[&str]) -> Result<Cli, clap::Error> {
         let mut v = vec![OsString::from("ptpip")];
         v.extend(rw(args).into_iter().map(OsString::from));
         Cli::try_parse_from(v)
+    }
+
+    /// The camera command's words on the command line `args`.
+    fn words(args: &[&str]) -> Vec<String> {
+        use clap::CommandFactory;
+        let mut v = vec![OsString::from("ptpip")];
+        v.extend(rw(args).into_iter().map(OsString::from));
+        command_words(&Cli::command().try_get_matches_from(v).unwrap()).unwrap()
     }
 
     #[test]
@@ -653,24 +526,22 @@ mod tests {
         assert_eq!((c.cmd_port, c.event_port), (Some(55740), Some(55741)));
         assert_eq!(c.verbose, 3);
         assert_eq!(c.command.as_deref(), Some("info"));
-        let c = cli(&[
+        let args = [
             "--server-address",
             "::1",
             "--command-port",
             "1",
             "info",
             "json",
-        ])
-        .unwrap();
+        ];
+        let c = cli(&args).unwrap();
         assert_eq!(c.server_address, Some("::1".parse().unwrap()));
-        assert_eq!(c.sub.unwrap().words().unwrap(), ["info", "json"]);
-        let c = cli(&["set", "exp-bias", "-2", "1/3"]).unwrap();
+        assert_eq!(words(&args), ["info", "json"]);
         assert_eq!(
-            c.sub.unwrap().words().unwrap(),
+            words(&["set", "exp-bias", "-2", "1/3"]),
             ["set", "exp-bias", "-2", "1/3"]
         );
-        let c = cli(&["snap", "2"]).unwrap();
-        assert_eq!(c.sub.unwrap().words().unwrap(), ["capture", "2"]);
+        assert_eq!(words(&["snap", "2"]), ["capture", "2"]);
     }
 
     #[test]

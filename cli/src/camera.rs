@@ -29,7 +29,7 @@ use std::io::{self, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -38,6 +38,8 @@ use ptpip_protocol::camera::{FujiBody, FujiPersonality, LiveViewGenerator, Virtu
 use ptpip_protocol::responder::{ResponderConfig, Violation};
 use ptpip_protocol::{Dialect, FriendlyName, Guid};
 use ptpip_transport_std::{ServerHandle, ViolationLog, serve_logging};
+
+use crate::signals::{OnStop, Stop};
 
 pub(crate) mod announce;
 mod folder;
@@ -49,7 +51,6 @@ use shared::{SCAN_INTERVAL, SharedCamera, Watcher};
 
 /// What `ptpip camera` serves, and where.
 #[derive(Clone, Debug)]
-#[allow(dead_code)] // wired in by main.rs
 pub(crate) struct CameraOptions {
     /// The address to listen on (an IP address or a host name).
     pub address: String,
@@ -74,11 +75,8 @@ pub(crate) struct CameraOptions {
     pub mode: FujiPersonality,
 }
 
-/// How often [`run`] looks at the Ctrl-C flag.
-const STOP_POLL: Duration = Duration::from_millis(100);
-
-/// How often the live-view accept loop looks at its stop flag.
-const ACCEPT_POLL: Duration = Duration::from_millis(25);
+/// How long the live-view accept loop backs off after an accept error, unless stopped meanwhile.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(25);
 
 /// Time between two live-view frames (10 per second).
 const FRAME_INTERVAL: Duration = Duration::from_millis(100);
@@ -93,7 +91,6 @@ const MAX_VIEWERS: usize = 8;
 const VIEWER_WRITE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Serves the camera described by `opts` until Ctrl-C, printing where it listens on stdout.
-#[allow(dead_code)] // wired in by main.rs
 pub(crate) fn run(opts: CameraOptions, announce: &announce::AnnounceArgs) -> Result<(), String> {
     let stop = crate::relay::interrupt_flag().map_err(|e| e.to_string())?;
     let camera = Camera::start(&opts)?;
@@ -103,9 +100,7 @@ pub(crate) fn run(opts: CameraOptions, announce: &announce::AnnounceArgs) -> Res
     let _ = writeln!(stdout, "{}", camera.banner()).and_then(|()| stdout.flush());
     let announcer = announce::start(&camera, &opts.name, announce, &mut stdout)?;
     eprintln!("ptpip camera: CTRL+C to quit");
-    while !stop.load(Ordering::SeqCst) {
-        thread::sleep(STOP_POLL);
-    }
+    stop.wait_set();
     if let Some(a) = announcer {
         a.stop();
     }
@@ -328,7 +323,9 @@ fn bind(address: &str, port: u16) -> Result<TcpListener, String> {
 /// The Fujifilm live-view port: frames to every viewer, each from its own generator.
 struct LiveView {
     addr: SocketAddr,
-    stop: Arc<AtomicBool>,
+    stop: Stop,
+    /// Wakes the accept when `stop` is set.
+    _waker: OnStop,
     accept: JoinHandle<()>,
 }
 
@@ -337,33 +334,41 @@ impl LiveView {
     fn start(listener: TcpListener, body: FujiBody) -> Result<Self, String> {
         let setup = |e: io::Error| format!("cannot start live view: {e}");
         let addr = listener.local_addr().map_err(setup)?;
-        listener.set_nonblocking(true).map_err(setup)?;
-        let stop = Arc::new(AtomicBool::new(false));
+        listener.set_nonblocking(false).map_err(setup)?;
+        let stop = Stop::new();
+        let waker = stop.wake_accept(&listener).map_err(setup)?;
         let flag = stop.clone();
         let accept = thread::Builder::new()
             .name("ptpip-live-view".into())
             .spawn(move || accept_viewers(&listener, &flag, &body))
             .map_err(setup)?;
-        Ok(Self { addr, stop, accept })
+        Ok(Self {
+            addr,
+            stop,
+            _waker: waker,
+            accept,
+        })
     }
 
     /// Stops accepting; viewers stop within a frame.
     fn stop(self) {
-        self.stop.store(true, Ordering::SeqCst);
+        self.stop.set();
         let _ = self.accept.join();
     }
 }
 
 /// Accepts viewers until `stop`, at most [`MAX_VIEWERS`] at once; while no session has live view
 /// on, a connection is closed at once.
-fn accept_viewers(listener: &TcpListener, stop: &Arc<AtomicBool>, body: &FujiBody) {
+fn accept_viewers(listener: &TcpListener, stop: &Stop, body: &FujiBody) {
     let viewers = Arc::new(AtomicUsize::new(0));
-    while !stop.load(Ordering::SeqCst) {
+    while !stop.is_set() {
         let stream = match listener.accept() {
+            // The waker's connection, or a viewer that came as live view stops.
+            Ok(_) if stop.is_set() => break,
             Ok((s, _)) => s,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(_) => {
-                thread::sleep(ACCEPT_POLL);
+                stop.wait(ACCEPT_BACKOFF);
                 continue;
             }
         };
@@ -394,11 +399,11 @@ fn accept_viewers(listener: &TcpListener, stop: &Arc<AtomicBool>, body: &FujiBod
 
 /// Sends frames every [`FRAME_INTERVAL`] until the viewer leaves, `stop` is set or live view
 /// goes off (the remote session ended).
-fn stream_frames(mut stream: TcpStream, stop: &AtomicBool, body: &FujiBody) {
+fn stream_frames(mut stream: TcpStream, stop: &Stop, body: &FujiBody) {
     let mut frames = LiveViewGenerator::default();
     let mut buf = Vec::new();
     let mut next = Instant::now();
-    while !stop.load(Ordering::SeqCst) && body.live_view_on() {
+    while !stop.is_set() && body.live_view_on() {
         buf.clear();
         frames.next_frame().encode(&mut buf);
         if stream.write_all(&buf).is_err() {
@@ -407,7 +412,9 @@ fn stream_frames(mut stream: TcpStream, stop: &AtomicBool, body: &FujiBody) {
         next += FRAME_INTERVAL;
         let now = Instant::now();
         match next.checked_duration_since(now) {
-            Some(wait) => thread::sleep(wait),
+            Some(wait) => {
+                stop.wait(wait);
+            }
             // Behind (a slow viewer): start the schedule again from now.
             None => next = now,
         }

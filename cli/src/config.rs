@@ -10,6 +10,7 @@
 //! keep_alive = 10          ; seconds between checks of an idle camera, 0 for never
 //! keep_alive_method = operation   ; operation (GetDeviceInfo) | probe
 //! app_version = 0x000200FF ; Fujifilm: what remote mode writes to 0xDF24 (default: echo)
+//! transport = std          ; the client commands' driver: std | mio (PTPIP_TRANSPORT, --transport)
 //! [responder]
 //! vendor = "fuji"          ; generic | fuji
 //! mode = "remote"          ; Fujifilm: remote | browse | geotag
@@ -43,10 +44,11 @@ use ptpip_transport_std::Ports;
 use crate::args::Cli;
 use ptpip_protocol::fuji::FujiMode;
 
+use crate::client::Transport;
 use crate::discovery_options::{self, DiscoveryFlags, ListenArgs};
 use crate::values::{
     keep_alive_method_name, parse_app_version, parse_bool, parse_keep_alive_method, parse_mode,
-    parse_port, parse_seconds, parse_vendor,
+    parse_port, parse_seconds, parse_transport, parse_vendor,
 };
 
 /// The known keys, by section.
@@ -62,6 +64,7 @@ const KNOWN: &[(&str, &[&str])] = &[
             "keep_alive",
             "keep_alive_method",
             "app_version",
+            "transport",
         ],
     ),
     (
@@ -160,6 +163,8 @@ pub(crate) struct FileConfig {
     pub(crate) mode: Option<FujiMode>,
     /// Fujifilm: `[initiator] app_version`.
     pub(crate) app_version: Option<u32>,
+    /// `[initiator] transport`.
+    pub(crate) transport: Option<Transport>,
     /// `[discovery]`: where discovery looks.
     pub(crate) discovery: DiscoveryFlags,
     /// `[listener]`: `ptpip listen`'s settings.
@@ -335,6 +340,9 @@ impl FileConfig {
         c.app_version = get("initiator", "app_version")
             .map(|v| ctx.check("initiator", "app_version", parse_app_version(&v.value)))
             .transpose()?;
+        c.transport = get("initiator", "transport")
+            .map(|v| ctx.check("initiator", "transport", parse_transport(&v.value)))
+            .transpose()?;
         // [discovery] and [listener]: the options of the same names (`discovery_options`).
         match discovery_options::from_file(&|s, k| get(s, k).map(|v| v.value)) {
             Ok((d, l)) => (c.discovery, c.listener) = (d, l),
@@ -376,6 +384,9 @@ pub(crate) struct Settings {
     pub(crate) mode: FujiMode,
     /// Fujifilm: the app version written in remote mode (`None`: the camera's, echoed).
     pub(crate) app_version: Option<u32>,
+    /// The driver of the client commands: the command line (or `PTPIP_TRANSPORT`, which `main`
+    /// puts there) over the file.
+    pub(crate) transport: Transport,
     /// Where discovery looks (`-h auto`, `discover`): the command line over `[discovery]`.
     pub(crate) discovery: DiscoveryFlags,
     /// `[listener]` (`ptpip listen`'s own options go over it).
@@ -486,6 +497,7 @@ impl Settings {
                 .unwrap_or(KeepAliveMethod::GetDeviceInfo),
             mode: cli.mode.or(f.mode).unwrap_or_default(),
             app_version: cli.app_version.or(f.app_version),
+            transport: cli.transport.or(f.transport).unwrap_or_default(),
             discovery: cli.discovery.or_file(&f.discovery),
             listener: f.listener,
             file: path,
@@ -512,7 +524,8 @@ impl Settings {
              server mode:    {} ({}:{}{})\n\
              timeouts:       connect {:?}, response {:?}, pairing {:?}\n\
              keep-alive:     {}\n\
-             fujifilm mode:  {}, app version {}\n",
+             fujifilm mode:  {}, app version {}\n\
+             transport:      {}\n",
             self.host,
             self.ports.command,
             self.ports.event,
@@ -543,6 +556,7 @@ impl Settings {
             self.mode,
             self.app_version
                 .map_or_else(|| "(the camera's)".to_owned(), |v| format!("{v:#010x}")),
+            self.transport.name(),
         )
     }
 }

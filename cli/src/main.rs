@@ -12,6 +12,7 @@
 mod advice;
 mod args;
 mod camera;
+mod client;
 mod commands;
 mod config;
 mod discover;
@@ -29,14 +30,12 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, FromArgMatches};
 use ptpip_protocol::{Dialect, FriendlyName, Guid};
-use ptpip_transport_std::{Client, ClientConfig};
 
 use crate::args::{CameraArgs, Cli, Sub};
+use crate::client::{Client, ClientConfig, Transport};
 use crate::commands::{CmdError, Command, Executor};
 use crate::config::{ConfigError, FileConfig, Settings};
 
@@ -66,13 +65,24 @@ enum Mode {
 }
 
 fn run() -> i32 {
-    let cli = match Cli::try_parse_from(args::rewrite(std::env::args_os())) {
-        Ok(c) => c,
+    let parsed = Cli::command()
+        .try_get_matches_from(args::rewrite(std::env::args_os()))
+        .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, args::command_words(&m))));
+    let (mut cli, words) = match parsed {
+        Ok(p) => p,
         Err(e) => {
             let _ = e.print();
             return e.exit_code();
         }
     };
+    // `PTPIP_TRANSPORT` stands for `--transport` when the command line does not say.
+    match Transport::from_env() {
+        Ok(t) => cli.transport = cli.transport.or(t),
+        Err(e) => {
+            eprintln!("{e}");
+            return EXIT_USAGE;
+        }
+    }
     init_logging(cli.verbose);
     if cli.json
         && let Some(Sub::Camera(_) | Sub::Completions { .. }) = &cli.sub
@@ -91,7 +101,6 @@ fn run() -> i32 {
         Some(Sub::Relay(a)) => return relay_cmd::run(a, cli.vendor),
         _ => {}
     }
-    let words = cli.sub.as_ref().and_then(Sub::words);
     let chosen = [
         cli.command.is_some(),
         words.is_some(),
@@ -251,6 +260,9 @@ fn init_logging(verbose: u8) {
     };
     let mut b = env_logger::Builder::new();
     b.filter_level(level);
+    // mio's own registration traces are the event loop's business, not the session's: the
+    // output stays the same on both transports (`RUST_LOG=mio=trace` shows them).
+    b.filter_module("mio", level.min(log::LevelFilter::Info));
     if let Ok(spec) = std::env::var("RUST_LOG") {
         b.parse_filters(&spec);
     }
@@ -359,7 +371,7 @@ fn client_config(s: &Settings, long_lived: bool) -> Result<ClientConfig, String>
 }
 
 /// Creates the client and connects; Ctrl-C (when watched) cancels the connect loop.
-fn connect(s: &Settings, interrupt: Option<&Arc<AtomicBool>>, mode: &Mode) -> Result<Client, i32> {
+fn connect(s: &Settings, interrupt: Option<&signals::Stop>, mode: &Mode) -> Result<Client, i32> {
     let config = client_config(s, is_long_lived(mode)).map_err(|e| {
         eprintln!("Error creating PTP/IP client - {e}");
         EXIT_CLIENT
@@ -380,21 +392,11 @@ fn connect(s: &Settings, interrupt: Option<&Arc<AtomicBool>>, mode: &Mode) -> Re
         "Attempting to connect to {}:{}",
         s.host, s.ports.command
     ));
-    let done = Arc::new(AtomicBool::new(false));
-    if let Some(flag) = interrupt {
-        let (flag, done, cancel) = (flag.clone(), done.clone(), config.cancel.clone());
-        std::thread::spawn(move || {
-            while !done.load(Ordering::SeqCst) {
-                if flag.load(Ordering::SeqCst) {
-                    cancel.cancel();
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        });
-    }
-    let result = Client::connect(config);
-    done.store(true, Ordering::SeqCst);
+    // Ctrl-C cancels the connect (its retries and the pairing wait) while it runs.
+    let cancel = config.cancel.clone();
+    let on_interrupt = interrupt.map(|flag| flag.on_stop(move || cancel.cancel()));
+    let result = Client::connect(s.transport, config);
+    drop(on_interrupt);
     match result {
         Ok(c) => {
             let vendor = match s.dialect {
@@ -477,7 +479,7 @@ fn reconnector(s: &Settings, guid: Guid) -> relay::Connect {
         let mut config = client_config(&s, true)?;
         config.initiator.guid = guid;
         config.cancel = cancel.clone();
-        let client = Client::connect(config).map_err(|e| e.to_string())?;
+        let client = Client::connect(s.transport, config).map_err(|e| e.to_string())?;
         let host = s.host.clone();
         Ok(Executor::new(client, s.dialect, host, s.ports.stream, true))
     })

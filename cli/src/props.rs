@@ -5,45 +5,46 @@
 //! labels (the Go tool always used the Fujifilm ones), and every label can be typed back to `set`.
 
 use ptpip_protocol::Dialect;
-use ptpip_protocol::ptp::codes::{DataTypeCode, DevicePropCode};
+use ptpip_protocol::fuji::{FocusPoint, Sensitivity, ShutterSpeed, StateValue};
+use ptpip_protocol::ptp::codes::{DataTypeCode, DevicePropCode, DevicePropCode as P};
 use ptpip_protocol::ptp::{PropValue, PtpString};
 
 /// Short names for properties, any dialect (the Go tool's unified names, plus a few).
-const NAMES: &[(&str, u16)] = &[
-    ("battery", 0x5001),
-    ("whitebalance", 0x5005),
-    ("fnumber", 0x5007),
-    ("focusmode", 0x500A),
-    ("metering", 0x500B),
-    ("flashmode", 0x500C),
-    ("exposure", 0x500D),
-    ("program", 0x500E),
-    ("iso", 0x500F),
-    ("exp-bias", 0x5010),
-    ("datetime", 0x5011),
-    ("delay", 0x5012),
-    ("capturemode", 0x5013),
-    ("effect", 0x5017),
-    ("focusmtr", 0x501C),
+const NAMES: &[(&str, DevicePropCode)] = &[
+    ("battery", P::BATTERY_LEVEL),
+    ("whitebalance", P::WHITE_BALANCE),
+    ("fnumber", P::F_NUMBER),
+    ("focusmode", P::FOCUS_MODE),
+    ("metering", P::EXPOSURE_METERING_MODE),
+    ("flashmode", P::FLASH_MODE),
+    ("exposure", P::EXPOSURE_TIME),
+    ("program", P::EXPOSURE_PROGRAM_MODE),
+    ("iso", P::EXPOSURE_INDEX),
+    ("exp-bias", P::EXPOSURE_BIAS_COMPENSATION),
+    ("datetime", P::DATE_TIME),
+    ("delay", P::CAPTURE_DELAY),
+    ("capturemode", P::STILL_CAPTURE_MODE),
+    ("effect", P::EFFECT_MODE),
+    ("focusmtr", P::FOCUS_METERING_MODE),
 ];
 
 /// Fujifilm overrides of [`NAMES`] and Fujifilm-only names.
-const FUJI_NAMES: &[(&str, u16)] = &[
-    ("iso", 0xD02A),
-    ("effect", 0xD001),
-    ("focusmtr", 0xD17C),
-    ("recmode", 0xD019),
-    ("quality", 0xD018),
-    ("dialmode", 0xD028),
-    ("focuslock", 0xD209),
-    ("state", 0xD212),
-    ("aspect", 0xD241),
-    ("shutterspeed", 0xD240),
-    ("movieiso", 0xD02B),
-    ("focuspoint", 0xD17C),
-    ("fujibattery", 0xD242),
-    ("pictures", 0xD222),
-    ("geotag", 0xD500),
+const FUJI_NAMES: &[(&str, DevicePropCode)] = &[
+    ("iso", P::FUJI_EXPOSURE_INDEX),
+    ("effect", P::FUJI_FILM_SIMULATION),
+    ("focusmtr", P::FUJI_FOCUS_POINT),
+    ("recmode", P::FUJI_REC_MODE),
+    ("quality", P::FUJI_IMAGE_QUALITY),
+    ("dialmode", P::FUJI_COMMAND_DIAL_MODE),
+    ("focuslock", P::FUJI_FOCUS_LOCK),
+    ("state", P::FUJI_CURRENT_STATE),
+    ("aspect", P::FUJI_IMAGE_ASPECT_RATIO),
+    ("shutterspeed", P::FUJI_SHUTTER_SPEED),
+    ("movieiso", P::FUJI_MOVIE_ISO),
+    ("focuspoint", P::FUJI_FOCUS_POINT),
+    ("fujibattery", P::FUJI_BATTERY_LEVEL),
+    ("pictures", P::FUJI_OBJECT_COUNT),
+    ("geotag", P::FUJI_GEO_TAG),
 ];
 
 /// The short names known in `dialect`, for help texts.
@@ -114,7 +115,7 @@ pub(crate) fn resolve(text: &str, dialect: Dialect) -> Result<DevicePropCode, St
         .flatten()
         .or_else(|| NAMES.iter().find(|&&(n, _)| n == lower));
     if let Some(&(_, code)) = found {
-        return Ok(DevicePropCode(code));
+        return Ok(code);
     }
     if let Some(code) = DevicePropCode::from_name(text.trim()) {
         return Ok(code);
@@ -134,32 +135,21 @@ pub(crate) fn prop_name(code: DevicePropCode) -> &'static str {
     code.name().unwrap_or("Unknown")
 }
 
-/// The data type the value of `code` has where it is known without a description (the X-T1
-/// sends these sizes; 0xD212 state entries are `u32` and are reinterpreted with it).
+/// The data type the value of `code` has where it is known without a description: on a
+/// Fujifilm body what the core knows of the X-T1's sizes, elsewhere the usual standard ones.
 pub(crate) fn known_type(code: DevicePropCode, dialect: Dialect) -> Option<DataTypeCode> {
-    match (code.0, dialect) {
-        (0x5001, Dialect::Fuji) => Some(DataTypeCode::UINT8),
-        (0x5010, _) => Some(DataTypeCode::INT16),
-        (0x5005 | 0x5007 | 0x500A | 0x500C | 0x500E | 0x5012, _) => Some(DataTypeCode::UINT16),
-        (0xD001 | 0xD018 | 0xD019 | 0xD028 | 0xD209 | 0xD21B | 0xD241, Dialect::Fuji) => {
-            Some(DataTypeCode::UINT16)
-        }
-        (0xD242, Dialect::Fuji) => Some(DataTypeCode::UINT16),
-        (0xD02A | 0xD02B | 0xD17C | 0xD222 | 0xD229 | 0xD22A | 0xD240, Dialect::Fuji) => {
-            Some(DataTypeCode::UINT32)
-        }
-        _ => None,
+    if dialect == Dialect::Fuji {
+        return ptpip_protocol::fuji::lists::value_type(code);
     }
-}
-
-/// A 0xD212 state entry's `u32` as a value of the property's type (an INT16 exposure bias comes
-/// as 0x0000FEB3).
-pub(crate) fn state_value(code: DevicePropCode, raw: u32) -> PropValue {
-    match known_type(code, Dialect::Fuji) {
-        Some(DataTypeCode::INT16) => PropValue::Int16(raw as u16 as i16),
-        Some(DataTypeCode::UINT8) if raw <= 0xFF => PropValue::UInt8(raw as u8),
-        Some(DataTypeCode::UINT16) if raw <= 0xFFFF => PropValue::UInt16(raw as u16),
-        _ => PropValue::UInt32(raw),
+    match code {
+        P::EXPOSURE_BIAS_COMPENSATION => Some(DataTypeCode::INT16),
+        P::WHITE_BALANCE
+        | P::F_NUMBER
+        | P::FOCUS_MODE
+        | P::FLASH_MODE
+        | P::EXPOSURE_PROGRAM_MODE
+        | P::CAPTURE_DELAY => Some(DataTypeCode::UINT16),
+        _ => None,
     }
 }
 
@@ -280,27 +270,27 @@ const FUJI_ASPECT: Labels = &[
 /// The fixed label tables of `code` in `dialect`, most specific first.
 fn tables(code: DevicePropCode, dialect: Dialect) -> &'static [Labels] {
     let fuji = dialect == Dialect::Fuji;
-    match code.0 {
-        0x5002 => &[FUNCTIONAL_MODE],
-        0x5005 if fuji => &[FUJI_WHITE_BALANCE, WHITE_BALANCE],
-        0x5005 => &[WHITE_BALANCE],
-        0x500A if fuji => &[FUJI_FOCUS_MODE, FOCUS_MODE],
-        0x500A => &[FOCUS_MODE],
-        0x500B => &[METERING],
-        0x500C if fuji => &[FUJI_FLASH_MODE, FLASH_MODE],
-        0x500C => &[FLASH_MODE],
-        0x500E if fuji => &[FUJI_PROGRAM],
-        0x500E => &[PROGRAM],
-        0x5012 if fuji => &[FUJI_DELAY],
-        0x5013 => &[CAPTURE_MODE],
-        0x5017 => &[EFFECT],
-        0x501C => &[FOCUS_METERING],
-        0xD001 if fuji => &[FILM_SIMULATION],
-        0xD018 if fuji => &[FUJI_QUALITY],
-        0xD028 if fuji => &[FUJI_DIAL],
-        0xD209 if fuji => &[FUJI_FOCUS_LOCK],
-        0xD21B if fuji => &[FUJI_DEVICE_ERROR],
-        0xD241 if fuji => &[FUJI_ASPECT],
+    match code {
+        P::FUNCTIONAL_MODE => &[FUNCTIONAL_MODE],
+        P::WHITE_BALANCE if fuji => &[FUJI_WHITE_BALANCE, WHITE_BALANCE],
+        P::WHITE_BALANCE => &[WHITE_BALANCE],
+        P::FOCUS_MODE if fuji => &[FUJI_FOCUS_MODE, FOCUS_MODE],
+        P::FOCUS_MODE => &[FOCUS_MODE],
+        P::EXPOSURE_METERING_MODE => &[METERING],
+        P::FLASH_MODE if fuji => &[FUJI_FLASH_MODE, FLASH_MODE],
+        P::FLASH_MODE => &[FLASH_MODE],
+        P::EXPOSURE_PROGRAM_MODE if fuji => &[FUJI_PROGRAM],
+        P::EXPOSURE_PROGRAM_MODE => &[PROGRAM],
+        P::CAPTURE_DELAY if fuji => &[FUJI_DELAY],
+        P::STILL_CAPTURE_MODE => &[CAPTURE_MODE],
+        P::EFFECT_MODE => &[EFFECT],
+        P::FOCUS_METERING_MODE => &[FOCUS_METERING],
+        P::FUJI_FILM_SIMULATION if fuji => &[FILM_SIMULATION],
+        P::FUJI_IMAGE_QUALITY if fuji => &[FUJI_QUALITY],
+        P::FUJI_COMMAND_DIAL_MODE if fuji => &[FUJI_DIAL],
+        P::FUJI_FOCUS_LOCK if fuji => &[FUJI_FOCUS_LOCK],
+        P::FUJI_DEVICE_ERROR if fuji => &[FUJI_DEVICE_ERROR],
+        P::FUJI_IMAGE_ASPECT_RATIO if fuji => &[FUJI_ASPECT],
         _ => &[],
     }
 }
@@ -351,20 +341,6 @@ fn parse_exposure_bias(text: &str) -> Option<i128> {
     Some(if neg { -v } else { v })
 }
 
-fn parse_fuji_iso(text: &str) -> Option<i128> {
-    let t = text.trim();
-    if t.eq_ignore_ascii_case("auto") {
-        return Some(0xFFFF_FFFF);
-    }
-    let (flag, digits) = match t.as_bytes().first()?.to_ascii_uppercase() {
-        b'S' => (0x8000_0000u32, &t[1..]),
-        b'L' | b'H' => (0x4000_0000, &t[1..]),
-        _ => return None,
-    };
-    let iso: u16 = digits.parse().ok()?;
-    Some(i128::from(flag | u32::from(iso)))
-}
-
 /// The label of `value` for property `code`, if it has one.
 pub(crate) fn label(code: DevicePropCode, value: &PropValue, dialect: Dialect) -> Option<String> {
     if let Some(text) = value.as_text() {
@@ -375,11 +351,11 @@ pub(crate) fn label(code: DevicePropCode, value: &PropValue, dialect: Dialect) -
     if fuji && let Some(l) = fuji_label(code, v) {
         return Some(l);
     }
-    match code.0 {
-        0x5010 => return Some(exposure_bias(v)),
-        0x5007 if v == 0xFFFF => return Some("Automatic".into()),
-        0x5007 => return Some(format!("f/{:.1}", v as f64 / 100.0)),
-        0x500D if v > 0 => {
+    match code {
+        P::EXPOSURE_BIAS_COMPENSATION => return Some(exposure_bias(v)),
+        P::F_NUMBER if v == 0xFFFF => return Some("Automatic".into()),
+        P::F_NUMBER => return Some(format!("f/{:.1}", v as f64 / 100.0)),
+        P::EXPOSURE_TIME if v > 0 => {
             let tenths_ms = v as f64;
             return Some(if tenths_ms >= 10_000.0 {
                 format!("{:.1} s", tenths_ms / 10_000.0)
@@ -387,8 +363,8 @@ pub(crate) fn label(code: DevicePropCode, value: &PropValue, dialect: Dialect) -
                 format!("1/{:.0} s", 10_000.0 / tenths_ms)
             });
         }
-        0x5012 if !fuji && v == 0 => return Some("Off".into()),
-        0x5012 if !fuji => return Some(format!("{v} ms")),
+        P::CAPTURE_DELAY if !fuji && v == 0 => return Some("Off".into()),
+        P::CAPTURE_DELAY if !fuji => return Some(format!("{v} ms")),
         _ => {}
     }
     tables(code, dialect)
@@ -398,22 +374,38 @@ pub(crate) fn label(code: DevicePropCode, value: &PropValue, dialect: Dialect) -
         .map(|&(_, l)| l.to_owned())
 }
 
-/// The Fujifilm labels the core's typed values give: shutter speed with its sub-second flag
-/// (`1/250`, `2s`, `--` when the camera chooses), F-number (`f/5.6`, `Auto`), sensitivity with
-/// its auto and extended flags (`S6400`, `L100`, `H12800`, `Auto`), focus point (`7x2`) and
-/// battery on the scale of its property (`2/3`, `4/5`, `critical`; see
-/// `ptpip_protocol::fuji::battery` for which body uses which).
+/// The Fujifilm labels the core's typed values give ([`StateValue`]): shutter speed with its
+/// sub-second flag (`1/250`, `2s`, `--` when the camera chooses), F-number (`f/5.6`, `Auto`),
+/// sensitivity with its auto and extended flags (`S6400`, `L100`, `H12800`, `Auto`), focus point
+/// (`7x2`) and battery on the scale of its property (`2/3`, `4/5`, `critical`; see
+/// `ptpip_protocol::fuji::battery` for which body uses which). Exposure bias is labelled as on
+/// any camera.
 fn fuji_label(code: DevicePropCode, v: i128) -> Option<String> {
-    use ptpip_protocol::fuji::StateValue;
     let raw = u32::try_from(v)
         .ok()
         .or_else(|| i16::try_from(v).ok().map(|x| x as u16 as u32))?;
-    match code.0 {
-        0xD240 | 0x5007 | 0xD02A | 0xD02B | 0xD17C | 0x5001 | 0xD242 => {
-            Some(StateValue::decode(code, raw).to_string())
-        }
-        _ => None,
+    match StateValue::decode(code, raw) {
+        StateValue::Other(_) | StateValue::ExposureBias(_) => None,
+        typed => Some(typed.to_string()),
     }
+}
+
+/// A Fujifilm value typed as the core reads it (`S3200`, `1/250`, `4x4`), if `text` is one; a
+/// focus point keeps the top bytes of `current`, which a typed point does not set.
+fn parse_fuji(code: DevicePropCode, text: &str, current: Option<&PropValue>) -> Option<i128> {
+    let word = match code {
+        P::FUJI_EXPOSURE_INDEX | P::FUJI_MOVIE_ISO => text.parse::<Sensitivity>().ok()?.0,
+        P::FUJI_SHUTTER_SPEED => text.parse::<ShutterSpeed>().ok()?.0,
+        P::FUJI_FOCUS_POINT => {
+            let typed: FocusPoint = text.parse().ok()?;
+            let rest = current
+                .and_then(PropValue::as_i128)
+                .map_or([0, 0], |c| FocusPoint::from_u32(c as u32).rest);
+            FocusPoint { rest, ..typed }.to_u32()
+        }
+        _ => return None,
+    };
+    Some(i128::from(word))
 }
 
 /// Lower-case letters and digits only, for matching labels loosely (`pro neg hi` = `PRO Neg. Hi`).
@@ -435,22 +427,13 @@ pub(crate) fn parse_value(
 ) -> Result<i128, String> {
     let t = text.trim();
     let fuji = dialect == Dialect::Fuji;
-    let special = match code.0 {
-        0x5010 => parse_exposure_bias(t),
-        0xD02A | 0xD02B if fuji => parse_fuji_iso(t),
-        0xD240 if fuji => t
-            .parse::<ptpip_protocol::fuji::ShutterSpeed>()
-            .ok()
-            .map(|s| i128::from(s.0)),
-        0xD17C if fuji => t.split_once(['x', 'X']).and_then(|(x, y)| {
-            let (x, y): (u8, u8) = (x.trim().parse().ok()?, y.trim().parse().ok()?);
-            let top = current.and_then(PropValue::as_i128).unwrap_or(0) & 0xFFFF_0000;
-            Some(top | i128::from(x) << 8 | i128::from(y))
-        }),
-        0x5007 => t
+    let special = match code {
+        P::EXPOSURE_BIAS_COMPENSATION => parse_exposure_bias(t),
+        P::F_NUMBER => t
             .strip_prefix("f/")
             .and_then(|f| f.parse::<f64>().ok())
             .map(|f| (f * 100.0).round() as i128),
+        _ if fuji => parse_fuji(code, t, current),
         _ => None,
     };
     if let Some(v) = special {
@@ -702,10 +685,6 @@ mod tests {
         assert!(to_value(-1, DataTypeCode::UINT16).is_err());
         assert!(to_value(70000, DataTypeCode::UINT16).is_err());
         assert!(to_value(1, DataTypeCode::STR).is_err());
-        assert_eq!(
-            state_value(DevicePropCode(0x5010), 0xFEB3),
-            PropValue::Int16(-333)
-        );
         assert_eq!(hex(&PropValue::Int16(-333)).unwrap(), "0xfeb3");
     }
 

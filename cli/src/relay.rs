@@ -43,6 +43,8 @@ use std::time::{Duration, Instant};
 
 use ptpip_protocol::DeviceEvent;
 
+use crate::signals::Stop;
+
 pub(crate) use session::{Connect, Session};
 use worker::{Job, Reply};
 
@@ -60,11 +62,9 @@ pub(crate) trait CommandRunner: Send {
 
     /// Drives the session for about `wait`: the device events that came meanwhile, or why the
     /// session ended. Called between commands, so that keep-alives go out and a camera that went
-    /// away is noticed while nobody sends commands.
-    fn poll(&mut self, wait: Duration) -> Result<Vec<DeviceEvent>, String> {
-        thread::sleep(wait);
-        Ok(Vec::new())
-    }
+    /// away is noticed while nobody sends commands. It blocks for up to `wait` when nothing
+    /// comes (the worker relies on it to pace itself).
+    fn poll(&mut self, wait: Duration) -> Result<Vec<DeviceEvent>, String>;
 }
 
 /// A connection's subscription to device events (`events` in server mode).
@@ -90,8 +90,9 @@ pub(crate) const MAX_LINE: usize = 64 << 10;
 /// The most clients connected at once; others are told so and closed.
 const MAX_CLIENTS: usize = 256;
 
-/// How often the accept loop looks at the stop flag when nobody connects.
-const ACCEPT_POLL: Duration = Duration::from_millis(25);
+/// How long the accept loop backs off after an accept error (out of file descriptors…), unless
+/// stopped meanwhile.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(25);
 
 /// The prefix of every log line, as the Go tool has it.
 const TAG: &str = "[Local server]";
@@ -100,7 +101,6 @@ const TAG: &str = "[Local server]";
 static VERBOSE: AtomicBool = AtomicBool::new(false);
 
 /// Turns the verbose log lines (`message received: '…'`) on or off.
-#[allow(dead_code)] // wired in by main.rs
 pub(crate) fn set_verbose(on: bool) {
     VERBOSE.store(on, Ordering::Relaxed);
 }
@@ -116,7 +116,7 @@ fn verbose() -> bool {
 
 /// The process-wide Ctrl-C flag ([`crate::signals::interrupt_flag`]): SIGINT and SIGTERM stop
 /// the relay; a second one exits at once.
-pub(crate) fn interrupt_flag() -> io::Result<Arc<AtomicBool>> {
+pub(crate) fn interrupt_flag() -> io::Result<Stop> {
     crate::signals::interrupt_flag()
 }
 
@@ -139,16 +139,18 @@ pub(crate) fn serve<R: CommandRunner + 'static>(
 /// The connected clients, so that stopping can close them.
 type Clients = Arc<Mutex<HashMap<u64, TcpStream>>>;
 
-/// Relays commands from clients of `listener` to `runner` until `stop` is set. Then it stops
+/// Relays commands from clients of `listener` to `runner` until `stop` is set (the blocking
+/// accept is woken by [`Stop::wake_accept`]). Then it stops
 /// accepting, closes every connection, lets the command in progress finish (queued ones are
 /// refused), drops the runner and returns.
 pub(crate) fn serve_until<R: CommandRunner + 'static>(
     listener: TcpListener,
     runner: R,
     options: Options,
-    stop: &Arc<AtomicBool>,
+    stop: &Stop,
 ) -> io::Result<()> {
-    listener.set_nonblocking(true)?;
+    listener.set_nonblocking(false)?;
+    let waker = stop.wake_accept(&listener)?;
     let (jobs_tx, jobs_rx) = mpsc::channel::<Job>();
     let worker = {
         let stop = stop.clone();
@@ -159,18 +161,16 @@ pub(crate) fn serve_until<R: CommandRunner + 'static>(
     let clients: Clients = Arc::default();
     let mut handlers: Vec<JoinHandle<()>> = Vec::new();
     let mut next_id: u64 = 0;
-    while !stop.load(Ordering::SeqCst) {
+    while !stop.is_set() {
         let stream = match listener.accept() {
+            // The waker's connection, or a client that came as the relay stops.
+            Ok(_) if stop.is_set() => break,
             Ok((stream, _)) => stream,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                thread::sleep(ACCEPT_POLL);
-                continue;
-            }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => {
                 // Out of file descriptors and the like: say so, and do not spin.
                 eprintln!("{TAG} accept error: {e}");
-                thread::sleep(ACCEPT_POLL);
+                stop.wait(ACCEPT_BACKOFF);
                 continue;
             }
         };
@@ -186,6 +186,7 @@ pub(crate) fn serve_until<R: CommandRunner + 'static>(
         }
         next_id += 1;
     }
+    drop(waker);
     drop(listener);
     for stream in lock(&clients).values() {
         let _ = stream.shutdown(Shutdown::Both);

@@ -19,7 +19,7 @@ use rustyline::history::{FileHistory, History};
 use rustyline::validate::Validator;
 use rustyline::{Config, Context, Editor, Helper};
 
-use crate::commands::{self, CmdError, Command, Executor, SPECS};
+use crate::commands::{self, CmdError, Command, Executor, grammar};
 use crate::props;
 use crate::stdout::{EXIT_BROKEN_PIPE, Stdout};
 
@@ -256,18 +256,14 @@ impl Helper for ShellHelper {}
 /// What may come after `words` (the words before the cursor's).
 fn candidates(words: &[&str], dialect: Dialect) -> Vec<String> {
     let Some(first) = words.first() else {
-        let mut all: Vec<String> = SPECS
-            .iter()
-            .flat_map(|s| std::iter::once(s.name).chain(s.aliases.iter().copied()))
-            .map(str::to_owned)
-            .collect();
+        let mut all = grammar::spellings();
         all.extend(["quit".to_owned(), "exit".to_owned()]);
         return all;
     };
-    let name = commands::spec(first).map_or("", |s| s.name);
+    let name = grammar::canonical(first).unwrap_or_default();
     let owned = |v: &[&str]| v.iter().map(|&s| s.to_owned()).collect();
-    match (name, words.len()) {
-        ("help", 1) => SPECS.iter().map(|s| s.name.to_owned()).collect(),
+    match (name.as_str(), words.len()) {
+        ("help", 1) => grammar::docs().into_iter().map(|s| s.name).collect(),
         ("get" | "set" | "describe", 1) => owned(&props::names(dialect)),
         ("set", 2) => props::resolve(words[1], dialect)
             .map(|code| owned(&props::labels(code, dialect)))

@@ -45,6 +45,16 @@ pub(crate) fn parse_bool(text: &str) -> Result<bool, String> {
     }
 }
 
+/// A transport for the client commands: `std` or `mio`.
+pub(crate) fn parse_transport(s: &str) -> Result<crate::client::Transport, String> {
+    use crate::client::Transport;
+    match s.trim().to_ascii_lowercase().as_str() {
+        "std" => Ok(Transport::Std),
+        "mio" => Ok(Transport::Mio),
+        other => Err(format!("unknown transport '{other}' (std or mio)")),
+    }
+}
+
 /// A keep-alive method: `operation` or `probe`.
 pub(crate) fn parse_keep_alive_method(s: &str) -> Result<KeepAliveMethod, String> {
     match s.trim().to_ascii_lowercase().as_str() {

@@ -108,6 +108,20 @@ fn discover(
     run(&args)
 }
 
+/// Runs `ptpip` with discovery limited to SSDP at each of `ssdp` and mDNS at `mdns` (or off;
+/// no Fujifilm broadcast, no gateway), `--discover-timeout timeout`, then `rest`.
+fn run_found(ssdp: &[&str], mdns: Option<&str>, timeout: &str, rest: &[&str]) -> support::Out {
+    let mut args = Vec::new();
+    for s in ssdp {
+        args.extend(["--ssdp", s]);
+    }
+    args.extend(["--mdns", mdns.unwrap_or("off")]);
+    args.extend(["--fuji-broadcast", "off", "--gateway", "off"]);
+    args.extend(["--discover-timeout", timeout]);
+    args.extend(rest);
+    run(&args)
+}
+
 /// Runs the `ptpip …` command line discovery printed (with `info` replaced by `args`).
 fn run_printed(line: &str, args: &[&str]) -> support::Out {
     let words: Vec<&str> = line.split_whitespace().collect();
@@ -190,65 +204,29 @@ fn h_auto_connects_to_the_one_camera_found() {
             format!("127.0.0.1:{}", a.ssdp),
             format!("127.0.0.1:{}", a.mdns),
         );
-        let r = run(&[
-            "--ssdp",
-            &s,
-            "--mdns",
-            &m,
-            "--fuji-broadcast",
-            "off",
-            "--gateway",
-            "off",
-            "--discover-timeout",
+        let r = run_found(
+            &[&s],
+            Some(&m),
             "1.5",
-            "-h",
-            "auto",
-            "--connect-timeout",
-            "10",
-            "info",
-        ]);
+            &["-h", "auto", "--connect-timeout", "10", "info"],
+        );
         assert_eq!(r.code, 0, "{vendor}: {r:?}");
         assert!(r.stderr.contains(&format!("Using test {vendor}")), "{r:?}");
         // By name too.
         let name = format!("test {vendor}");
-        let r = run(&[
-            "--ssdp",
-            &s,
-            "--mdns",
-            "off",
-            "--fuji-broadcast",
-            "off",
-            "--gateway",
-            "off",
-            "--discover-timeout",
+        let r = run_found(
+            &[&s],
+            None,
             "1.5",
-            "-h",
-            &name,
-            "--connect-timeout",
-            "10",
-            "info",
-        ]);
+            &["-h", &name, "--connect-timeout", "10", "info"],
+        );
         assert_eq!(r.code, 0, "{vendor}: {r:?}");
         drop(a);
     }
     // Nothing there: exit 105 and a message, after the timeout.
     let nobody = UdpSocket::bind("127.0.0.1:0").unwrap();
     let s = nobody.local_addr().unwrap().to_string();
-    let r = run(&[
-        "--ssdp",
-        &s,
-        "--mdns",
-        "off",
-        "--fuji-broadcast",
-        "off",
-        "--gateway",
-        "off",
-        "--discover-timeout",
-        "0.3",
-        "-h",
-        "auto",
-        "info",
-    ]);
+    let r = run_found(&[&s], None, "0.3", &["-h", "auto", "info"]);
     assert_eq!(r.code, 105, "{r:?}");
     assert!(r.stderr.contains("No camera found"), "{r:?}");
 }
@@ -263,23 +241,7 @@ fn several_cameras_are_listed_and_none_is_picked_without_a_terminal() {
         format!("127.0.0.1:{}", a.ssdp),
         format!("127.0.0.1:{}", b.ssdp),
     );
-    let r = run(&[
-        "--ssdp",
-        &s1,
-        "--ssdp",
-        &s2,
-        "--mdns",
-        "off",
-        "--fuji-broadcast",
-        "off",
-        "--gateway",
-        "off",
-        "--discover-timeout",
-        "1.5",
-        "-h",
-        "auto",
-        "info",
-    ]);
+    let r = run_found(&[&s1, &s2], None, "1.5", &["-h", "auto", "info"]);
     assert_eq!(r.code, 2, "{r:?}");
     assert!(r.stderr.contains("Found 2 cameras"), "{r:?}");
     assert!(r.stderr.contains("give one with -h"), "{r:?}");

@@ -13,7 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
-use support::{TempDir, bin, data_home, ports_in};
+use support::{TempDir, bin, data_home, ports_in, start_camera};
 
 mod support;
 
@@ -30,23 +30,9 @@ struct Camera {
 impl Camera {
     /// Starts `ptpip camera --port 0 ARGS`; returns once it listens.
     fn start(args: &[&str]) -> Self {
-        let mut child = Command::new(bin())
-            .args(["camera", "--address", "127.0.0.1", "--port", "0"])
-            .args(args)
-            .env("XDG_CONFIG_HOME", "/nonexistent-ptpip")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let banner = rx.recv_timeout(DEADLINE).expect("the camera's banner");
+        let mut all = vec!["--port", "0"];
+        all.extend(args);
+        let (child, banner) = start_camera(&all, DEADLINE);
         let ports: Vec<String> = ports_in(&banner).iter().map(u16::to_string).collect();
         let mut to = vec!["-h", "127.0.0.1", "--connect-timeout", "10"];
         if banner.contains("Fujifilm") {
@@ -165,6 +151,38 @@ fn bytes(n: usize, seed: u8) -> Vec<u8> {
     (0..n)
         .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed) ^ (i >> 9) as u8)
         .collect()
+}
+
+#[test]
+fn ctrl_c_while_the_exec_command_runs_stops_it_and_tether() {
+    let tmp = TempDir::new("tether-exec-int");
+    let card = PathBuf::from(tmp.path("card"));
+    fs::create_dir_all(card.join("DCIM/100TEST")).unwrap();
+    let cam = Camera::start(&["--dir", card.to_str().unwrap()]);
+    let out = tmp.path("out");
+    let log = tmp.path("exec.log");
+    // `exec` replaces the shell, so killing the command leaves nothing behind holding our pipes;
+    // `#` drops the path ptpip appends.
+    let exec = format!("echo started >> {log}; exec sleep 600 #");
+    let mut child = cam
+        .ptpip(&["tether", &out, "--exec", &exec])
+        .spawn()
+        .unwrap();
+    let err = stderr_until(&mut child, "Ctrl-C stops");
+    fs::write(card.join("DCIM/100TEST/DSCF0001.JPG"), bytes(1000, 5)).unwrap();
+    let started = Instant::now();
+    while !fs::read_to_string(&log).is_ok_and(|l| l.contains("started")) {
+        assert!(started.elapsed() < DEADLINE, "the --exec command never ran");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    support::interrupt(&child);
+    // The 600 s command was killed: tether ends well before it would have.
+    let r = wait(child, Some(err));
+    assert_eq!(r.code, 130, "{r:?}");
+    assert!(
+        Path::new(&out).join("DCIM/100TEST/DSCF0001.JPG").exists(),
+        "{r:?}"
+    );
 }
 
 #[test]

@@ -8,14 +8,13 @@
 #![cfg(unix)]
 
 use std::fs::{self, File};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use support::{TempDir, bin, data_home, ports_in};
+use support::{TempDir, bin, data_home, ports_in, start_camera};
 
 mod support;
 
@@ -34,30 +33,14 @@ struct Camera {
 impl Camera {
     /// Starts serving `dir` on `port` (0: the OS picks); returns once it listens.
     fn start(dir: &Path, port: u16) -> Self {
-        let mut child = Command::new(bin())
-            .args([
-                "camera",
-                "--address",
-                "127.0.0.1",
-                "--port",
-                &port.to_string(),
-            ])
-            .arg("--dir")
-            .arg(dir)
-            .env("XDG_CONFIG_HOME", "/nonexistent-ptpip")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = rx.recv_timeout(DEADLINE).expect("the camera's banner");
+        let port_arg = port.to_string();
+        let args = [
+            "--port".as_ref(),
+            port_arg.as_ref(),
+            "--dir".as_ref(),
+            dir.as_os_str(),
+        ];
+        let (child, line) = start_camera::<&std::ffi::OsStr>(&args, DEADLINE);
         let port = *ports_in(&line).first().unwrap_or_else(|| panic!("{line}"));
         Self { child, port }
     }

@@ -3,16 +3,18 @@
 //! A driver that can run an operation to its end (streaming its data into a [`DataSink`]), run one
 //! with a data-out phase read from a `Read`, and wait for a device event implements the three
 //! required methods of [`Calls`]; every typed call (device info, storages, objects, properties,
-//! capture…) then comes with it. Both `ptpip-transport-std`'s `Client` and
-//! `ptpip-transport-mio`'s `Runner` do, so the two feel the same. Nothing here does I/O itself:
-//! the driver moves the bytes, these methods only build operations and decode replies.
+//! capture…) then comes with it. Both transports' blocking `Client`s do, so the two feel the
+//! same. Nothing here does I/O itself: the driver moves the bytes, these methods only build
+//! operations and decode replies.
 //!
 //! The Fujifilm calls (exposure steps and targets, focus point, movie, geotag, browsing and
 //! multiple transfer) are [`FujiCalls`], which every `Calls` driver has too.
 
+mod cancel;
 mod fuji;
 
 pub use crate::ports::Ports;
+pub use cancel::CancelToken;
 pub use fuji::{
     DOWNLOAD_PIECE, FujiCalls, FujiDownload, FujiError, FujiObject, MAX_STEPS, MovieRecording,
     StepReport,
@@ -255,7 +257,7 @@ pub trait Calls {
 
     /// Runs an operation and checks its response is OK; returns the completion (with the data
     /// gathered if `op` collects).
-    fn execute(&mut self, op: Operation) -> Result<Completion, ClientError> {
+    fn call(&mut self, op: Operation) -> Result<Completion, ClientError> {
         let code = op.code;
         let c = self.run(op, &mut NoSink)?;
         ok(code, c)
@@ -304,7 +306,7 @@ pub trait Calls {
 
     /// Runs an operation that returns a dataset, gathering it.
     fn dataset(&mut self, code: OperationCode, params: &[u32]) -> Result<Completion, ClientError> {
-        self.execute(op(code, params)?.collect(DATASET_MAX))
+        self.call(op(code, params)?.collect(DATASET_MAX))
     }
 
     /// Hears of each tolerance a typed call applied to a camera's reply (an ObjectInfo without
@@ -367,7 +369,7 @@ pub trait Calls {
     ) -> Result<(ObjectPropList, Vec<OplQuirk>), ClientError> {
         let params = [handle.0, u32::from(format), property, group, depth];
         let o = op(OperationCode::GET_OBJECT_PROP_LIST, &params)?.collect(PROP_LIST_MAX);
-        let c = self.execute(o)?;
+        let c = self.call(o)?;
         Ok(ObjectPropList::decode_lenient(
             data(&c),
             ObjectPropList::MAX_ELEMENTS,
@@ -424,7 +426,7 @@ pub trait Calls {
         len: u64,
     ) -> Result<ObjectHandle, ClientError> {
         let o = op(OperationCode::SEND_OBJECT_INFO, &[storage.0, parent.0])?;
-        let c = self.execute(o.send(Bytes::from(info.to_bytes())))?;
+        let c = self.call(o.send(Bytes::from(info.to_bytes())))?;
         let handle = ObjectHandle(c.params.get(3).unwrap_or(0));
         self.upload(op(OperationCode::SEND_OBJECT, &[])?, reader, len)?;
         Ok(handle)
@@ -432,7 +434,7 @@ pub trait Calls {
 
     /// DeleteObject.
     fn delete_object(&mut self, handle: ObjectHandle) -> Result<(), ClientError> {
-        self.execute(op(OperationCode::DELETE_OBJECT, &[handle.0, 0])?)?;
+        self.call(op(OperationCode::DELETE_OBJECT, &[handle.0, 0])?)?;
         Ok(())
     }
 
@@ -478,7 +480,7 @@ pub trait Calls {
         value: Bytes,
     ) -> Result<(), ClientError> {
         let o = op(OperationCode::SET_DEVICE_PROP_VALUE, &[u32::from(code.0)])?;
-        self.execute(o.send(value))?;
+        self.call(o.send(value))?;
         Ok(())
     }
 
@@ -505,7 +507,7 @@ pub trait Calls {
     /// [`Captured::complete`] false. Events received are never dropped: a capture that times out
     /// after an ObjectAdded returns what it has.
     fn capture(&mut self, timeout: Duration) -> Result<Captured, ClientError> {
-        self.execute(op(OperationCode::INITIATE_CAPTURE, &[0, 0])?)?;
+        self.call(op(OperationCode::INITIATE_CAPTURE, &[0, 0])?)?;
         let mut done = Captured::default();
         loop {
             let something = !done.added.is_empty() || done.preview.is_some();
@@ -534,7 +536,7 @@ pub trait Calls {
                     // The size is the word at offset 20 of the event container: parameter 3.
                     done.preview_announced = e.params.get(3);
                     let preview = op(OperationCode::FUJI_GET_CAPTURE_PREVIEW, &[])?;
-                    let c = self.execute(preview.collect(PREVIEW_MAX))?;
+                    let c = self.call(preview.collect(PREVIEW_MAX))?;
                     done.preview = Some(c.data.unwrap_or_default());
                 }
                 _ => done.other.push(e),

@@ -6,6 +6,7 @@
 //! seeds) lives in the private submodule `machines` (`fuzzing/machines.rs`), whose docs describe the
 //! action format.
 
+mod fuji;
 mod machines;
 
 use std::fmt;
@@ -103,8 +104,9 @@ fn lenient<T: PartialEq + fmt::Debug>(
 /// layouts included: they are kept in the value), [`Container::decode`] and [`parse_container`], the
 /// datasets ([`DeviceInfo`], [`StorageInfo`], [`ObjectInfo`], [`DevicePropDesc`], the handle and
 /// storage-id arrays, MTP's [`ObjectPropList`] strict and lenient), the Fujifilm lists, the
-/// live-view frame, and [`PropValue::parse_whole`] with the data type taken from the first two
-/// bytes. No decoder documents an exception to byte-exact re-encoding ([`DevicePropDesc`]'s X-T1
+/// live-view frame, the other Fujifilm readers (the geotag value, the live-view image check and
+/// stream reader: see `fuji_readers`), and [`PropValue::parse_whole`] with the data type taken
+/// from the first two bytes. No decoder documents an exception to byte-exact re-encoding ([`DevicePropDesc`]'s X-T1
 /// heuristic and [`PropValue::FixedAscii`] promise exactness too), so none is made. The datasets'
 /// `decode_lenient` is checked by the `lenient` module's rules.
 pub fn decode_packet(data: &[u8]) {
@@ -182,6 +184,7 @@ pub fn decode_packet(data: &[u8]) {
         same_bytes("StorageID array", data, &b, b.len());
     }
     object_prop_list(data);
+    fuji::fuji_readers(data);
     if let Ok(v) = DevicePropDescList::decode(data) {
         same_bytes("DevicePropDescList", data, &v.to_bytes(), v.encoded_len());
     }

@@ -50,7 +50,7 @@
 //! for _ in 0..100 {
 //!     // Each transmit goes to the same channel on the other side.
 //!     while let Some(t) = ini.poll_transmit() {
-//!         cam.handle_input(t.channel, BytesMut::from(&t.payload[..])).unwrap();
+//!         cam.handle_input(now, t.channel, BytesMut::from(&t.payload[..])).unwrap();
 //!     }
 //!     while let Some(t) = cam.poll_transmit() {
 //!         ini.handle_input(now, t.channel, BytesMut::from(&t.payload[..])).unwrap();

@@ -18,10 +18,14 @@ pub enum Timer {
     Probe,
     /// Waiting for CloseSession's response during a graceful close.
     Close,
+    /// A responder waiting for the rest of the initiator's data-out phase.
+    DataOut,
+    /// A responder holding a reply for the camera's think time (never an error).
+    Think,
 }
 
 impl Timer {
-    const COUNT: usize = 6;
+    const COUNT: usize = 8;
 
     const fn index(self) -> usize {
         match self {
@@ -31,6 +35,8 @@ impl Timer {
             Self::KeepAlive => 3,
             Self::Probe => 4,
             Self::Close => 5,
+            Self::DataOut => 6,
+            Self::Think => 7,
         }
     }
 
@@ -41,6 +47,8 @@ impl Timer {
         Self::KeepAlive,
         Self::Probe,
         Self::Close,
+        Self::DataOut,
+        Self::Think,
     ];
 }
 
@@ -53,6 +61,8 @@ impl std::fmt::Display for Timer {
             Self::KeepAlive => "keep-alive",
             Self::Probe => "probe response",
             Self::Close => "close",
+            Self::DataOut => "initiator's data",
+            Self::Think => "think time",
         })
     }
 }

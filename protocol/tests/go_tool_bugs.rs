@@ -69,12 +69,12 @@ impl<D: Device> Wired<D> {
             while let Some(t) = self.ini.poll_transmit() {
                 moved = true;
                 if t.channel == Channel::Event && t.payload.is_empty() {
-                    self.cam.handle_connected(Channel::Event);
+                    self.cam.handle_connected(self.now, Channel::Event);
                 }
                 self.sent.push((t.channel, t.payload.clone()));
                 let _ = self
                     .cam
-                    .handle_input(t.channel, BytesMut::from(&t.payload[..]));
+                    .handle_input(self.now, t.channel, BytesMut::from(&t.payload[..]));
             }
             while let Some(t) = self.cam.poll_transmit() {
                 moved = true;

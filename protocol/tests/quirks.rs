@@ -152,7 +152,7 @@ fn padded_init_event_ack_decodes() {
 fn exchange<D: Device>(p: &mut Pair<D>) -> Vec<(Channel, Bytes)> {
     while let Some(t) = p.ini.poll_transmit() {
         p.resp
-            .handle_input(t.channel, BytesMut::from(&t.payload[..]))
+            .handle_input(p.now, t.channel, BytesMut::from(&t.payload[..]))
             .unwrap();
     }
     std::iter::from_fn(|| p.resp.poll_transmit())
@@ -200,7 +200,7 @@ fn fuji_initiator_gets_past_the_x_a2_ack_to_its_set_up() {
         other => panic!("{other:?}"),
     }
     p.resp
-        .handle_input(t.channel, BytesMut::from(&t.payload[..]))
+        .handle_input(p.now, t.channel, BytesMut::from(&t.payload[..]))
         .unwrap();
     // The rest of the Fujifilm set-up runs against the virtual camera.
     p.connect();
@@ -237,7 +237,7 @@ fn generic_initiator_gets_past_an_ack_without_version_and_a_padded_event_ack() {
         other => panic!("{other:?}"),
     }
     p.resp
-        .handle_input(t.channel, BytesMut::from(&t.payload[..]))
+        .handle_input(p.now, t.channel, BytesMut::from(&t.payload[..]))
         .unwrap();
     p.connect();
     assert_eq!(connected(&p), (None, vec![NO_VERSION]));

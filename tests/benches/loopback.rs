@@ -28,64 +28,12 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use ptpip_protocol::initiator::Operation;
-use ptpip_protocol::responder::{DataSource, Device, Reply, Request, ResponderConfig, Response};
-use ptpip_protocol::{Dialect, FriendlyName, Guid, OperationCode, ResponseCode};
-use ptpip_transport_mio::Runner;
+use ptpip_protocol::responder::ResponderConfig;
+use ptpip_protocol::{Dialect, FriendlyName, Guid, OperationCode};
 use ptpip_transport_std::{Calls, Client, ClientConfig, DataSink, Ports, serve};
 
-const BLOCK: usize = 1 << 20;
-
-/// `len` bytes made of one 1 MiB block repeated (shared, not copied).
-struct Repeat {
-    block: Bytes,
-    left: u64,
-}
-
-impl DataSource for Repeat {
-    fn len(&self) -> Option<u64> {
-        Some(self.left)
-    }
-
-    fn next_piece(&mut self, max: usize) -> Bytes {
-        let n = (self.left.min(max as u64) as usize).min(self.block.len());
-        self.left -= n as u64;
-        self.block.slice(..n)
-    }
-}
-
-struct BenchDevice {
-    block: Bytes,
-}
-
-impl Device for BenchDevice {
-    fn operation(&mut self, r: &Request) -> Reply {
-        match r.code {
-            OperationCode::GET_OBJECT => Reply::Data {
-                source: Box::new(Repeat {
-                    block: self.block.clone(),
-                    left: u64::from(r.params.get(1).unwrap_or(0)) << 20,
-                }),
-                response: Response::OK,
-            },
-            OperationCode::GET_NUM_OBJECTS => {
-                Reply::Respond(Response::with_params(ResponseCode::OK, &[1]))
-            }
-            _ => Reply::Respond(Response::code(ResponseCode::OPERATION_NOT_SUPPORTED)),
-        }
-    }
-
-    fn data_out(&mut self, _: &Request, _: &[u8]) {}
-
-    fn data_out_done(&mut self, _: &Request, _: u64) -> Response {
-        Response::OK
-    }
-}
-
-fn block() -> Bytes {
-    Bytes::from((0..BLOCK).map(|i| (i % 251) as u8).collect::<Vec<u8>>())
-}
+use ptpip_tests::bench::{BenchDevice, block};
 
 /// The server process: a ptpip camera and a raw service (first byte 'C' + u32 MiB: copy that
 /// much, then take the next command; 'P': ping-pong 32-byte messages until EOF).
@@ -97,10 +45,8 @@ fn server() -> io::Result<()> {
         FriendlyName::new("bench").expect("name"),
         Dialect::Generic,
     );
-    let b = block();
-    let _server = serve(ptp.try_clone()?, None, rc, move || BenchDevice {
-        block: b.clone(),
-    })?;
+    let device = BenchDevice::new();
+    let _server = serve(ptp.try_clone()?, None, rc, move || device.clone())?;
     println!("{} {}", ptp.local_addr()?.port(), raw.local_addr()?.port());
     io::stdout().flush()?;
     let b = block();
@@ -163,7 +109,7 @@ fn get(session: &mut dyn Calls, mib: u32) -> io::Result<u64> {
 
 fn small(session: &mut dyn Calls) -> io::Result<()> {
     let op = Operation::new(OperationCode::GET_NUM_OBJECTS, &[]).expect("no parameters");
-    session.execute(op).map(drop).map_err(io::Error::other)
+    session.call(op).map(drop).map_err(io::Error::other)
 }
 
 /// A client process: measures raw TCP and `transport` in alternating rounds, prints one report.
@@ -274,7 +220,7 @@ fn connect(transport: &str, port: u16) -> io::Result<Box<dyn Calls + Send>> {
     Ok(if transport == "mio" {
         let mut cfg = ptpip_transport_mio::ClientConfig::new("127.0.0.1", Dialect::Generic);
         cfg.ports = ports;
-        Box::new(Runner::connect(cfg).map_err(io::Error::other)?)
+        Box::new(ptpip_transport_mio::Client::connect(cfg).map_err(io::Error::other)?)
     } else {
         let mut cfg = ClientConfig::new("127.0.0.1", Dialect::Generic);
         cfg.ports = ports;

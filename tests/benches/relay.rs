@@ -18,61 +18,13 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use ptpip_protocol::initiator::Operation;
-use ptpip_protocol::responder::{DataSource, Device, Reply, Request, ResponderConfig, Response};
-use ptpip_protocol::{Dialect, FriendlyName, Guid, OperationCode, ResponseCode};
+use ptpip_protocol::responder::ResponderConfig;
+use ptpip_protocol::{Dialect, FriendlyName, Guid, OperationCode};
 use ptpip_transport_mio::{RelayConfig, RelayRunner};
 use ptpip_transport_std::{Calls, Client, ClientConfig, DataSink, Ports, serve};
 
-const BLOCK: usize = 1 << 20;
-
-/// `left` bytes of one block repeated (shared, not copied).
-struct Repeat {
-    block: Bytes,
-    left: u64,
-}
-
-impl DataSource for Repeat {
-    fn len(&self) -> Option<u64> {
-        Some(self.left)
-    }
-
-    fn next_piece(&mut self, max: usize) -> Bytes {
-        let n = (self.left.min(max as u64) as usize).min(self.block.len());
-        self.left -= n as u64;
-        self.block.slice(..n)
-    }
-}
-
-/// GetObject(MiB) sends that many MiB; GetNumObjects answers at once.
-struct BenchDevice {
-    block: Bytes,
-}
-
-impl Device for BenchDevice {
-    fn operation(&mut self, r: &Request) -> Reply {
-        match r.code {
-            OperationCode::GET_OBJECT => Reply::Data {
-                source: Box::new(Repeat {
-                    block: self.block.clone(),
-                    left: u64::from(r.params.get(1).unwrap_or(0)) << 20,
-                }),
-                response: Response::OK,
-            },
-            OperationCode::GET_NUM_OBJECTS => {
-                Reply::Respond(Response::with_params(ResponseCode::OK, &[1]))
-            }
-            _ => Reply::Respond(Response::code(ResponseCode::OPERATION_NOT_SUPPORTED)),
-        }
-    }
-
-    fn data_out(&mut self, _: &Request, _: &[u8]) {}
-
-    fn data_out_done(&mut self, _: &Request, _: u64) -> Response {
-        Response::OK
-    }
-}
+use ptpip_tests::bench::BenchDevice;
 
 /// The camera process: prints its port, serves until killed.
 fn camera() -> io::Result<()> {
@@ -82,10 +34,8 @@ fn camera() -> io::Result<()> {
         FriendlyName::new("bench").expect("name"),
         Dialect::Generic,
     );
-    let block = Bytes::from((0..BLOCK).map(|i| (i % 251) as u8).collect::<Vec<u8>>());
-    let _server = serve(listener.try_clone()?, None, rc, move || BenchDevice {
-        block: block.clone(),
-    })?;
+    let device = BenchDevice::new();
+    let _server = serve(listener.try_clone()?, None, rc, move || device.clone())?;
     println!("{}", listener.local_addr()?.port());
     io::stdout().flush()?;
     // Serves until the bench kills it.
@@ -185,7 +135,7 @@ fn round_trips(c: &mut Client, n: u32) -> io::Result<f64> {
     let op = Operation::new(OperationCode::GET_NUM_OBJECTS, &[]).expect("no parameters");
     let t = Instant::now();
     for _ in 0..n {
-        c.execute(op.clone()).map_err(io::Error::other)?;
+        c.call(op.clone()).map_err(io::Error::other)?;
     }
     Ok(f64::from(n) / t.elapsed().as_secs_f64())
 }

@@ -10,18 +10,33 @@ use ptpip_protocol::{Device, DeviceEvent, FriendlyName, Guid};
 /// The GUID and name an initiator presented in its Init_Command_Request.
 pub type Initiator = (Guid, String);
 
-/// One camera shared by every session of a server, so that what one session changes (a
-/// capture, an upload) is seen by the next one and by the test.
-#[derive(Clone, Default)]
-pub struct SharedCamera {
-    camera: Arc<Mutex<VirtualCamera>>,
+/// One camera (a [`VirtualCamera`] unless said otherwise) shared by every session of a server,
+/// so that what one session changes (a capture, an upload) is seen by the next one and by the
+/// test.
+pub struct SharedCamera<C = VirtualCamera> {
+    camera: Arc<Mutex<C>>,
     initiators: Arc<Mutex<Vec<Initiator>>>,
 }
 
-impl SharedCamera {
+impl<C> Clone for SharedCamera<C> {
+    fn clone(&self) -> Self {
+        Self {
+            camera: self.camera.clone(),
+            initiators: self.initiators.clone(),
+        }
+    }
+}
+
+impl<C: Default> Default for SharedCamera<C> {
+    fn default() -> Self {
+        Self::new(C::default())
+    }
+}
+
+impl<C> SharedCamera<C> {
     /// Shares `camera`.
     #[must_use]
-    pub fn new(camera: VirtualCamera) -> Self {
+    pub fn new(camera: C) -> Self {
         Self {
             camera: Arc::new(Mutex::new(camera)),
             initiators: Arc::default(),
@@ -29,7 +44,7 @@ impl SharedCamera {
     }
 
     /// The camera, locked.
-    pub fn lock(&self) -> MutexGuard<'_, VirtualCamera> {
+    pub fn lock(&self) -> MutexGuard<'_, C> {
         self.camera.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -43,7 +58,7 @@ impl SharedCamera {
     }
 }
 
-impl Device for SharedCamera {
+impl<C: Device> Device for SharedCamera<C> {
     fn accept(&mut self, guid: Guid, name: &FriendlyName) -> Result<(), InitFailReason> {
         self.initiators
             .lock()

@@ -4,7 +4,8 @@
 //! settings file with its GUID there), runs in the C locale (its output is translated
 //! otherwise), with `--debug` logging to a file in that directory, and within a time limit, so a
 //! hang fails one test instead of stalling the suite. Its port is `ptpip:127.0.0.1:PORT:PORT`
-//! (with one port only, gphoto2 still opens its event connection to 15740).
+//! (with one port only, gphoto2 still opens its event connection to 15740), or a separate event
+//! port and a chosen driver ([`Gphoto2::with_driver`]: the Fujifilm Wi-Fi driver).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -27,8 +28,41 @@ pub const RUN_LIMIT: Duration = Duration::from_secs(90);
 pub struct Gphoto2 {
     exe: PathBuf,
     port: String,
+    /// `--camera MODEL`, when the driver is chosen rather than detected.
+    camera: Option<String>,
     dir: ScratchDir,
     runs: AtomicU32,
+}
+
+/// A gphoto2 run stopped at its time limit: only its debug log is left.
+#[derive(Debug)]
+pub struct Stopped {
+    /// The `--debug` log.
+    pub log: PathBuf,
+}
+
+impl Stopped {
+    /// The debug log's text (empty when there is none).
+    #[must_use]
+    pub fn log_text(&self) -> String {
+        fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Every operation gphoto2 sent, in order, from its debug log.
+    #[must_use]
+    pub fn operation_codes(&self) -> Vec<OperationCode> {
+        operation_codes(&self.log)
+    }
+}
+
+/// Every operation code in the debug log at `log`, in order.
+fn operation_codes(log: &Path) -> Vec<OperationCode> {
+    fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(parse_sendreq)
+        .map(|(op, _)| op)
+        .collect()
 }
 
 /// One finished gphoto2 run.
@@ -74,6 +108,18 @@ impl Run {
             .collect()
     }
 
+    /// Every operation gphoto2 sent, in order, from its debug log.
+    #[must_use]
+    pub fn operation_codes(&self) -> Vec<OperationCode> {
+        operation_codes(&self.log)
+    }
+
+    /// The debug log's text (empty when there is none).
+    #[must_use]
+    pub fn log_text(&self) -> String {
+        fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
     /// Whether its standard output has the line `line` (surrounding blanks ignored).
     #[must_use]
     pub fn has_line(&self, line: &str) -> bool {
@@ -86,12 +132,21 @@ impl Gphoto2 {
     /// not installed (see [`tools::require`]).
     #[must_use]
     pub fn new(port: u16) -> Option<Self> {
+        Self::with_driver(port, port, None)
+    }
+
+    /// gphoto2 for a camera with its command connection on `command` and its event connection
+    /// on `event`, with the driver for the model `camera` (`--camera`, e.g. `Fuji X (WLAN)`)
+    /// rather than the one it would detect; `None` as [`new`](Self::new).
+    #[must_use]
+    pub fn with_driver(command: u16, event: u16, camera: Option<&str>) -> Option<Self> {
         let exe = tools::require("gphoto2", INSTALL_HINT)?;
         let dir = ScratchDir::new("ptpip-gphoto2").ok()?;
         fs::create_dir(dir.join("home")).ok()?;
         Some(Self {
             exe,
-            port: format!("ptpip:127.0.0.1:{port}:{port}"),
+            port: format!("ptpip:127.0.0.1:{command}:{event}"),
+            camera: camera.map(str::to_owned),
             dir,
             runs: AtomicU32::new(0),
         })
@@ -116,6 +171,21 @@ impl Gphoto2 {
     /// When gphoto2 cannot be started or outlives [`RUN_LIMIT`].
     #[must_use]
     pub fn run_in(&self, cwd: &Path, args: &[&str]) -> Run {
+        self.run_within(cwd, RUN_LIMIT, args).unwrap_or_else(|s| {
+            panic!(
+                "gphoto2 {args:?} outlived {RUN_LIMIT:?}: {}",
+                s.log.display()
+            )
+        })
+    }
+
+    /// Runs `gphoto2 --port … ARGS` in `cwd`, stopping it after `limit` (`Err`: it was
+    /// stopped, its debug log is what is left).
+    ///
+    /// # Panics
+    ///
+    /// When gphoto2 cannot be started.
+    pub fn run_within(&self, cwd: &Path, limit: Duration, args: &[&str]) -> Result<Run, Stopped> {
         let n = self.runs.fetch_add(1, Ordering::SeqCst);
         let log = self.dir.join(&format!("debug-{n}.log"));
         let home = self.dir.join("home");
@@ -126,12 +196,18 @@ impl Gphoto2 {
             .env("LC_ALL", "C")
             .env("LANGUAGE", "C")
             .arg("--port")
-            .arg(&self.port)
-            .arg("--debug")
+            .arg(&self.port);
+        if let Some(model) = &self.camera {
+            cmd.arg("--camera").arg(model);
+        }
+        cmd.arg("--debug")
             .arg(format!("--debug-logfile={}", log.display()))
             .args(args);
-        let output = tools::output_within(&mut cmd, RUN_LIMIT).expect("gphoto2 ran");
-        Run { output, log }
+        match tools::output_within(&mut cmd, limit) {
+            Ok(output) => Ok(Run { output, log }),
+            Err(e) if e.contains("still running") => Err(Stopped { log }),
+            Err(e) => panic!("{e}"),
+        }
     }
 
     /// Runs gphoto2 in `cwd` and requires it to succeed.

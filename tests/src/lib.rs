@@ -9,6 +9,7 @@
 //! - [`pcap`]: a classic pcap writer that wraps PTP/IP bytes in Ethernet/IPv4/TCP, one packet per TCP
 //!   segment, so a dissector sees them exactly as we encoded them.
 
+pub mod bench;
 pub mod camera;
 pub mod gphoto2;
 pub mod link;

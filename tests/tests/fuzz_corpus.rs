@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use ptpip_protocol::Encode;
 use ptpip_protocol::camera::VirtualCamera;
-use ptpip_protocol::fuji::Container;
+use ptpip_protocol::fuji::{Container, GeoTag, GeoTime};
 use ptpip_protocol::fuzzing::{self, record_session};
 use ptpip_protocol::packet::{OperationRequest, StartData};
 use ptpip_protocol::ptp::dataset::{ObjectInfo, StorageInfo};
@@ -246,6 +246,25 @@ fn regenerate_seeds() {
             write_seed("decode_packet", &format!("quirk-{stem}"), &bytes);
         }
     }
+    // The Fujifilm readers that are not packets: a geotag in both layouts, two live-view frames.
+    let time = GeoTime {
+        year: 2016,
+        month: 1,
+        day: 3,
+        hour: 15,
+        minute: 41,
+        second: 40,
+        millis: 0,
+    };
+    let tag = GeoTag::from_degrees(52.485531, -13.380716, 34.5, time).expect("a geotag");
+    write_seed("decode_packet", "geotag-ptp-string", &tag.to_bytes());
+    write_seed("decode_packet", "geotag-x-t1", &tag.to_x_t1_bytes());
+    let frame: &[u8] = include_bytes!("../../protocol/tests/fixtures/lv_stream");
+    write_seed(
+        "decode_packet",
+        "live-view-two-frames",
+        &[frame, frame].concat(),
+    );
     write_seed("decode_packet", "probe", &Packet::ProbeRequest.to_bytes());
     write_seed(
         "decode_packet",

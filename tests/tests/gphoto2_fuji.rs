@@ -50,30 +50,18 @@
 
 use std::fs;
 use std::net::{SocketAddr, TcpListener};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ptpip_protocol::camera::CameraModel;
 use ptpip_protocol::camera::FujiCamera;
-use ptpip_protocol::packet::InitFailReason;
 use ptpip_protocol::ptp::codes::DevicePropCode;
 use ptpip_protocol::ptp::value::PropValue;
-use ptpip_protocol::responder::{
-    Reply, Request, ResponderConfig, Response, Violation, ViolationKind,
-};
-use ptpip_protocol::{Device, DeviceEvent, Dialect, FriendlyName, Guid};
-use ptpip_tests::tools::{self, ScratchDir};
+use ptpip_protocol::responder::{ResponderConfig, Violation, ViolationKind};
+use ptpip_protocol::{Dialect, FriendlyName, Guid, OperationCode};
+use ptpip_tests::camera::SharedCamera;
+use ptpip_tests::gphoto2::{Gphoto2, Run};
 use ptpip_transport_std::{ServerHandle, ViolationLog, serve_logging};
-
-/// What to install when gphoto2 is missing.
-const INSTALL_HINT: &str = "apt-get install --no-install-recommends gphoto2";
-
-/// The most one gphoto2 run may take (its socket reads give up after 2.5 s each; two of them do
-/// here): a guard against hangs only.
-const RUN_LIMIT: Duration = Duration::from_secs(60);
 
 /// How long the capture run is given before it is stopped: past its 2.5 s GetObjectHandles
 /// stall, the capture and the two events, with a wide margin. It never ends by itself.
@@ -83,35 +71,7 @@ const CAPTURE_LIMIT: Duration = Duration::from_secs(12);
 const MODEL: &str = "Fuji X (WLAN)";
 
 /// One virtual X-T1 shared by every session, so the test can look at it afterwards.
-#[derive(Clone)]
-struct SharedFuji(Arc<Mutex<FujiCamera>>);
-
-impl SharedFuji {
-    fn lock(&self) -> MutexGuard<'_, FujiCamera> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-impl Device for SharedFuji {
-    fn accept(&mut self, guid: Guid, name: &FriendlyName) -> Result<(), InitFailReason> {
-        self.lock().accept(guid, name)
-    }
-    fn operation(&mut self, request: &Request) -> Reply {
-        self.lock().operation(request)
-    }
-    fn data_out(&mut self, request: &Request, piece: &[u8]) {
-        self.lock().data_out(request, piece);
-    }
-    fn data_out_done(&mut self, request: &Request, len: u64) -> Response {
-        self.lock().data_out_done(request, len)
-    }
-    fn poll_event(&mut self) -> Option<DeviceEvent> {
-        self.lock().poll_event()
-    }
-    fn cancelled(&mut self, request: &Request) {
-        self.lock().cancelled(request);
-    }
-}
+type SharedFuji = SharedCamera<FujiCamera>;
 
 /// The camera as `ptpip camera --vendor fuji --port 0` runs it: command and event listeners on
 /// ports the OS picks, the live-view port right after the event port.
@@ -133,7 +93,7 @@ impl Server {
             FriendlyName::new("ptpip gphoto2 fuji test").unwrap(),
             Dialect::Fuji,
         );
-        let camera = SharedFuji(Arc::new(Mutex::new(FujiCamera::new())));
+        let camera = SharedFuji::new(FujiCamera::new());
         let violations = Arc::new(Mutex::new(Vec::new()));
         let log: ViolationLog = {
             let v = violations.clone();
@@ -177,131 +137,38 @@ fn event_and_live_view_listeners() -> (TcpListener, TcpListener) {
     panic!("no free port pair for the event and live-view connections");
 }
 
-/// gphoto2 with the Fujifilm driver, pointed at one server.
-struct Gphoto2 {
-    exe: PathBuf,
-    port: String,
-    dir: ScratchDir,
-    runs: AtomicU32,
+/// gphoto2 with the Fujifilm driver, pointed at `server`.
+fn gphoto2(server: &Server) -> Option<Gphoto2> {
+    let command = server.handle.local_addr().port();
+    let event = server.handle.event_addr().unwrap().port();
+    Gphoto2::with_driver(command, event, Some(MODEL))
 }
 
-/// One gphoto2 run: its output (`None` when it was stopped at its limit) and its debug log.
-struct Run {
-    output: Option<Output>,
-    log: PathBuf,
-}
-
-impl Run {
-    fn stdout(&self) -> String {
-        self.output
-            .as_ref()
-            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-            .unwrap_or_default()
-    }
-
-    fn log(&self) -> String {
-        fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// What to print when a check on this run fails.
-    fn describe(&self) -> String {
-        match &self.output {
-            Some(o) => format!(
-                "gphoto2 exited with {}\n--- stdout\n{}--- stderr\n{}--- debug log: {}",
-                o.status,
-                self.stdout(),
-                String::from_utf8_lossy(&o.stderr),
-                self.log.display()
-            ),
-            None => format!("gphoto2 was stopped; debug log: {}", self.log.display()),
-        }
-    }
-
-    /// The operation codes gphoto2 sent, in order, from its debug log
-    /// (`Sending PTP_OC 0x1002 (Open session) (0x1) request...`).
-    fn operations(&self) -> Vec<u16> {
-        self.log()
-            .lines()
-            .filter(|l| l.ends_with(" request..."))
-            .filter_map(|l| l.split_once("Sending PTP_OC 0x")?.1.get(..4))
-            .filter_map(|c| u16::from_str_radix(c, 16).ok())
-            .collect()
-    }
-
-    #[track_caller]
-    fn assert_line(&self, line: &str) {
-        assert!(
-            self.stdout().lines().any(|l| l.trim() == line),
-            "no line {line:?}: {}",
-            self.describe()
-        );
-    }
-}
-
-impl Gphoto2 {
-    fn new(server: &Server) -> Option<Self> {
-        let exe = tools::require("gphoto2", INSTALL_HINT)?;
-        let dir = ScratchDir::new("ptpip-gphoto2-fuji").unwrap();
-        fs::create_dir(dir.join("home")).unwrap();
-        let command = server.handle.local_addr().port();
-        let event = server.handle.event_addr().unwrap().port();
-        Some(Self {
-            exe,
-            port: format!("ptpip:127.0.0.1:{command}:{event}"),
-            dir,
-            runs: AtomicU32::new(0),
-        })
-    }
-
-    /// Runs `gphoto2 --port … --camera "Fuji X (WLAN)" ARGS` in `cwd` for at most `limit`.
-    fn run_in(&self, cwd: &Path, limit: Duration, args: &[&str]) -> Run {
-        let n = self.runs.fetch_add(1, Ordering::SeqCst);
-        let log = self.dir.join(&format!("debug-{n}.log"));
-        let home = self.dir.join("home");
-        let mut cmd = Command::new(&self.exe);
-        cmd.current_dir(cwd)
-            .env("HOME", &home)
-            .env("XDG_CONFIG_HOME", home.join(".config"))
-            .env("LC_ALL", "C")
-            .env("LANGUAGE", "C")
-            .arg("--port")
-            .arg(&self.port)
-            .arg("--camera")
-            .arg(MODEL)
-            .arg("--debug")
-            .arg(format!("--debug-logfile={}", log.display()))
-            .args(args);
-        let output = tools::output_within(&mut cmd, limit).ok();
-        Run { output, log }
-    }
-
-    /// Runs gphoto2 in the scratch directory and requires it to succeed.
-    fn ok(&self, args: &[&str]) -> Run {
-        let run = self.run_in(self.dir.path(), RUN_LIMIT, args);
-        assert!(
-            run.output.as_ref().is_some_and(|o| o.status.success()),
-            "gphoto2 {args:?} failed: {}",
-            run.describe()
-        );
-        run
-    }
-}
-
-/// The driver's set-up, as its debug log shows it: two Init_Command_Requests of 82 bytes, then
-/// OpenSession and the Fujifilm steps; our camera logged the repeat and nothing else.
 #[track_caller]
-fn assert_driver_setup(run: &Run, server: &Server, sessions: usize) {
-    let log = run.log();
+fn assert_line(run: &Run, line: &str) {
+    assert!(run.has_line(line), "no line {line:?}: {}", run.describe());
+}
+
+/// The driver's set-up, as the debug log `log` with the operations `ops` shows it: two
+/// Init_Command_Requests of 82 bytes, then OpenSession and the Fujifilm steps; our camera logged
+/// the repeat and nothing else. `describe` is printed when a check fails.
+#[track_caller]
+fn assert_driver_setup(
+    log: &str,
+    ops: &[OperationCode],
+    describe: &str,
+    server: &Server,
+    sessions: usize,
+) {
     let inits = log
         .matches("ptpip/init_cmd data: (hexdump of 82 bytes)")
         .count();
-    assert_eq!(inits, 2, "{}", run.describe());
-    let ops = run.operations();
+    assert_eq!(inits, 2, "{describe}");
+    let first: Vec<u16> = ops.iter().take(5).map(|op| op.0).collect();
     assert_eq!(
-        ops[..5],
+        first,
         [0x1002, 0x1016, 0x1015, 0x1016, 0x101C],
-        "{}",
-        run.describe()
+        "{describe}"
     );
     assert_eq!(
         server.violation_kinds(),
@@ -309,22 +176,44 @@ fn assert_driver_setup(run: &Run, server: &Server, sessions: usize) {
     );
 }
 
+/// [`assert_driver_setup`] for a run that finished.
+#[track_caller]
+fn assert_run_setup(run: &Run, server: &Server, sessions: usize) {
+    let describe = run.describe();
+    assert_driver_setup(
+        &run.log_text(),
+        &run.operation_codes(),
+        &describe,
+        server,
+        sessions,
+    );
+}
+
 #[test]
 fn summary_through_the_fujifilm_driver() {
     let server = Server::start();
-    let Some(gp) = Gphoto2::new(&server) else {
+    let Some(gp) = gphoto2(&server) else {
         return;
     };
     let run = gp.ok(&["--summary"]);
-    assert_driver_setup(&run, &server, 1);
+    assert_run_setup(&run, &server, 1);
     let info = server.camera.lock().device_info();
-    run.assert_line(&format!("Manufacturer: {}", info.manufacturer.as_str()));
-    run.assert_line(&format!("Model: {}", info.model.as_str()));
-    run.assert_line(&format!("Serial Number: {}", info.serial_number.as_str()));
-    run.assert_line(&format!(
-        "Vendor Extension Description: {}",
-        info.vendor_extension_desc.as_str().trim()
-    ));
+    assert_line(
+        &run,
+        &format!("Manufacturer: {}", info.manufacturer.as_str()),
+    );
+    assert_line(&run, &format!("Model: {}", info.model.as_str()));
+    assert_line(
+        &run,
+        &format!("Serial Number: {}", info.serial_number.as_str()),
+    );
+    assert_line(
+        &run,
+        &format!(
+            "Vendor Extension Description: {}",
+            info.vendor_extension_desc.as_str().trim()
+        ),
+    );
     // Every property the camera describes is listed with its current value: gphoto2 prints
     // `NAME(0xCODE):(readwrite) (type=…) … value: …` for the ones it names, `Property 0xCODE:…`
     // for the others, `(read only)` for those the camera reports but does not take.
@@ -347,17 +236,17 @@ fn summary_through_the_fujifilm_driver() {
         );
     }
     // The state list has no description: the driver's 2.5 s stall, reported as an error.
-    run.assert_line("Property 0xd212: error ffff on query.");
+    assert_line(&run, "Property 0xd212: error ffff on query.");
 }
 
 #[test]
 fn list_config_through_the_fujifilm_driver() {
     let server = Server::start();
-    let Some(gp) = Gphoto2::new(&server) else {
+    let Some(gp) = gphoto2(&server) else {
         return;
     };
     let run = gp.ok(&["--list-config"]);
-    assert_driver_setup(&run, &server, 1);
+    assert_run_setup(&run, &server, 1);
     for entry in [
         "/main/status/manufacturer",
         "/main/status/cameramodel",
@@ -367,7 +256,7 @@ fn list_config_through_the_fujifilm_driver() {
         "/main/other/d001",
         "/main/other/d02a",
     ] {
-        run.assert_line(entry);
+        assert_line(&run, entry);
     }
 }
 
@@ -376,7 +265,7 @@ fn list_config_through_the_fujifilm_driver() {
 #[test]
 fn get_and_set_config_through_the_fujifilm_driver() {
     let server = Server::start();
-    let Some(gp) = Gphoto2::new(&server) else {
+    let Some(gp) = gphoto2(&server) else {
         return;
     };
     let film = DevicePropCode::FUJI_FILM_SIMULATION;
@@ -394,10 +283,10 @@ fn get_and_set_config_through_the_fujifilm_driver() {
     };
     let key = "/main/other/d001";
     let run = gp.ok(&["--get-config", key]);
-    assert_driver_setup(&run, &server, 1);
-    run.assert_line("Label: PTP Property 0xd001");
-    run.assert_line("Readonly: 0");
-    run.assert_line(&format!("Current: {current}"));
+    assert_run_setup(&run, &server, 1);
+    assert_line(&run, "Label: PTP Property 0xd001");
+    assert_line(&run, "Readonly: 0");
+    assert_line(&run, &format!("Current: {current}"));
     let listed = run
         .stdout()
         .lines()
@@ -407,7 +296,7 @@ fn get_and_set_config_through_the_fujifilm_driver() {
 
     let new = if current == 5 { 6 } else { 5 };
     let run = gp.ok(&["--set-config", &format!("{key}={new}"), "--get-config", key]);
-    run.assert_line(&format!("Current: {new}"));
+    assert_line(&run, &format!("Current: {new}"));
     assert_eq!(
         server.camera.lock().props().value(film),
         Some(&PropValue::UInt16(new))
@@ -421,29 +310,30 @@ fn get_and_set_config_through_the_fujifilm_driver() {
 #[test]
 fn capture_image_and_download_is_beyond_the_driver() {
     let server = Server::start();
-    let Some(gp) = Gphoto2::new(&server) else {
+    let Some(gp) = gphoto2(&server) else {
         return;
     };
-    let out = gp.dir.join("capture");
-    fs::create_dir(&out).unwrap();
-    let run = gp.run_in(&out, CAPTURE_LIMIT, &["--capture-image-and-download"]);
-    assert!(run.output.is_none(), "gphoto2 finished: {}", run.describe());
-    assert_driver_setup(&run, &server, 1);
-    assert_eq!(server.camera.lock().captures(), 1, "{}", run.describe());
-    let ops = run.operations();
-    assert!(ops.contains(&0x100E), "no InitiateCapture: {ops:x?}");
+    let out = gp.new_dir("capture");
+    let stopped = match gp.run_within(&out, CAPTURE_LIMIT, &["--capture-image-and-download"]) {
+        Ok(run) => panic!("gphoto2 finished: {}", run.describe()),
+        Err(stopped) => stopped,
+    };
+    let (log, ops) = (stopped.log_text(), stopped.operation_codes());
+    let describe = format!("gphoto2 was stopped; debug log: {}", stopped.log.display());
+    assert_driver_setup(&log, &ops, &describe, &server, 1);
+    assert_eq!(server.camera.lock().captures(), 1, "{describe}");
+    let codes: Vec<u16> = ops.iter().map(|op| op.0).collect();
+    assert!(codes.contains(&0x100E), "no InitiateCapture: {codes:x?}");
     assert!(
-        !ops.contains(&0x9022),
-        "the driver fetched the preview: {ops:x?}"
+        !codes.contains(&0x9022),
+        "the driver fetched the preview: {codes:x?}"
     );
-    let log = run.log();
     for code in ["c004", "c001"] {
         assert!(
             log.contains(&format!(
                 "Received event 0x{code}, ignoring (please report)."
             )),
-            "event 0x{code} not seen by the driver: {}",
-            run.describe()
+            "event 0x{code} not seen by the driver: {describe}"
         );
     }
     assert_eq!(fs::read_dir(&out).unwrap().count(), 0);

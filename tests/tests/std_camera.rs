@@ -52,7 +52,7 @@ fn every_standard_operation_against_the_virtual_camera() {
             let mut cfg = ptpip_transport_mio::ClientConfig::new("127.0.0.1", Dialect::Generic);
             cfg.ports = ports;
             cfg.initiator.response_timeout = Duration::from_secs(5);
-            let mut r = ptpip_transport_mio::Runner::connect(cfg).unwrap();
+            let mut r = ptpip_transport_mio::Client::connect(cfg).unwrap();
             every_operation(&mut r);
             r.close().unwrap();
         }
@@ -166,7 +166,7 @@ fn fuji_camera_over_loopback() {
     let mut c = connect(ports, Dialect::Fuji);
     // The 0x902B list and a property.
     let list = c
-        .execute(
+        .call(
             ptpip_protocol::initiator::Operation::new(
                 OperationCode::FUJI_GET_DEVICE_PROP_DESC_LIST,
                 &[],
@@ -189,7 +189,7 @@ fn fuji_camera_over_loopback() {
     );
     // Capture: the camera reports ObjectAdded and PreviewAvailable; the preview must be fetched
     // before CaptureComplete comes.
-    c.execute(
+    c.call(
         ptpip_protocol::initiator::Operation::new(OperationCode::INITIATE_CAPTURE, &[0, 0])
             .unwrap(),
     )
@@ -199,7 +199,7 @@ fn fuji_camera_over_loopback() {
         seen.push(e.code);
         if e.code == EventCode::FUJI_PREVIEW_AVAILABLE {
             let p = c
-                .execute(
+                .call(
                     ptpip_protocol::initiator::Operation::new(
                         OperationCode::FUJI_GET_CAPTURE_PREVIEW,
                         &[],

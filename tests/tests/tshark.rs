@@ -44,9 +44,9 @@ use std::process::Command;
 
 use ptpip_protocol::Encode;
 use ptpip_protocol::packet::{
-    Cancel, DataPacket, DataPhaseInfo, Event, InitAckLayout, InitCommandAck, InitCommandRequest,
-    InitEventAck, InitEventRequest, InitFail, InitFailReason, OperationRequest, OperationResponse,
-    StartData,
+    Cancel, DataPacket, DataPhaseInfo, EventPacket, InitAckLayout, InitCommandAck,
+    InitCommandRequest, InitEventAck, InitEventRequest, InitFail, InitFailReason, OperationRequest,
+    OperationResponse, StartData,
 };
 use ptpip_protocol::ptp::codes::{EventCode, OperationCode, ResponseCode};
 use ptpip_protocol::{
@@ -638,7 +638,7 @@ fn transactions() -> Vec<Case> {
 fn event_connection() -> Vec<Case> {
     use Direction::{ToInitiator, ToResponder};
     let event = |code: EventCode, tid: TransactionId, values: &[u32]| {
-        let p = Packet::Event(Event {
+        let p = Packet::Event(EventPacket {
             code,
             transaction_id: tid,
             params: params(values),

@@ -9,7 +9,7 @@
 //! ```
 //!
 //! Without an address a small pattern camera is served in-process with
-//! `ptpip_transport_std::serve`; the session reads its DeviceInfo, streams a 32 MiB object
+//! `ptpip_transport_mio::serve`; the session reads its DeviceInfo, streams a 32 MiB object
 //! (checking every byte) and closes. With a real camera it reads the DeviceInfo and closes. A
 //! helper thread plays the echo server's client meanwhile and reports its round trips.
 
@@ -170,7 +170,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let name = FriendlyName::new("pattern camera")?;
             let rc = ResponderConfig::new(Guid([0x42; 16]), name, dialect);
             let server =
-                ptpip_transport_std::serve(listener, event_listener, rc, || PatternCamera)?;
+                ptpip_transport_mio::serve(listener, event_listener, rc, || PatternCamera)?;
             let mut c = ClientConfig::new("127.0.0.1", dialect);
             let command = server.local_addr().port();
             let event = server.event_addr().map_or(command, |a| a.port());
@@ -241,7 +241,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         Err(e) => return Err(e.into()),
                     }
                 },
-                t if camera.owns(t) => camera.handle_event(ev, now),
+                t if camera.owns(t) => camera.handle_event(now, ev),
                 t => {
                     let Some(conn) = conns.get_mut(&t) else {
                         continue;

@@ -45,7 +45,7 @@ const READ_BUDGET: usize = ptpip_protocol::ReadBuffer::MAX;
 ///     let now = Instant::now();
 ///     for event in &events {
 ///         if camera.owns(event.token()) {
-///             camera.handle_event(event, now);
+///             camera.handle_event(now, event);
 ///         } // else: the caller's other sources
 ///     }
 ///     camera.handle_timeout(Instant::now());
@@ -145,6 +145,19 @@ impl MioClient {
         self.ini.is_closed()
     }
 
+    /// Whether a connection is still being opened (the event connection is opened when the
+    /// state machine first addresses it: for Fujifilm bodies, just before [`Event::Ready`]).
+    #[must_use]
+    pub fn is_connecting(&self) -> bool {
+        self.links.iter().any(|l| l.state == State::Connecting)
+    }
+
+    /// Turns the state machine's packet tap on (`Some(limit)`) or off from now on
+    /// ([`Initiator::set_tap`]).
+    pub fn set_tap(&mut self, limit: Option<usize>) {
+        self.ini.set_tap(limit);
+    }
+
     /// The fatal error, if the session failed.
     #[must_use]
     pub fn error(&self) -> Option<&ProtocolError> {
@@ -162,7 +175,7 @@ impl MioClient {
     /// Handles a readiness event for one of this client's tokens (others are ignored): reads
     /// until the socket would block (or the state machine stops wanting input, or the read
     /// budget of a call is spent), writes what is pending, and finishes a connect.
-    pub fn handle_event(&mut self, event: &MioEvent, now: Instant) {
+    pub fn handle_event(&mut self, now: Instant, event: &MioEvent) {
         let now = self.clock(now);
         let Some(i) = self.links.iter().position(|l| l.token() == event.token()) else {
             return;

@@ -3,17 +3,20 @@
 
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::time::Duration;
 
-use ptpip_protocol::calls::Ports;
+use ptpip_protocol::calls::{CancelToken, Ports};
 use ptpip_protocol::initiator::InitiatorConfig;
 use ptpip_protocol::packet::Dialect;
 use ptpip_protocol::{FriendlyName, Guid};
 
-/// Where and how to connect.
+/// Where and how to connect: the same fields, with the same meaning, as
+/// `ptpip_transport_std::ClientConfig`.
 ///
-/// Unlike the blocking client there is no connect timeout or retry here: this driver keeps no
-/// timer of its own. The state machine's [`init_timeout`](InitiatorConfig::init_timeout) bounds
-/// the TCP connect and the init handshake together.
+/// [`connect_timeout`](Self::connect_timeout) and [`cancel`](Self::cancel) are for the blocking
+/// [`Client::connect`](crate::Client::connect); [`MioClient`](crate::MioClient) keeps no timer of
+/// its own and makes one attempt, bounded by the state machine's
+/// [`init_timeout`](InitiatorConfig::init_timeout).
 #[derive(Clone, Debug)]
 pub struct ClientConfig {
     /// Host name or address of the camera. A name is resolved with the system resolver, which
@@ -22,6 +25,11 @@ pub struct ClientConfig {
     pub host: String,
     /// Its ports ([`Ports::for_dialect`] unless told otherwise).
     pub ports: Ports,
+    /// How long [`Client::connect`](crate::Client::connect) keeps trying to connect (retrying
+    /// "connection refused"), the init handshake included.
+    pub connect_timeout: Duration,
+    /// Cancels [`Client::connect`](crate::Client::connect)'s connect loop.
+    pub cancel: CancelToken,
     /// The state machine's settings: GUID, name, dialect, timeouts, windows.
     pub initiator: InitiatorConfig,
 }
@@ -34,6 +42,8 @@ impl ClientConfig {
         Self {
             host: host.into(),
             ports: Ports::for_dialect(dialect),
+            connect_timeout: Duration::from_secs(10),
+            cancel: CancelToken::new(),
             initiator: InitiatorConfig::new(Guid::from(uuid::Uuid::new_v4()), name, dialect),
         }
     }

@@ -9,9 +9,15 @@
 //!   [`MioClient::handle_timeout`]; commands are non-blocking ([`MioClient::execute`] returns
 //!   the transaction id at once) and outcomes come out of [`MioClient::poll_event`], which a
 //!   [`Tracker`] can follow per transaction;
-//! - [`Runner`]: a `MioClient` with a `Poll` of its own and blocking typed calls (device info,
+//! - [`Client`]: a `MioClient` with a `Poll` of its own and blocking typed calls (device info,
 //!   objects streamed into any `Write`, uploads from any `Read`, raw operations, device events),
-//!   with the names of the blocking `ptpip-transport-std` client;
+//!   the same facade under the same name as `ptpip-transport-std`'s `Client` (connect policy,
+//!   interrupt on a signal, the packet tap), with the same [`ClientConfig`] fields;
+//! - [`LiveView`]: the Fujifilm live-view port on a `Poll` of its own, frames checked and counted
+//!   by the sans-IO [`LiveViewStream`](ptpip_protocol::fuji::LiveViewStream);
+//! - [`Server`]: a PTP/IP camera server (one [`Responder`](ptpip_protocol::Responder) per
+//!   initiator) as a component of your `mio::Poll`, woken by its devices through a
+//!   `mio::Waker`; [`serve`] runs one on a poll of its own and returns a [`ServerHandle`];
 //! - [`Relay`]: a PTP/IP relay (pass-through with a decoded log and capture, or one camera
 //!   session shared by several initiators) as a component of your `mio::Poll`, and
 //!   [`RelayRunner`] to run one on a poll of its own.
@@ -21,20 +27,27 @@
 //! leave in order and whole.
 #![forbid(unsafe_code)]
 
+mod blocking;
 mod client;
 mod config;
 mod link;
+mod liveview;
 mod relay;
-mod runner;
+mod server;
 mod tracker;
 
+pub use blocking::{Client, FUJI_INIT_RETRY_DELAY};
 pub use client::MioClient;
 pub use config::ClientConfig;
+pub use liveview::LiveView;
 pub use mio;
 pub use ptpip_protocol as protocol;
-pub use ptpip_protocol::calls::{Calls, ClientError, DataSink, NoSink, Ports, WriteSink};
+pub use ptpip_protocol::calls::{
+    Calls, CancelToken, ClientError, DataSink, FujiCalls, NoSink, Ports, WriteSink,
+};
+pub use ptpip_protocol::fuji::LiveViewRead;
 pub use relay::{Relay, RelayConfig, RelayEvent, RelayRunner, Stopper};
-pub use runner::Runner;
+pub use server::{Server, ServerEvent, ServerHandle, serve};
 pub use tracker::{Step, Tracker};
 
 /// The crate README's examples, compiled and run as doctests so that they stay true.

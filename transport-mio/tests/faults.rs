@@ -14,7 +14,7 @@ use ptpip_protocol::initiator::Operation;
 use ptpip_protocol::packet::{DataPacket, InitFailReason, StartData};
 use ptpip_protocol::responder::PatternSource;
 use ptpip_protocol::{Channel, Dialect, Error, OperationCode, Packet, Timer};
-use ptpip_transport_mio::{Calls, ClientError, Runner};
+use ptpip_transport_mio::{Calls, Client, ClientError};
 
 /// Slack for scheduling on a busy 2-core machine.
 const SLACK: Duration = Duration::from_secs(2);
@@ -43,7 +43,7 @@ fn server_closing_mid_data_is_a_closed_channel() {
         drain(&mut event);
         Ok(())
     });
-    let mut r = Runner::connect(config_at(addr.port(), addr.port(), Dialect::Generic)).unwrap();
+    let mut r = Client::connect(config_at(addr.port(), addr.port(), Dialect::Generic)).unwrap();
     let mut sink = PatternSink::new();
     let t = Instant::now();
     let err = r
@@ -73,7 +73,7 @@ fn init_fail_is_a_typed_refusal() {
     let config = config_for(&server.handle, Dialect::Generic);
     let limit = config.initiator.init_timeout;
     let t = Instant::now();
-    let err = Runner::connect(config).unwrap_err();
+    let err = Client::connect(config).unwrap_err();
     assert!(
         matches!(
             err,
@@ -95,7 +95,7 @@ fn silent_server_times_out_after_the_response_timeout() {
     let mut config = config_at(addr.port(), addr.port(), Dialect::Generic);
     let timeout = Duration::from_millis(300);
     config.initiator.response_timeout = timeout;
-    let mut r = Runner::connect(config).unwrap();
+    let mut r = Client::connect(config).unwrap();
     let t = Instant::now();
     let err = r.device_info().unwrap_err();
     let took = t.elapsed();
@@ -116,7 +116,7 @@ fn refused_event_connection_generic() {
     let config = config_at(command, closed_port(), Dialect::Generic);
     let limit = config.initiator.init_timeout;
     let t = Instant::now();
-    let mut r = Runner::start(config).unwrap();
+    let mut r = Client::start(config).unwrap();
     let err = r.wait_ready().unwrap_err();
     assert!(
         matches!(
@@ -141,7 +141,7 @@ fn refused_event_connection_fuji() {
     let server = start_server(Dialect::Fuji, false);
     let command = server.handle.local_addr().port();
     let config = config_at(command, closed_port(), Dialect::Fuji);
-    let mut r = Runner::start(config).unwrap();
+    let mut r = Client::start(config).unwrap();
     // Ready comes first (the event port is opened on it), then the refusal.
     r.wait_ready().unwrap();
     let err = r.next_event(Some(Duration::from_secs(5))).unwrap_err();
@@ -173,7 +173,7 @@ fn garbage_from_the_server_is_a_decode_error() {
     let config = config_at(addr.port(), addr.port(), Dialect::Generic);
     let limit = config.initiator.init_timeout;
     let t = Instant::now();
-    let err = Runner::connect(config).unwrap_err();
+    let err = Client::connect(config).unwrap_err();
     assert!(
         matches!(
             err,
@@ -190,10 +190,13 @@ fn garbage_from_the_server_is_a_decode_error() {
 
 #[test]
 fn nobody_listening_fails_within_the_init_timeout() {
+    // One attempt (`start`): the refusal ends it at once. `connect` retries (below).
     let mut config = config_at(closed_port(), closed_port(), Dialect::Generic);
     config.initiator.init_timeout = Duration::from_millis(500);
     let t = Instant::now();
-    let err = Runner::connect(config).unwrap_err();
+    let err = Client::start(config)
+        .and_then(|mut c| c.wait_ready())
+        .unwrap_err();
     assert!(
         matches!(
             err,
@@ -202,4 +205,50 @@ fn nobody_listening_fails_within_the_init_timeout() {
         "{err}"
     );
     assert!(t.elapsed() < Duration::from_millis(500) + SLACK);
+}
+
+#[test]
+fn connect_retries_a_refused_port_within_the_connect_timeout() {
+    // As the std client: "connection refused" is retried until the connect timeout, then named.
+    let port = closed_port();
+    let mut config = config_at(port, port, Dialect::Generic);
+    config.connect_timeout = Duration::from_millis(400);
+    let err = Client::connect(config).unwrap_err();
+    let ClientError::Io(io) = &err else {
+        panic!("{err}");
+    };
+    assert_eq!(io.kind(), std::io::ErrorKind::ConnectionRefused, "{err}");
+    assert!(
+        err.to_string().contains(&format!(
+            "connection refused by 127.0.0.1:{port} (retried for 400ms)"
+        )),
+        "{err}"
+    );
+    // A cancelled connect stops retrying.
+    let mut config = config_at(port, port, Dialect::Generic);
+    config.connect_timeout = Duration::from_secs(60);
+    config.cancel.cancel();
+    let err = Client::connect(config).unwrap_err();
+    assert!(
+        matches!(&err, ClientError::Io(e) if e.kind() == std::io::ErrorKind::Interrupted),
+        "{err}"
+    );
+}
+
+#[test]
+fn connect_waits_for_the_fuji_event_connection() {
+    // Unlike `start` + `wait_ready` (refused_event_connection_fuji), `connect` returns only once
+    // the event connection the Fujifilm set-up opens is accepted: a refused one fails it.
+    let server = start_server(Dialect::Fuji, false);
+    let command = server.handle.local_addr().port();
+    let mut config = config_at(command, closed_port(), Dialect::Fuji);
+    config.connect_timeout = Duration::from_secs(5);
+    let err = Client::connect(config).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ClientError::Protocol(Error::ChannelClosed(Channel::Event))
+        ),
+        "{err}"
+    );
 }

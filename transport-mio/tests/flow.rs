@@ -13,7 +13,7 @@ use common::{
 use mio::{Events, Poll, Token};
 use ptpip_protocol::initiator::{Event, Operation};
 use ptpip_protocol::{Dialect, OperationCode, Packet, ResponseCode};
-use ptpip_transport_mio::{Calls, MioClient, Runner};
+use ptpip_transport_mio::{Calls, Client, MioClient};
 
 #[test]
 fn slow_application_bounds_buffering_and_reading_resumes() {
@@ -43,7 +43,7 @@ fn slow_application_bounds_buffering_and_reading_resumes() {
         poll.poll(&mut events, wait).unwrap();
         let now = Instant::now();
         for ev in &events {
-            camera.handle_event(ev, now);
+            camera.handle_event(now, ev);
         }
         camera.handle_timeout(Instant::now());
         peak = peak.max(camera.initiator().buffered_bytes());
@@ -130,7 +130,7 @@ fn partial_writes_resume_in_order_when_the_peer_reads_late() {
     if let (Some(wmem), Some(rmem)) = (sysctl_field("tcp_wmem", 2), sysctl_field("tcp_rmem", 1)) {
         assert!(LEN > wmem + rmem, "{LEN} bytes fit in {wmem} + {rmem}");
     }
-    let mut r = Runner::connect(config_at(addr.port(), addr.port(), Dialect::Generic)).unwrap();
+    let mut r = Client::connect(config_at(addr.port(), addr.port(), Dialect::Generic)).unwrap();
     let op = Operation::new(OperationCode::SEND_OBJECT, &[]).unwrap();
     let t = Instant::now();
     let c = r.upload(op, &mut PatternReader::new(LEN), LEN).unwrap();

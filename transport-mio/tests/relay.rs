@@ -1,4 +1,4 @@
-//! The relay in plain pass-through, on 127.0.0.1 between the mio client and the std camera
+//! The relay in plain pass-through, on 127.0.0.1 between the mio client and the mio camera
 //! server: sessions go through unchanged (generic and Fujifilm), every packet is logged once,
 //! capture segments add up to the traffic, and a camera that is not there only ends the
 //! connections that needed it.
@@ -14,7 +14,7 @@ use ptpip_protocol::Encode;
 use ptpip_protocol::relay::{Direction, Item, Record};
 use ptpip_protocol::{Channel, Dialect, OperationCode};
 use ptpip_transport_mio::protocol::calls::Ports;
-use ptpip_transport_mio::{Calls, RelayConfig, RelayEvent, RelayRunner, Runner, Stopper};
+use ptpip_transport_mio::{Calls, Client, RelayConfig, RelayEvent, RelayRunner, Stopper};
 
 /// A relay running on its own thread; its events come out of `events`.
 struct Running {
@@ -50,6 +50,26 @@ impl Running {
         self.stopper.stop();
         self.thread.take().unwrap().join().unwrap();
         self.events.try_iter().collect()
+    }
+
+    /// Waits (at most 10 s) until the relay reported an event that `done` accepts — a client
+    /// that has written its last bytes does not know that the relay has read them — then stops
+    /// it and returns every event it reported.
+    fn stop_after(self, done: impl Fn(&RelayEvent) -> bool) -> Vec<RelayEvent> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let mut seen = Vec::new();
+        while let Ok(e) = self
+            .events
+            .recv_timeout(deadline.saturating_duration_since(std::time::Instant::now()))
+        {
+            let last = done(&e);
+            seen.push(e);
+            if last {
+                break;
+            }
+        }
+        seen.extend(self.stop());
+        seen
     }
 }
 
@@ -102,7 +122,7 @@ fn a_generic_session_goes_through_and_every_packet_is_logged() {
     config.observer.capture = true;
     let relay = Running::start(config);
     let at = relay.addrs[0].port();
-    let mut client = Runner::connect(config_at(at, at, Dialect::Generic)).unwrap();
+    let mut client = Client::connect(config_at(at, at, Dialect::Generic)).unwrap();
     assert_eq!(client.device_info().unwrap().model.as_str(), MODEL);
     let len = 3 << 20;
     let mut sink = PatternSink::new();
@@ -181,10 +201,15 @@ fn a_fujifilm_session_goes_through_both_ports() {
     let relay = Running::start(relay_config(ports(c, e), Dialect::Fuji));
     assert_eq!(relay.addrs.len(), 2);
     let (rc, re) = (relay.addrs[0].port(), relay.addrs[1].port());
-    let mut client = Runner::connect(config_at(rc, re, Dialect::Fuji)).unwrap();
+    let mut client = Client::connect(config_at(rc, re, Dialect::Fuji)).unwrap();
     assert_eq!(client.device_info().unwrap().model.as_str(), MODEL);
     client.close().unwrap();
-    let events = relay.stop();
+    let events = relay.stop_after(|e| {
+        records(std::slice::from_ref(e)).iter().any(|r| {
+            r.direction == Direction::ToResponder
+                && r.packet_type().as_deref() == Some("Fuji terminator")
+        })
+    });
     let to_camera = packet_types(&events, Direction::ToResponder);
     assert_eq!(to_camera[0], "Init_Command_Request");
     assert_eq!(to_camera[1], "Fuji Command");
@@ -202,10 +227,10 @@ fn a_camera_that_is_not_there_closes_that_connection_and_the_relay_goes_on() {
     let closed = common::closed_port();
     let relay = Running::start(relay_config(ports(closed, closed), Dialect::Generic));
     let at = relay.addrs[0].port();
-    let err = Runner::connect(config_at(at, at, Dialect::Generic)).unwrap_err();
+    let err = Client::connect(config_at(at, at, Dialect::Generic)).unwrap_err();
     assert!(!err.to_string().is_empty());
     // The relay still accepts (and still finds nobody behind it).
-    assert!(Runner::connect(config_at(at, at, Dialect::Generic)).is_err());
+    assert!(Client::connect(config_at(at, at, Dialect::Generic)).is_err());
     let events = relay.stop();
     let reasons: Vec<_> = events
         .iter()
@@ -238,7 +263,7 @@ fn two_clients_at_once_share_one_camera_session() {
     let relay = Running::start(share_config(ports(port, port), Dialect::Generic));
     let at = relay.addrs[0].port();
     let download = move |len: u32| {
-        let mut client = Runner::connect(config_at(at, at, Dialect::Generic)).unwrap();
+        let mut client = Client::connect(config_at(at, at, Dialect::Generic)).unwrap();
         assert_eq!(client.device_info().unwrap().model.as_str(), MODEL);
         for _ in 0..3 {
             let mut sink = PatternSink::new();
@@ -283,7 +308,7 @@ fn a_standard_client_reads_a_fujifilm_camera_through_the_sharing_relay() {
         "initiators speak standard PTP/IP on one port"
     );
     let at = relay.addrs[0].port();
-    let mut client = Runner::connect(config_at(at, at, Dialect::Generic)).unwrap();
+    let mut client = Client::connect(config_at(at, at, Dialect::Generic)).unwrap();
     assert_eq!(client.device_info().unwrap().model.as_str(), MODEL);
     let mut sink = PatternSink::new();
     let handle = ptpip_protocol::ptp::dataset::ObjectHandle(1 << 20);
@@ -307,7 +332,7 @@ fn a_sharing_relay_without_its_camera_refuses_initiators_and_goes_on_listening()
     let relay = Running::start(share_config(ports(closed, closed), Dialect::Generic));
     let at = relay.addrs[0].port();
     for _ in 0..2 {
-        assert!(Runner::connect(config_at(at, at, Dialect::Generic)).is_err());
+        assert!(Client::connect(config_at(at, at, Dialect::Generic)).is_err());
     }
     let events = relay.stop();
     let lost = records(&events)

@@ -1,4 +1,4 @@
-//! The mio driver against `ptpip_transport_std::serve` on 127.0.0.1: connect (generic and
+//! The mio driver against the mio server (`ptpip_transport_mio::serve`) on 127.0.0.1: connect (generic and
 //! Fujifilm), large GetObject, SendObject, device events, cancel, close, and the client as a
 //! component of a caller's poll next to another source.
 
@@ -15,7 +15,7 @@ use ptpip_protocol::initiator::{Event, Operation, OperationFailure};
 use ptpip_protocol::ptp::dataset::{ObjectHandle, ObjectInfo, StorageId};
 use ptpip_protocol::ptp::string::PtpString;
 use ptpip_protocol::{Dialect, EventCode, OperationCode, ResponseCode, TransactionId};
-use ptpip_transport_mio::{Calls, ClientError, MioClient, Runner};
+use ptpip_transport_mio::{Calls, Client, ClientError, MioClient};
 
 fn op(code: OperationCode, params: &[u32]) -> Operation {
     Operation::new(code, params).unwrap()
@@ -24,15 +24,13 @@ fn op(code: OperationCode, params: &[u32]) -> Operation {
 #[test]
 fn connect_generic_reads_device_info_and_closes() {
     let server = start_server(Dialect::Generic, false);
-    let mut r = Runner::connect(config_for(&server.handle, Dialect::Generic)).unwrap();
+    let mut r = Client::connect(config_for(&server.handle, Dialect::Generic)).unwrap();
     assert!(r.client().is_ready());
     let info = r.device_info().unwrap();
     assert_eq!(info.model.as_str(), MODEL);
     assert_eq!(info, common::device_info());
     // An operation the device refuses is a typed response error, and the session goes on.
-    let err = r
-        .execute(op(OperationCode::FORMAT_STORE, &[1]))
-        .unwrap_err();
+    let err = r.call(op(OperationCode::FORMAT_STORE, &[1])).unwrap_err();
     assert!(
         matches!(
             err,
@@ -70,7 +68,7 @@ fn connect_generic_reads_device_info_and_closes() {
 fn connect_fuji_runs_setup_event_port_and_goodbye() {
     let server = start_server(Dialect::Fuji, false);
     assert!(server.handle.event_addr().is_some());
-    let mut r = Runner::connect(config_for(&server.handle, Dialect::Fuji)).unwrap();
+    let mut r = Client::connect(config_for(&server.handle, Dialect::Fuji)).unwrap();
     // After OpenSession (answered by the responder itself): 0xDF01, get 0xDF24, set 0xDF24,
     // InitiateOpenCapture, the Fujifilm set-up sequence.
     assert_eq!(
@@ -105,7 +103,7 @@ fn connect_fuji_runs_setup_event_port_and_goodbye() {
 fn get_object_64_mib_streams_with_content_check() {
     const SIZE: u64 = 64 << 20;
     let server = start_server(Dialect::Generic, false);
-    let mut r = Runner::connect(config_for(&server.handle, Dialect::Generic)).unwrap();
+    let mut r = Client::connect(config_for(&server.handle, Dialect::Generic)).unwrap();
     let mut sink = PatternSink::new();
     let mut last = (0, None);
     let started = Instant::now();
@@ -133,7 +131,7 @@ fn get_object_64_mib_streams_with_content_check() {
 fn send_object_uploads_info_and_data() {
     const LEN: u64 = (5 << 20) + 123;
     let server = start_server(Dialect::Generic, false);
-    let mut r = Runner::connect(config_for(&server.handle, Dialect::Generic)).unwrap();
+    let mut r = Client::connect(config_for(&server.handle, Dialect::Generic)).unwrap();
     let info = ObjectInfo {
         object_compressed_size: LEN as u32,
         filename: PtpString::new("DSCF0001.JPG").unwrap(),
@@ -172,8 +170,8 @@ fn send_object_uploads_info_and_data() {
 #[test]
 fn device_events_arrive_while_idle_and_during_calls() {
     let server = start_server(Dialect::Generic, false);
-    let mut r = Runner::connect(config_for(&server.handle, Dialect::Generic)).unwrap();
-    let c = r.execute(op(OP_PING_EVENT, &[])).unwrap();
+    let mut r = Client::connect(config_for(&server.handle, Dialect::Generic)).unwrap();
+    let c = r.call(op(OP_PING_EVENT, &[])).unwrap();
     let e = r.next_event(Some(Duration::from_secs(5))).unwrap().unwrap();
     assert_eq!(e.code, EventCode::DEVICE_PROP_CHANGED);
     assert_eq!(e.transaction, c.transaction);
@@ -193,7 +191,7 @@ fn device_events_arrive_while_idle_and_during_calls() {
 fn cancel_mid_transfer_then_session_goes_on() {
     const SIZE: u32 = 256 << 20;
     let server = start_server(Dialect::Generic, false);
-    let mut r = Runner::connect(config_for(&server.handle, Dialect::Generic)).unwrap();
+    let mut r = Client::connect(config_for(&server.handle, Dialect::Generic)).unwrap();
     let tid = r
         .client_mut()
         .execute(op(OperationCode::GET_OBJECT, &[SIZE]).stream())
@@ -247,7 +245,7 @@ fn small_data_out_operations_are_not_delayed() {
     // peer's delayed ACK (tens of milliseconds on Linux) every time.
     const N: u32 = 40;
     let server = start_server(Dialect::Generic, false);
-    let mut r = Runner::connect(config_for(&server.handle, Dialect::Generic)).unwrap();
+    let mut r = Client::connect(config_for(&server.handle, Dialect::Generic)).unwrap();
     let code = ptpip_protocol::ptp::codes::DevicePropCode(0x5001);
     let t = Instant::now();
     for v in 0..N {
@@ -281,7 +279,7 @@ fn close_sends_close_session_and_ends_on_its_response() {
         Ok(())
     });
     let config = common::config_at(addr.port(), addr.port(), Dialect::Generic);
-    let r = Runner::connect(config).unwrap();
+    let r = Client::connect(config).unwrap();
     let t = Instant::now();
     r.close().unwrap();
     assert!(t.elapsed() < Duration::from_secs(2));
@@ -320,7 +318,7 @@ fn component_lives_in_a_callers_poll_next_to_other_sources() {
         .unwrap();
         for ev in &events {
             if camera.owns(ev.token()) {
-                camera.handle_event(ev, Instant::now());
+                camera.handle_event(Instant::now(), ev);
             } else {
                 assert_eq!(ev.token(), Token(0));
                 seen_other = other.accept().is_ok();

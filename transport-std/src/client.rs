@@ -3,8 +3,7 @@
 use std::collections::VecDeque;
 use std::io::{self, Read};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -15,7 +14,9 @@ use ptpip_protocol::{
     Channel, DeviceEvent, FriendlyName, Guid, OperationError, TransactionId, Transmit,
 };
 
-use ptpip_protocol::calls::{Calls, ClientError, DataSink, EventBacklog, NoSink, Ports, Upload};
+use ptpip_protocol::calls::{
+    Calls, CancelToken, ClientError, DataSink, EventBacklog, NoSink, Ports, Upload,
+};
 
 use crate::link::{self, DirectReader, Input, Inputs, ReadOutcome};
 
@@ -27,9 +28,6 @@ pub const FUJI_INIT_RETRY_DELAY: Duration = Duration::from_millis(500);
 const PAIRING_QUIET: Duration = Duration::from_secs(1);
 /// How often the user is reminded while the camera waits for the confirmation.
 const PAIRING_REMINDER: Duration = Duration::from_secs(5);
-
-/// How often a call waiting on the command connection looks at the event connection's queue.
-const EVENT_POLL: Duration = Duration::from_millis(10);
 
 /// How often a call looks at its interrupt check ([`Client::set_interrupt`]).
 const INTERRUPT_POLL: Duration = Duration::from_millis(20);
@@ -46,30 +44,8 @@ fn interrupted() -> ClientError {
     io::Error::new(io::ErrorKind::Interrupted, "interrupted").into()
 }
 
-/// A token that stops a [`Client::connect`] in progress from another thread.
-#[derive(Clone, Debug, Default)]
-pub struct CancelToken(Arc<AtomicBool>);
-
-impl CancelToken {
-    /// A token not yet cancelled.
-    #[must_use]
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Cancels.
-    pub fn cancel(&self) {
-        self.0.store(true, Ordering::SeqCst);
-    }
-
-    /// Whether [`cancel`](Self::cancel) was called.
-    #[must_use]
-    pub fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
-    }
-}
-
-/// Where and how to connect.
+/// Where and how to connect: the same fields, with the same meaning, as
+/// `ptpip_transport_mio::ClientConfig`.
 #[derive(Clone, Debug)]
 pub struct ClientConfig {
     /// Host name or address of the camera.
@@ -116,6 +92,8 @@ pub struct Client {
     /// Events read off the state machine that no call has consumed yet.
     pending: VecDeque<Event>,
     connect_timeout: Duration,
+    /// Stops the event connection's attempts too.
+    cancel: CancelToken,
     interrupt: Option<Interrupt>,
 }
 
@@ -174,7 +152,11 @@ impl Client {
                         .is_some_and(|left| left > FUJI_INIT_RETRY_DELAY) =>
             {
                 log::info!("Fujifilm init failed ({e}); trying once more");
-                std::thread::sleep(FUJI_INIT_RETRY_DELAY);
+                if config.cancel.wait(FUJI_INIT_RETRY_DELAY) {
+                    return Err(
+                        io::Error::new(io::ErrorKind::Interrupted, "connect cancelled").into(),
+                    );
+                }
                 Self::attempt(&config, deadline).map_err(|(e, _)| e)
             }
             other => other.map_err(|(e, _)| e),
@@ -190,8 +172,7 @@ impl Client {
         let event_addr = SocketAddr::new(command_addr.ip(), config.ports.event);
         let cancel = config.cancel.clone();
         let left = deadline.saturating_duration_since(Instant::now());
-        let command = link::connect(command_addr, left, &|| cancel.is_cancelled())
-            .map_err(|e| early(e.into()))?;
+        let command = link::connect(command_addr, left, &cancel).map_err(|e| early(e.into()))?;
         let reader = command
             .try_clone()
             .and_then(DirectReader::new)
@@ -212,6 +193,7 @@ impl Client {
             device_events: EventBacklog::default(),
             pending: VecDeque::new(),
             connect_timeout: config.connect_timeout,
+            cancel: config.cancel.clone(),
             interrupt: None,
         };
         // Fujifilm: when the camera waits for its user, the next reminder and the end of the wait.
@@ -328,7 +310,7 @@ impl Client {
                 Channel::Command => &mut self.command,
                 Channel::Event => {
                     if self.event.is_none() {
-                        match link::connect(self.event_addr, self.connect_timeout, &|| false) {
+                        match link::connect(self.event_addr, self.connect_timeout, &self.cancel) {
                             Ok(s) => {
                                 let reader = link::spawn_reader(
                                     Channel::Event,
@@ -385,15 +367,40 @@ impl Client {
                 self.feed(input);
                 continue;
             }
-            let mut wait = wake.map(|t| t.saturating_duration_since(now));
-            if self.event.is_some() {
-                wait = Some(wait.map_or(EVENT_POLL, |w| w.min(EVENT_POLL)));
-            }
+            let wait = wake.map(|t| t.saturating_duration_since(now));
             if !self.ini.wants_read(Channel::Command) {
                 // Only reachable while events are pending, which the loop above returns first.
                 self.ini.handle_timeout(Instant::now());
                 continue;
             }
+            // What comes next comes on the event connection when the handshake waits for its
+            // Init_Event_Ack (the event connection is opened once Init_Command_Ack came), or
+            // when the session is idle (a device event, a probe's answer).
+            let event_next = !self.ini.is_initialized()
+                || (self.ini.is_ready() && self.ini.current_transaction().is_none());
+            if self.event.is_some() && event_next {
+                // Nothing is due on the command connection: wait for the event connection or
+                // the next deadline; the command connection is read again with the next
+                // operation.
+                let input = match wait {
+                    Some(w) => match self.inputs.rx.recv_timeout(w) {
+                        Ok(input) => Some(input),
+                        Err(mpsc::RecvTimeoutError::Timeout) => None,
+                        Err(mpsc::RecvTimeoutError::Disconnected) => {
+                            Some(Input::Eof(Channel::Event))
+                        }
+                    },
+                    None => Some(self.inputs.rx.recv().unwrap_or(Input::Eof(Channel::Event))),
+                };
+                match input {
+                    Some(input) => self.feed(input),
+                    None => self.ini.handle_timeout(Instant::now()),
+                }
+                continue;
+            }
+            // A transaction (or the set-up) waits for the command connection: read it, at most
+            // until the next deadline; what the event connection sent meanwhile is taken first
+            // on the next turn.
             let outcome = self.command_reader.read(wait)?;
             let now = Instant::now();
             match outcome {
@@ -413,6 +420,7 @@ impl Client {
                 let _ = self.ini.handle_input(now, ch, bytes);
             }
             Input::Eof(ch) => self.ini.handle_eof(now, ch),
+            Input::Wake => {}
         }
     }
 

@@ -36,13 +36,16 @@
 //! # }
 //! ```
 //!
-//! The thread that owns the state machine reads the command connection itself (a hand-off to
-//! another thread would add a wake-up to every round trip) and writes each transmit with one
-//! `write_all`, so a packet's header and body leave together; the event connection has a reader
-//! thread feeding a bounded queue that the owner looks at between reads. While the server writes
-//! a data-in phase longer than a packet, a helper thread reads its command connection into the
-//! same queue, so a Cancel or a probe is seen between two packets. Every socket gets
-//! `TCP_NODELAY` and keep-alive.
+//! The thread that owns the client's state machine reads the command connection itself (a
+//! hand-off to another thread would add a wake-up to every round trip) while a transaction
+//! waits for it, and writes each transmit with one `write_all`, so a packet's header and body
+//! leave together; the event connection has a reader thread feeding a bounded queue, which the
+//! client waits on when nothing is due on the command connection (an idle session waiting for
+//! device events). A server session's thread reads its command connection the same way; a
+//! pusher thread waits on the event connection's queue, the device's wake-ups and the
+//! responder's deadlines, and writes data-in phases while the session's thread goes on reading,
+//! so a Cancel or a probe is seen between two packets. No loop sleeps or polls. Every socket
+//! gets `TCP_NODELAY` and keep-alive.
 #![forbid(unsafe_code)]
 
 mod client;
@@ -50,12 +53,13 @@ mod link;
 mod liveview;
 mod server;
 
-pub use client::{CancelToken, Client, ClientConfig, FUJI_INIT_RETRY_DELAY};
-pub use liveview::{LiveView, LiveViewRead};
+pub use client::{Client, ClientConfig, FUJI_INIT_RETRY_DELAY};
+pub use liveview::LiveView;
 pub use ptpip_protocol as protocol;
 pub use ptpip_protocol::calls::{
-    Calls, ClientError, DataSink, FujiCalls, NoSink, Ports, WriteSink,
+    Calls, CancelToken, ClientError, DataSink, FujiCalls, NoSink, Ports, WriteSink,
 };
+pub use ptpip_protocol::fuji::LiveViewRead;
 pub use server::{ServerHandle, ViolationLog, serve, serve_logging};
 
 /// The crate README's examples, compiled and run as doctests so that they stay true.

@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 use ptpip_protocol::{Channel, ReadBuffer};
 
+use crate::CancelToken;
+
 /// The pause between connection attempts that were refused.
 const REFUSED_RETRY: Duration = Duration::from_millis(100);
 /// Reads that may wait between a reader thread and the owner.
@@ -25,6 +27,9 @@ pub(crate) enum Input {
     Data(Channel, BytesMut),
     /// The connection ended (cleanly, or with an error).
     Eof(Channel),
+    /// Nothing was read: look at the state machine again (a device raised an event, a deadline
+    /// moved, a connection was handed over).
+    Wake,
 }
 
 /// The owner's end of the readers' queue.
@@ -48,11 +53,11 @@ pub(crate) fn tune(stream: &TcpStream) -> io::Result<()> {
 }
 
 /// Connects to `addr`, retrying "connection refused" (a camera still starting its listener) until
-/// `timeout` has passed or `cancelled` says stop.
+/// `timeout` has passed or `cancel` is cancelled (which ends the pause between attempts at once).
 pub(crate) fn connect(
     addr: SocketAddr,
     timeout: Duration,
-    cancelled: &dyn Fn() -> bool,
+    cancel: &CancelToken,
 ) -> io::Result<TcpStream> {
     let deadline = Instant::now() + timeout;
     let mut refused_before = false;
@@ -74,18 +79,17 @@ pub(crate) fn connect(
                          for {timeout:?}"
                     );
                 }
-                if cancelled() {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(refused(addr, timeout));
+                }
+                // A back-off between attempts, which a cancel ends at once.
+                if cancel.is_cancelled() || cancel.wait(REFUSED_RETRY.min(left)) {
                     return Err(io::Error::new(
                         io::ErrorKind::Interrupted,
                         "connect cancelled",
                     ));
                 }
-                let left = deadline.saturating_duration_since(Instant::now());
-                if left.is_zero() {
-                    return Err(refused(addr, timeout));
-                }
-                // A back-off between attempts, not a poll: nothing else is waited for.
-                thread::sleep(REFUSED_RETRY.min(left));
             }
             Err(e) if e.kind() == io::ErrorKind::TimedOut => {
                 return Err(io::Error::new(

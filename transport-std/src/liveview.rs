@@ -6,20 +6,9 @@ use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
 use ptpip_protocol::ReadBuffer;
-use ptpip_protocol::fuji::{IntervalStats, LiveViewItem, LiveViewStats, LiveViewStream};
+use ptpip_protocol::fuji::{IntervalStats, LiveViewRead, LiveViewStats, LiveViewStream};
 
 use crate::link;
-
-/// What [`LiveView::next`] got.
-#[derive(Debug)]
-pub enum LiveViewRead {
-    /// A frame, or a broken frame to skip.
-    Item(LiveViewItem),
-    /// Nothing within the wait.
-    TimedOut,
-    /// The camera closed the stream.
-    Ended,
-}
 
 /// A connection to a Fujifilm body's live-view port. Frames flow as soon as it is connected;
 /// dropping it stops them. Connect again for another stream within the same session.
@@ -38,7 +27,7 @@ impl LiveView {
         let addr: SocketAddr = (host, port).to_socket_addrs()?.next().ok_or_else(|| {
             io::Error::new(io::ErrorKind::NotFound, format!("{host}: no address"))
         })?;
-        let socket = link::connect(addr, timeout, &|| false)?;
+        let socket = link::connect(addr, timeout, &crate::CancelToken::new())?;
         Ok(Self {
             socket,
             stream: LiveViewStream::default(),
@@ -106,6 +95,7 @@ mod tests {
 
     use ptpip_protocol::Encode;
     use ptpip_protocol::camera::LiveViewGenerator;
+    use ptpip_protocol::fuji::LiveViewItem;
 
     use super::*;
 

@@ -7,34 +7,33 @@
 //! event connection comes to a separate listener and carries no init packet; it joins the newest
 //! session still waiting for one.
 //!
-//! A session reads its command connection while it writes a data-in phase (see [`command`]), so
-//! a Cancel stops a large object within a packet. Every breach of the protocol a session's
-//! responder reports ([`Violation`]) is logged: to stderr by [`serve`], to any function by
-//! [`serve_logging`], so the server doubles as a conformance checker for initiators.
-
-mod command;
+//! A session has two threads that take turns at its [`Responder`] (behind a mutex, never held
+//! while waiting): its own, which reads the command connection directly (no hand-off per round
+//! trip) and answers; and a pusher, which waits on a channel for the event connection's input,
+//! the device's wake-ups ([`DeviceWaker`]) and the responder's next deadline, and writes data-in
+//! phases, so that the command connection is still read meanwhile and a Cancel stops a large
+//! object within a packet. Nothing polls: a device event goes out as soon as the device raises
+//! it. Every breach of the protocol a session's responder reports ([`Violation`]) is logged: to
+//! stderr by [`serve`], to any function by [`serve_logging`], so the server doubles as a
+//! conformance checker for initiators.
 
 use std::collections::HashMap;
 use std::io::{self, Read};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use ptpip_protocol::responder::{
-    ConnectionKind, ConnectionSorter, Device, Responder, ResponderConfig, ResponderEvent,
-    Violation, unknown_connection_refusal,
+    ConnectionKind, ConnectionSorter, Device, DeviceWaker, Responder, ResponderConfig,
+    ResponderEvent, Violation, unknown_connection_refusal,
 };
-use ptpip_protocol::{Channel, ConnectionNumber, Dialect, TransactionId};
+use ptpip_protocol::{Channel, ConnectionNumber, Dialect, Transmit};
 
-use crate::link::{self, Input, Inputs, ReadOutcome};
-use command::CommandReader;
-
-/// How often an idle session looks at its device for events to send.
-const DEVICE_POLL: Duration = Duration::from_millis(20);
+use crate::link::{self, DirectReader, Input, Inputs, ReadOutcome};
 
 /// The most bytes gathered for one vectored write.
 const BATCH: usize = 1 << 20;
@@ -42,12 +41,28 @@ const BATCH: usize = 1 << 20;
 /// An event socket on its way to its session, with the bytes already read from it.
 type EventSocket = (TcpStream, BytesMut);
 
+/// Where a session waits for its event connection: the socket goes down `socket`, then
+/// `wake` tells the session's pusher to take it.
+#[derive(Clone)]
+struct EventDoor {
+    socket: Sender<EventSocket>,
+    wake: SyncSender<Input>,
+}
+
+impl EventDoor {
+    fn hand_over(&self, event: EventSocket) {
+        if self.socket.send(event).is_ok() {
+            let _ = self.wake.send(Input::Wake);
+        }
+    }
+}
+
 #[derive(Default)]
 struct Registry {
     /// Sessions waiting for their event connection, by connection number.
-    waiting: HashMap<u32, Sender<EventSocket>>,
+    waiting: HashMap<u32, EventDoor>,
     /// Fujifilm: the newest session waiting for its event connection.
-    fuji_waiting: Option<Sender<EventSocket>>,
+    fuji_waiting: Option<EventDoor>,
 }
 
 /// A running server; dropping it (or calling [`stop`](Self::stop)) stops accepting.
@@ -187,8 +202,8 @@ where
                             .lock()
                             .ok()
                             .and_then(|mut r| r.fuji_waiting.take());
-                        if let Some(tx) = waiting {
-                            let _ = tx.send((s, BytesMut::new()));
+                        if let Some(door) = waiting {
+                            door.hand_over((s, BytesMut::new()));
                         }
                     });
                 })?,
@@ -261,9 +276,7 @@ fn route(shared: &Shared, mut stream: TcpStream) {
                 .ok()
                 .and_then(|mut r| r.waiting.remove(&n.0));
             match waiting {
-                Some(tx) => {
-                    let _ = tx.send((stream, prefix));
-                }
+                Some(door) => door.hand_over((stream, prefix)),
                 None => {
                     // No such session: refused, as a camera would.
                     let _ = link::write_all(&mut stream, &unknown_connection_refusal());
@@ -276,8 +289,9 @@ fn route(shared: &Shared, mut stream: TcpStream) {
 /// Serves one initiator until it leaves.
 fn run_session(shared: &Shared, command: TcpStream, prefix: BytesMut) {
     let inputs = Inputs::new();
-    let (Ok(reader), Ok(peer)) = (
-        CommandReader::new(&command, inputs.tx.clone()),
+    let (Ok(reader), Ok(writer), Ok(peer)) = (
+        command.try_clone().and_then(DirectReader::new),
+        command.try_clone(),
         command.peer_addr(),
     ) else {
         return;
@@ -288,234 +302,288 @@ fn run_session(shared: &Shared, command: TcpStream, prefix: BytesMut) {
     config.connection_number = ConnectionNumber(number);
     let fuji = config.dialect == Dialect::Fuji;
     let (event_tx, event_rx) = mpsc::channel();
+    let door = EventDoor {
+        socket: event_tx,
+        wake: inputs.tx.clone(),
+    };
     if let Ok(mut r) = shared.registry.lock() {
         if fuji {
-            r.fuji_waiting = Some(event_tx);
+            r.fuji_waiting = Some(door);
         } else {
-            r.waiting.insert(number, event_tx);
+            r.waiting.insert(number, door);
         }
     }
-    let mut session = Session {
-        responder: Responder::new(config, (shared.make_device)()),
-        command_reader: reader,
+    let mut responder = Responder::new(config, (shared.make_device)());
+    let wake = inputs.tx.clone();
+    responder.set_waker(DeviceWaker::new(move || {
+        // A full queue already wakes the pusher.
+        let _ = wake.try_send(Input::Wake);
+    }));
+    let session = Arc::new(Session {
+        core: Mutex::new(Core {
+            responder,
+            carry: None,
+            timer_at: None,
+            over: false,
+            peer,
+            log: shared.log.clone(),
+        }),
+        writers: [Mutex::new(Some(writer)), Mutex::new(None)],
         command,
-        event: None,
-        inputs,
-        event_rx,
-        peer,
-        log: shared.log.clone(),
-        release: None,
+        wake: inputs.tx.clone(),
+    });
+    let pusher = {
+        let session = session.clone();
+        let Inputs { rx, .. } = inputs;
+        thread::Builder::new()
+            .name("ptpip-session-push".into())
+            .spawn(move || session.push_loop(&rx, &event_rx))
     };
-    let _ = session.run(prefix);
-    let _ = session.command.shutdown(Shutdown::Both);
-    if let Some(e) = &session.event {
-        let _ = e.shutdown(Shutdown::Both);
+    if let Ok(pusher) = pusher {
+        session.read_loop(reader, prefix);
+        let _ = session.wake.send(Input::Wake);
+        let _ = pusher.join();
     }
+    session.close_sockets();
     if let Ok(mut r) = shared.registry.lock() {
         r.waiting.remove(&number);
     }
 }
 
-struct Session {
+/// What a session's two threads share under one lock.
+struct Core {
     responder: Responder<BoxedDevice>,
-    command: TcpStream,
-    /// The command connection is read on the session's thread while it waits (no hand-off per
-    /// request), and by a helper while it writes a data-in phase.
-    command_reader: CommandReader,
-    event: Option<TcpStream>,
-    inputs: Inputs,
-    event_rx: Receiver<EventSocket>,
+    /// A transmit taken from the responder for the next batch (it was for another channel than
+    /// the batch being gathered); whoever writes next sends it first.
+    carry: Option<Transmit>,
+    /// The deadline the pusher waits for.
+    timer_at: Option<Instant>,
+    /// The session is over: both threads stop.
+    over: bool,
     /// The initiator's address, for the log.
     peer: SocketAddr,
     log: ViolationLog,
-    /// A reply held for the think time: when it may go, and its transaction.
-    release: Option<(Instant, TransactionId)>,
 }
 
-impl Session {
-    fn run(&mut self, prefix: BytesMut) -> io::Result<()> {
-        let _ = self.responder.handle_input(Channel::Command, prefix);
-        loop {
-            self.attach_event()?;
-            while let Ok(input) = self.inputs.rx.try_recv() {
-                self.feed(input);
-            }
-            self.release_due();
-            self.flush()?;
-            if self.take_events() {
-                self.flush()?;
-                return Ok(());
-            }
-            if self.responder.is_closed() {
-                self.flush()?;
-                return Ok(());
-            }
-            // Wait for a request; wake up now and then for device events and the event connection.
-            self.settle_reader();
-            let wait = self.wait();
-            if self.release.is_some() && !self.command_reader.is_lent() {
-                // A reply is held: wait on the input queue, whose timeout is precise, rather
-                // than on the socket's read timeout, which the kernel rounds to its tick.
-                self.command_reader.lend()?;
-            }
-            if self.command_reader.is_lent() {
-                // The helper still has the command connection: its input comes through the
-                // queue (and so does its wake-up when it stops).
-                match self.inputs.rx.recv_timeout(wait) {
-                    Ok(input) => self.feed(input),
-                    Err(mpsc::RecvTimeoutError::Timeout) => {}
-                    Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
-                }
-                self.settle_reader();
-                continue;
-            }
-            match self.command_reader.read(wait)? {
-                ReadOutcome::Data(b) => {
-                    let _ = self.responder.handle_input(Channel::Command, b);
-                    if !self.responder.wants_write(Channel::Command) {
-                        // Nothing to answer with yet (the rest of a packet, a data-out phase, or
-                        // a held reply is awaited): acknowledge now, not with the answer.
-                        self.command_reader.ack_now();
-                    }
-                }
-                ReadOutcome::Eof => self.responder.handle_eof(Channel::Command),
-                ReadOutcome::Idle => {}
-            }
-        }
-    }
-
-    /// How long to wait for input: until a held reply is due, at most [`DEVICE_POLL`].
-    fn wait(&self) -> Duration {
-        self.release.map_or(DEVICE_POLL, |(at, _)| {
-            at.saturating_duration_since(Instant::now())
-                .min(DEVICE_POLL)
-        })
-    }
-
-    /// Releases the reply held for the think time once its time has come. The session's thread
-    /// never sleeps for it: it reads with a timeout that ends when the reply is due, so probes
-    /// and cancels are still answered, and nothing shared is locked meanwhile.
-    fn release_due(&mut self) {
-        if let Some((at, tid)) = self.release
-            && Instant::now() >= at
-        {
-            self.release = None;
-            self.responder.release_reply(tid);
-        }
-    }
-
-    /// Logs the violations the responder reported; returns whether the session is over.
-    fn take_events(&mut self) -> bool {
-        let mut over = false;
+impl Core {
+    /// Logs the violations the responder reported; marks the session over once it is.
+    fn take_events(&mut self) {
         while let Some(e) = self.responder.poll_event() {
             match e {
-                ResponderEvent::Closed | ResponderEvent::ConnectionLost { .. } => over = true,
-                ResponderEvent::Violation(v) => (self.log)(self.peer, &v),
-                ResponderEvent::ReplyDelayed { transaction, delay } => {
-                    self.release = Some((Instant::now() + delay, transaction));
+                ResponderEvent::Closed | ResponderEvent::ConnectionLost { .. } => {
+                    self.over = true;
                 }
+                ResponderEvent::Violation(v) => (self.log)(self.peer, &v),
                 _ => {}
             }
         }
-        over
-    }
-
-    /// Takes the command connection back from the helper once it has stopped, with everything
-    /// it read.
-    fn settle_reader(&mut self) {
-        if self.command_reader.reclaiming() && self.command_reader.helper_stopped() {
-            while let Ok(input) = self.inputs.rx.try_recv() {
-                self.feed(input);
-            }
-            self.command_reader.settle();
+        if self.responder.is_closed() {
+            self.over = true;
         }
     }
 
-    fn feed(&mut self, input: Input) {
-        match input {
-            Input::Data(ch, b) => {
-                let _ = self.responder.handle_input(ch, b);
-            }
-            Input::Eof(ch) => self.responder.handle_eof(ch),
-        }
-    }
-
-    fn attach_event(&mut self) -> io::Result<()> {
-        if self.event.is_some() {
-            return Ok(());
-        }
-        if let Ok((stream, prefix)) = self.event_rx.try_recv() {
-            link::spawn_reader(Channel::Event, stream.try_clone()?, self.inputs.tx.clone())?;
-            self.event = Some(stream);
-            self.responder.handle_connected(Channel::Event);
-            if !prefix.is_empty() {
-                let _ = self.responder.handle_input(Channel::Event, prefix);
-            }
-        }
-        Ok(())
-    }
-
-    /// Writes what the responder has, taking input between writes so that a Cancel reaches a
-    /// responder busy sending a large object: during a data-in phase the helper reads the command
-    /// connection, and its input is fed between two packets.
-    ///
-    /// Consecutive transmits for one channel, up to [`BATCH`] bytes, go out in one vectored
-    /// write: a data packet's header and its payload (which the responder hands over without
-    /// copying it) leave together.
-    fn flush(&mut self) -> io::Result<()> {
-        let mut batch: Vec<Bytes> = Vec::new();
-        let mut next = self.responder.poll_transmit();
-        while let Some(t) = next {
-            if self.responder.is_sending_data() {
-                self.settle_reader();
-                if !self.command_reader.is_lent() {
-                    self.command_reader.lend()?;
+    /// The next transmits for one channel, up to [`BATCH`] bytes (a data packet's header and
+    /// its payload, which the responder hands over without copying it, leave together).
+    fn next_batch(&mut self) -> Option<(Channel, Vec<Bytes>)> {
+        let first = self
+            .carry
+            .take()
+            .or_else(|| self.responder.poll_transmit())?;
+        let channel = first.channel;
+        let mut size = first.payload.len();
+        let mut batch = vec![first.payload];
+        while size < BATCH {
+            match self.responder.poll_transmit() {
+                Some(t) if t.channel == channel => {
+                    size += t.payload.len();
+                    batch.push(t.payload);
+                }
+                other => {
+                    self.carry = other;
+                    break;
                 }
             }
-            let channel = t.channel;
-            let mut size = t.payload.len();
-            batch.push(t.payload);
-            next = None;
-            while size < BATCH {
-                match self.responder.poll_transmit() {
-                    Some(t) if t.channel == channel => {
-                        size += t.payload.len();
-                        batch.push(t.payload);
+        }
+        Some((channel, batch))
+    }
+}
+
+/// One initiator's session. See the [module docs](self).
+struct Session {
+    core: Mutex<Core>,
+    /// The sockets' write sides, each locked from taking a batch (under `core`) to the end of
+    /// its write, so that batches go out in the order they were taken.
+    writers: [Mutex<Option<TcpStream>>; 2],
+    /// The command connection, to shut down at the end.
+    command: TcpStream,
+    /// The pusher's queue.
+    wake: SyncSender<Input>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Session {
+    /// The session's own thread: reads the command connection and answers, until the session
+    /// is over.
+    fn read_loop(&self, mut reader: DirectReader, prefix: BytesMut) {
+        {
+            let now = Instant::now();
+            let mut core = lock(&self.core);
+            core.responder.handle_connected(now, Channel::Command);
+            let _ = core.responder.handle_input(now, Channel::Command, prefix);
+        }
+        self.pump(None);
+        loop {
+            if lock(&self.core).over {
+                return;
+            }
+            let outcome = reader.read(None);
+            let now = Instant::now();
+            {
+                let mut core = lock(&self.core);
+                match outcome {
+                    Ok(ReadOutcome::Data(b)) => {
+                        let _ = core.responder.handle_input(now, Channel::Command, b);
+                        if !core.responder.wants_write(Channel::Command) {
+                            // Nothing to answer with yet (the rest of a packet, a data-out
+                            // phase, or a held reply is awaited): acknowledge now, not with
+                            // the answer.
+                            reader.ack_now();
+                        }
                     }
-                    other => {
-                        next = other;
-                        break;
+                    Ok(ReadOutcome::Idle) => continue,
+                    Ok(ReadOutcome::Eof) | Err(_) => {
+                        core.responder.handle_eof(now, Channel::Command);
+                        core.take_events();
+                        core.over = true;
                     }
                 }
             }
-            let stream = match channel {
-                Channel::Command => &mut self.command,
-                Channel::Event => match self.event.as_mut() {
-                    Some(s) => s,
-                    // Not attached yet: nothing can be sent there.
-                    None => {
-                        batch.clear();
-                        next = next.or_else(|| self.responder.poll_transmit());
-                        continue;
-                    }
+            self.pump(None);
+        }
+    }
+
+    /// The pusher: the event connection's input, the device's wake-ups and the responder's
+    /// deadlines, and data-in phases written while the session's thread reads on.
+    fn push_loop(&self, rx: &Receiver<Input>, event_rx: &Receiver<EventSocket>) {
+        loop {
+            let deadline = {
+                let mut core = lock(&self.core);
+                if core.over {
+                    return;
+                }
+                let d = core.responder.poll_timeout();
+                core.timer_at = d;
+                d
+            };
+            let input = match deadline {
+                Some(d) => match rx.recv_timeout(d.saturating_duration_since(Instant::now())) {
+                    Ok(input) => Some(input),
+                    Err(RecvTimeoutError::Timeout) => None,
+                    Err(RecvTimeoutError::Disconnected) => return,
+                },
+                None => match rx.recv() {
+                    Ok(input) => Some(input),
+                    Err(_) => return,
                 },
             };
-            let written = link::write_all_vectored(stream, &batch);
-            batch.clear();
-            if written.is_err() {
-                self.responder.handle_eof(channel);
-                return Ok(());
+            self.feed(input, event_rx);
+            self.pump(Some((rx, event_rx)));
+        }
+    }
+
+    /// Gives the responder what the pusher was woken for, and the time.
+    fn feed(&self, input: Option<Input>, event_rx: &Receiver<EventSocket>) {
+        let now = Instant::now();
+        let mut core = lock(&self.core);
+        match input {
+            Some(Input::Data(ch, b)) => {
+                let _ = core.responder.handle_input(now, ch, b);
             }
-            while let Ok(input) = self.inputs.rx.try_recv() {
-                self.feed(input);
+            Some(Input::Eof(ch)) => core.responder.handle_eof(now, ch),
+            Some(Input::Wake) | None => {}
+        }
+        if let Ok((stream, prefix)) = event_rx.try_recv() {
+            self.attach_event(&mut core, now, stream, prefix);
+        }
+        if core.responder.poll_timeout().is_some_and(|t| t <= now) {
+            core.responder.handle_timeout(now);
+        }
+    }
+
+    fn attach_event(&self, core: &mut Core, now: Instant, stream: TcpStream, prefix: BytesMut) {
+        let (Ok(read), Ok(write)) = (stream.try_clone(), stream.try_clone()) else {
+            return;
+        };
+        if link::spawn_reader(Channel::Event, read, self.wake.clone()).is_err() {
+            return;
+        }
+        *lock(&self.writers[1]) = Some(write);
+        core.responder.handle_connected(now, Channel::Event);
+        if !prefix.is_empty() {
+            let _ = core.responder.handle_input(now, Channel::Event, prefix);
+        }
+    }
+
+    /// Writes what the responder has. Called by the pusher with its queues, which it takes
+    /// between two batches (so that the event connection's input reaches a responder busy
+    /// sending a large object); by the session's thread without, which goes back to reading once
+    /// a data-in phase is under way (the pusher writes the rest) and wakes the pusher when the
+    /// next deadline came earlier than the one it waits for.
+    fn pump(&self, pusher: Option<(&Receiver<Input>, &Receiver<EventSocket>)>) {
+        let reader = pusher.is_none();
+        loop {
+            if let Some((rx, event_rx)) = pusher {
+                while let Ok(input) = rx.try_recv() {
+                    self.feed(Some(input), event_rx);
+                }
             }
-            if next.is_none() {
-                next = self.responder.poll_transmit();
+            let mut core = lock(&self.core);
+            core.take_events();
+            let Some((channel, batch)) = core.next_batch() else {
+                let over = core.over;
+                let earlier = core
+                    .responder
+                    .poll_timeout()
+                    .is_some_and(|t| core.timer_at.is_none_or(|at| t < at));
+                drop(core);
+                if over {
+                    self.close_sockets();
+                }
+                if reader && (over || earlier) {
+                    let _ = self.wake.try_send(Input::Wake);
+                }
+                return;
+            };
+            let sending = core.responder.is_sending_data();
+            let mut writer = lock(&self.writers[usize::from(channel == Channel::Event)]);
+            drop(core);
+            let written = match writer.as_mut() {
+                Some(stream) => link::write_all_vectored(stream, &batch).is_ok(),
+                // Not attached yet: nothing can be sent there.
+                None => true,
+            };
+            drop(writer);
+            if !written {
+                lock(&self.core)
+                    .responder
+                    .handle_eof(Instant::now(), channel);
+                continue;
+            }
+            if reader && sending {
+                let _ = self.wake.try_send(Input::Wake);
+                return;
             }
         }
-        if !self.responder.is_sending_data() {
-            self.command_reader.reclaim();
+    }
+
+    /// Ends both connections (the threads reading them stop).
+    fn close_sockets(&self) {
+        let _ = self.command.shutdown(Shutdown::Both);
+        if let Some(e) = lock(&self.writers[1]).as_ref() {
+            let _ = e.shutdown(Shutdown::Both);
         }
-        Ok(())
     }
 }

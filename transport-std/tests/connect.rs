@@ -153,10 +153,8 @@ fn fuji_init_is_retried_once_after_a_dropped_first_attempt() {
     let c = Client::connect(config(Dialect::Fuji, ports, Duration::from_secs(5)));
     assert_eq!(attempts.load(Ordering::SeqCst), 2);
     let mut c = c.unwrap();
-    c.execute(
-        ptpip_protocol::initiator::Operation::new(OperationCode::GET_NUM_OBJECTS, &[]).unwrap(),
-    )
-    .unwrap();
+    c.call(ptpip_protocol::initiator::Operation::new(OperationCode::GET_NUM_OBJECTS, &[]).unwrap())
+        .unwrap();
     c.close().unwrap();
 
     // The generic dialect does not retry: one attempt, one failure.

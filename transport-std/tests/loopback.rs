@@ -186,7 +186,7 @@ fn operations_over_loopback_both_dialects() {
         assert_eq!(*received.lock().unwrap(), (3_000_000, true));
         // A device event, and a response code that is not OK.
         client
-            .execute(Operation::new(OP_RAISE_EVENT, &[]).unwrap())
+            .call(Operation::new(OP_RAISE_EVENT, &[]).unwrap())
             .unwrap();
         let e = client
             .next_event(Some(Duration::from_secs(5)))
@@ -199,12 +199,12 @@ fn operations_over_loopback_both_dialects() {
         // The same as an iterator.
         for _ in 0..2 {
             client
-                .execute(Operation::new(OP_RAISE_EVENT, &[]).unwrap())
+                .call(Operation::new(OP_RAISE_EVENT, &[]).unwrap())
                 .unwrap();
         }
         let both: Vec<EventCode> = client.events().take(2).map(|e| e.unwrap().code).collect();
         assert_eq!(both, [EventCode::OBJECT_ADDED; 2]);
-        match client.execute(Operation::new(OperationCode(0x9999), &[]).unwrap()) {
+        match client.call(Operation::new(OperationCode(0x9999), &[]).unwrap()) {
             Err(ClientError::Response { response, .. }) => {
                 assert_eq!(response, ResponseCode::OPERATION_NOT_SUPPORTED);
             }
@@ -403,7 +403,7 @@ fn init_fail_slow_server_refused_event_and_garbage() {
     });
     let mut c = Client::connect(fast(ports)).unwrap();
     let t = Instant::now();
-    let e = lost(c.execute(Operation::new(OperationCode::GET_NUM_OBJECTS, &[]).unwrap()));
+    let e = lost(c.call(Operation::new(OperationCode::GET_NUM_OBJECTS, &[]).unwrap()));
     assert_eq!(e, Error::TimedOut(Timer::Response));
     let waited = t.elapsed();
     assert!(

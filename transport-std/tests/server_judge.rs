@@ -15,7 +15,7 @@ use bytes::Bytes;
 use ptpip_protocol::Encode;
 use ptpip_protocol::fuji::Container;
 use ptpip_protocol::packet::{
-    Cancel, DataPhaseInfo, Event, InitCommandRequest, InitEventRequest, OperationRequest,
+    Cancel, DataPhaseInfo, EventPacket, InitCommandRequest, InitEventRequest, OperationRequest,
 };
 use ptpip_protocol::responder::{
     Device, PatternSource, Reply, Request, ResponderConfig, Response, Violation, ViolationKind,
@@ -249,7 +249,7 @@ fn cancel_transaction_event_stops_a_200_mb_object_and_keeps_the_session() {
     let (mut cmd, mut evt) = session(server.local_addr());
     start_object(&mut cmd, 1);
     let before = cmd.read;
-    evt.send_packet(&Packet::Event(Event {
+    evt.send_packet(&Packet::Event(EventPacket {
         code: EventCode::CANCEL_TRANSACTION,
         transaction_id: TransactionId(1),
         params: Params::new(),

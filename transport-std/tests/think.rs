@@ -83,7 +83,7 @@ fn every_reply_waits_for_the_think_time() {
         assert_eq!((sink.len, sink.ok), (u64::from(len), true));
     }
     let t = Instant::now();
-    c.execute(Operation::new(OperationCode::DELETE_OBJECT, &[1]).unwrap())
+    c.call(Operation::new(OperationCode::DELETE_OBJECT, &[1]).unwrap())
         .unwrap();
     assert!(t.elapsed() >= THINK, "{:?}", t.elapsed());
     c.close().unwrap();

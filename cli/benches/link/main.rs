@@ -239,21 +239,7 @@ fn sync(o: &Options, scratch: &Scratch) {
             let rt = link.rtt + think;
             let trips = 3 + 1 + card.objects as u32 + card.files as u32;
             let floor = link.transmit(card.bytes) + rt * trips;
-            let words: &[&str] = &["download", "all", "."];
-            let ptpip = measure(o, scratch, &camera, link, Client::Ptpip, words, None, false);
-            let gphoto2 = o.gphoto2.then(|| {
-                let w: &[&str] = &["--get-all-files"];
-                measure(o, scratch, &camera, link, Client::Gphoto2, w, None, false)
-            });
-            let vs = gphoto2.as_ref().map(|(g, _)| g.time.as_secs_f64());
-            for (client, (run, ops)) in [(Client::Ptpip, Some(ptpip)), (Client::Gphoto2, gphoto2)]
-                .into_iter()
-                .filter_map(|(c, r)| Some((c, r?)))
-            {
-                let ratio = match (client, vs) {
-                    (Client::Ptpip, Some(g)) => format!("{:.2}", g / run.time.as_secs_f64()),
-                    _ => String::new(),
-                };
+            for (client, run, ops, ratio) in whole_card(o, scratch, &camera, link, None) {
                 row(&[
                     link.label(),
                     format!("{} ms", think.as_millis()),
@@ -269,6 +255,50 @@ fn sync(o: &Options, scratch: &Scratch) {
             }
         }
     }
+}
+
+/// The whole card downloaded by ptpip (`download all .`) and, unless `--no-gphoto2`, by gphoto2
+/// (`--get-all-files`, run again after a failure when the link drops after `drop_after` bytes,
+/// as a user would), through `link`: each client's run and operation count, and for ptpip
+/// gphoto2's time over its own.
+fn whole_card(
+    o: &Options,
+    scratch: &Scratch,
+    camera: &Camera,
+    link: Link,
+    drop_after: Option<u64>,
+) -> Vec<(Client, Run, u64, String)> {
+    let words: &[&str] = &["download", "all", "."];
+    let (ptpip, ptpip_ops) = measure(
+        o,
+        scratch,
+        camera,
+        link,
+        Client::Ptpip,
+        words,
+        drop_after,
+        false,
+    );
+    let gphoto2 = o.gphoto2.then(|| {
+        let w: &[&str] = &["--get-all-files"];
+        let restart = drop_after.is_some();
+        measure(
+            o,
+            scratch,
+            camera,
+            link,
+            Client::Gphoto2,
+            w,
+            drop_after,
+            restart,
+        )
+    });
+    let ratio = gphoto2.as_ref().map_or_else(String::new, |(g, _)| {
+        format!("{:.2}", g.time.as_secs_f64() / ptpip.time.as_secs_f64())
+    });
+    let mut out = vec![(Client::Ptpip, ptpip, ptpip_ops, ratio)];
+    out.extend(gphoto2.map(|(run, ops)| (Client::Gphoto2, run, ops, String::new())));
+    out
 }
 
 /// `n` 32-byte round trips through a fresh link to an echo server: what the emulator itself
@@ -395,21 +425,7 @@ fn resume(o: &Options, scratch: &Scratch) {
             let camera = Camera::start(&card, think, false);
             let floor = link.transmit(SIZE) + (link.rtt + think) * (2 * 6);
             let half = Some(SIZE / 2);
-            let words: &[&str] = &["download", "all", "."];
-            let ptpip = measure(o, scratch, &camera, link, Client::Ptpip, words, half, false);
-            let gphoto2 = o.gphoto2.then(|| {
-                let w: &[&str] = &["--get-all-files"];
-                measure(o, scratch, &camera, link, Client::Gphoto2, w, half, true)
-            });
-            let vs = gphoto2.as_ref().map(|(g, _)| g.time.as_secs_f64());
-            for (client, (run, ops)) in [(Client::Ptpip, Some(ptpip)), (Client::Gphoto2, gphoto2)]
-                .into_iter()
-                .filter_map(|(c, r)| Some((c, r?)))
-            {
-                let ratio = match (client, vs) {
-                    (Client::Ptpip, Some(g)) => format!("{:.2}", g / run.time.as_secs_f64()),
-                    _ => String::new(),
-                };
+            for (client, run, ops, ratio) in whole_card(o, scratch, &camera, link, half) {
                 row(&[
                     link.label(),
                     format!("{} ms", think.as_millis()),

@@ -11,7 +11,6 @@ mod invite;
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -25,6 +24,7 @@ use ptpip_protocol::calls::Ports;
 use super::Camera;
 use crate::discover::net;
 pub(crate) use crate::discovery_options::AnnounceArgs;
+use crate::signals::Stop;
 
 /// How often NOTIFY and the mDNS announcement are repeated.
 const REPEAT: Duration = Duration::from_secs(30);
@@ -105,7 +105,7 @@ impl Identity {
 
 /// The announcing threads.
 pub(super) struct Announcer {
-    stop: Arc<AtomicBool>,
+    stop: Stop,
     threads: Vec<JoinHandle<()>>,
     /// Sent on stop: SSDP byebye.
     farewell: Option<(UdpSocket, SocketAddr, Vec<Vec<u8>>)>,
@@ -114,7 +114,7 @@ pub(super) struct Announcer {
 impl Announcer {
     /// Stops announcing (SSDP byebye when NOTIFY was on).
     pub(super) fn stop(self) {
-        self.stop.store(true, Ordering::SeqCst);
+        self.stop.set();
         if let Some((sock, to, msgs)) = &self.farewell {
             for m in msgs {
                 let _ = sock.send_to(m, to);
@@ -159,7 +159,7 @@ pub(super) fn start(
         return Ok(None);
     }
     let me = Arc::new(Identity::of(camera, camera_name));
-    let stop = Arc::new(AtomicBool::new(false));
+    let stop = Stop::new();
     let mut threads = Vec::new();
     let mut farewell = None;
     if a.announce {
@@ -202,7 +202,7 @@ pub(super) fn start(
             let (me, stop) = (me.clone(), stop.clone());
             threads.push(spawn("http", move || {
                 let xml = me.description().to_xml();
-                net::serve_http(&http, &|| stop.load(Ordering::SeqCst), &|path, _| {
+                net::serve_http(&http, &|| stop.is_set(), &|path, _| {
                     if path == DESCRIPTION_PATH {
                         http::xml_response(&xml, Some("ptpip UPnP/1.0"))
                     } else {
@@ -221,15 +221,13 @@ pub(super) fn start(
             ));
             let (me, stop) = (me.clone(), stop.clone());
             threads.push(spawn("ssdp-notify", move || {
+                // Alive now, then every REPEAT until stopped.
                 let mut next = Instant::now();
-                while !stop.load(Ordering::SeqCst) {
-                    if Instant::now() >= next {
-                        for m in notifies(&me, http_port, &to, NotifyKind::Alive) {
-                            let _ = s.send_to(&m, to);
-                        }
-                        next += REPEAT;
+                while !stop.wait_until(next) {
+                    for m in notifies(&me, http_port, &to, NotifyKind::Alive) {
+                        let _ = s.send_to(&m, to);
                     }
-                    thread::sleep(net::POLL);
+                    next += REPEAT;
                 }
             })?);
         }
@@ -372,9 +370,9 @@ fn location(me: &Identity, http_port: u16, to: &SocketAddr) -> String {
 }
 
 /// Answers M-SEARCH, unicast to the searcher (UDA 1.1 §1.3.3).
-fn answer_searches(sock: &UdpSocket, me: &Identity, http_port: u16, stop: &AtomicBool) {
+fn answer_searches(sock: &UdpSocket, me: &Identity, http_port: u16, stop: &Stop) {
     let mut buf = vec![0u8; ssdp::MAX_MESSAGE + 1];
-    while !stop.load(Ordering::SeqCst) {
+    while !stop.is_set() {
         let Ok((n, from)) = sock.recv_from(&mut buf) else {
             continue;
         };
@@ -433,15 +431,10 @@ fn advertisement(me: &Identity, to: &SocketAddr) -> Advertisement {
 
 /// Answers DNS-SD queries: straight back to the asker (legacy unicast, or the QU bit), else to
 /// the group; and announces itself to `announce_to` every [`REPEAT`].
-fn answer_queries(
-    sock: &UdpSocket,
-    me: &Identity,
-    announce_to: Option<SocketAddr>,
-    stop: &AtomicBool,
-) {
+fn answer_queries(sock: &UdpSocket, me: &Identity, announce_to: Option<SocketAddr>, stop: &Stop) {
     let mut buf = vec![0u8; mdns::MAX_MESSAGE + 1];
     let mut next = Instant::now();
-    while !stop.load(Ordering::SeqCst) {
+    while !stop.is_set() {
         if let Some(to) = announce_to
             && Instant::now() >= next
         {
@@ -474,10 +467,10 @@ fn answer_queries(
 }
 
 /// Fujifilm tether: a host's DISCOVERY broadcast gets our invitation over TCP.
-fn answer_tether(sock: &UdpSocket, me: &Identity, stop: &AtomicBool) {
+fn answer_tether(sock: &UdpSocket, me: &Identity, stop: &Stop) {
     let mut buf = vec![0u8; fuji::MAX_MESSAGE + 1];
     let mut last: Option<(IpAddr, Instant)> = None;
-    while !stop.load(Ordering::SeqCst) {
+    while !stop.is_set() {
         let Ok((n, from)) = sock.recv_from(&mut buf) else {
             continue;
         };

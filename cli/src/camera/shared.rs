@@ -29,7 +29,7 @@ use ptpip_protocol::DeviceEvent;
 use ptpip_protocol::camera::{Change, VirtualCamera};
 use ptpip_protocol::packet::InitFailReason;
 use ptpip_protocol::ptp::codes::{EventCode, OperationCode};
-use ptpip_protocol::responder::{Device, Reply, Request, Response};
+use ptpip_protocol::responder::{Device, DeviceWaker, Reply, Request, Response};
 use ptpip_protocol::types::{FriendlyName, Guid, Params, SessionId, TransactionId};
 
 use super::folder;
@@ -48,6 +48,9 @@ pub(super) struct World {
     mirror: Option<Mirror>,
     /// Each session's events, by its number.
     queues: HashMap<u32, VecDeque<DeviceEvent>>,
+    /// Each session's driver, woken when another session or the folder's scan queues an event
+    /// for it (its own events go out after its operation anyway).
+    wakers: HashMap<u32, DeviceWaker>,
     next_session: u32,
 }
 
@@ -62,6 +65,9 @@ impl World {
                 q.pop_front();
             }
             q.push_back(e);
+            if let Some(w) = self.wakers.get(id) {
+                w.wake();
+            }
         }
     }
 
@@ -115,6 +121,7 @@ impl SharedCamera {
             cam,
             mirror,
             queues: HashMap::new(),
+            wakers: HashMap::new(),
             next_session: 1,
         })))
     }
@@ -284,10 +291,16 @@ impl Device for SessionDevice {
     fn poll_event(&mut self) -> Option<DeviceEvent> {
         self.shared.lock().queues.get_mut(&self.id)?.pop_front()
     }
+
+    fn set_waker(&mut self, waker: DeviceWaker) {
+        self.shared.lock().wakers.insert(self.id, waker);
+    }
 }
 
 impl Drop for SessionDevice {
     fn drop(&mut self) {
-        self.shared.lock().queues.remove(&self.id);
+        let mut w = self.shared.lock();
+        w.queues.remove(&self.id);
+        w.wakers.remove(&self.id);
     }
 }

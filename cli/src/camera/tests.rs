@@ -476,7 +476,7 @@ fn a_writable_folder_gets_uploads_folders_and_deletions() {
     let made = Operation::new(OperationCode::SEND_OBJECT_INFO, &[0, dcim.0])
         .unwrap()
         .send(folder.to_bytes().into());
-    let sub = ObjectHandle(c.execute(made).unwrap().params.get(3).unwrap());
+    let sub = ObjectHandle(c.call(made).unwrap().params.get(3).unwrap());
     assert!(d.0.join("DCIM/101UP").is_dir());
     let bytes = noise(200_000, 9);
     let info = announce("UP.JPG", ObjectFormatCode::EXIF_JPEG, bytes.len() as u32);

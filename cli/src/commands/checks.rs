@@ -4,7 +4,7 @@
 use std::io::{self, IsTerminal};
 use std::path::Path;
 
-use super::{CmdError, Command, FrameSink, spec, usage};
+use super::{CmdError, Command, FrameSink, usage};
 
 /// Refuses output that cannot go where it is asked to: JPEG frames to a terminal, files under a
 /// path that is a file, or an empty path.
@@ -15,7 +15,7 @@ pub(crate) fn check_output(cmd: &Command) -> Result<(), CmdError> {
 /// [`check_output`], with whether standard output is a terminal.
 fn check_output_with(cmd: &Command, stdout_is_terminal: bool) -> Result<(), CmdError> {
     let bad = |name: &str, why: String| {
-        let syntax = spec(name).map(usage).unwrap_or_default();
+        let syntax = usage(name);
         CmdError::Usage(format!("{why}\n{syntax}"))
     };
     match cmd {

@@ -1,18 +1,17 @@
 //! Running commands on a connected camera.
 
 use std::io::{self, IsTerminal, Write};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
 use ptpip_protocol::ptp::PropValue;
 use ptpip_protocol::ptp::codes::{DataTypeCode, DevicePropCode};
 use ptpip_protocol::{DeviceEvent, Dialect, Guid, OperationCode};
-use ptpip_transport_std::{Calls, CancelToken, Client, ClientConfig, ClientError};
+use ptpip_transport_std::{Calls, CancelToken, ClientError};
 
 use super::fuji::{browse, remote};
-use super::{CmdError, Command, FujiCommand, files, help_text, render, spec, stream, usage};
+use super::{CmdError, Command, FujiCommand, files, help_text, render, stream, usage};
+use crate::client::{Client, ClientConfig};
 use crate::output::hexdump;
 use crate::props;
 
@@ -49,19 +48,10 @@ impl files::Camera for Session<'_> {
         let mut config = config.clone();
         config.cancel = CancelToken::new();
         // Ctrl-C stops the connect loop too.
-        let (token, done) = (config.cancel.clone(), Arc::new(AtomicBool::new(false)));
-        let watching = done.clone();
-        std::thread::spawn(move || {
-            while !watching.load(Ordering::SeqCst) {
-                if crate::signals::interrupted() {
-                    token.cancel();
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        });
-        let result = Client::connect(config);
-        done.store(true, Ordering::SeqCst);
+        let token = config.cancel.clone();
+        let on_interrupt = crate::signals::on_interrupt(move || token.cancel());
+        let result = Client::connect(self.client.transport(), config);
+        drop(on_interrupt);
         let mut client = result.map_err(|e| e.to_string())?;
         watch_signals(&mut client);
         // The old session is gone; dropping it shuts its sockets.
@@ -223,7 +213,7 @@ impl Executor {
                 let entries: Vec<(DevicePropCode, PropValue)> = list
                     .entries
                     .iter()
-                    .map(|e| (e.code, props::state_value(e.code, e.value)))
+                    .map(|e| (e.code, e.prop_value()))
                     .collect();
                 out.write_all(render::state(&entries, *format).as_bytes())?;
             }
@@ -306,7 +296,8 @@ impl Executor {
             }
             Command::LiveView { sink, frames } => {
                 let frames = frames.or(self.relay.then_some(RELAY_LIVEVIEW_FRAMES));
-                stream::liveview(&self.host, self.stream_port, sink, frames, out)?;
+                let transport = self.client.transport();
+                stream::liveview(transport, &self.host, self.stream_port, sink, frames, out)?;
             }
             Command::Fuji(FujiCommand::Receive(dir)) => {
                 browse::receive(&mut self.client, dir, out)?;
@@ -319,7 +310,7 @@ impl Executor {
 
     fn resolve(&self, prop: &str, command: &str) -> Result<DevicePropCode, CmdError> {
         props::resolve(prop, self.dialect).map_err(|e| {
-            let syntax = spec(command).map(usage).unwrap_or_default();
+            let syntax = usage(command);
             CmdError::Usage(format!("{e}\n{syntax}"))
         })
     }
@@ -372,7 +363,7 @@ impl Executor {
             },
         };
         let bad = |e: String| {
-            let syntax = spec("set").map(usage).unwrap_or_default();
+            let syntax = usage("set");
             CmdError::Usage(format!("{e}\n{syntax}"))
         };
         let value = if data_type == DataTypeCode::STR {

@@ -5,10 +5,10 @@ use std::fmt::Write as _;
 
 use clap::CommandFactory;
 use ptpip_protocol::Dialect;
-use ptpip_protocol::ptp::codes::DevicePropCode;
+use ptpip_protocol::ptp::codes::{DevicePropCode, DevicePropCode as P};
 
 use super::CmdError;
-use super::specs::{SPECS, spec, usage};
+use super::grammar;
 use crate::args::Cli;
 use crate::props;
 
@@ -29,15 +29,16 @@ pub(crate) fn help_text(topic: Option<&str>, dialect: Dialect) -> Result<String,
     if let Some(text) = local_help(topic) {
         return Ok(text);
     }
-    let s = spec(topic).ok_or_else(|| CmdError::Failed(format!("Unknown command {topic}!")))?;
-    let mut out = format!("{}\n\n{}\n", usage(s), s.about);
+    let s =
+        grammar::doc(topic).ok_or_else(|| CmdError::Failed(format!("Unknown command {topic}!")))?;
+    let mut out = format!("{}\n\n{}\n", s.usage, s.about);
     if !s.aliases.is_empty() {
         let _ = writeln!(out, "Aliases: {}", s.aliases.join(", "));
     }
     if !s.details.is_empty() {
         let _ = write!(out, "\n{}\n", s.details);
     }
-    if WITH_PROPERTIES.contains(&s.name) {
+    if WITH_PROPERTIES.contains(&s.name.as_str()) {
         out.push('\n');
         out.push_str(&properties(dialect));
     }
@@ -47,8 +48,8 @@ pub(crate) fn help_text(topic: Option<&str>, dialect: Dialect) -> Result<String,
 /// Every command, then the binary's own subcommands.
 fn overview() -> String {
     let mut out = String::from("\nSupported commands:\n\n");
-    for s in SPECS {
-        let head = format!("{} {}", s.name, s.args);
+    for s in grammar::docs() {
+        let head = format!("{} {}", s.name, s.args());
         let _ = writeln!(out, "  {:<36} {}", head.trim_end(), s.about);
     }
     out.push_str("\nFrom the command line only (ptpip COMMAND):\n\n");
@@ -113,15 +114,19 @@ fn properties(dialect: Dialect) -> String {
 /// What `set` takes for `code`: its labels, or how its values are written.
 fn values(code: DevicePropCode, dialect: Dialect) -> String {
     let fuji = dialect == Dialect::Fuji;
-    let hint = match code.0 {
-        0x5010 => "in thirds of a stop: 0, +1, -2 1/3, +2/3 (or thousandths: -2333)",
-        0x5007 => "f/2.8, f/5.6… (or hundredths: 280)",
-        0x500D => "in 1/10000 s: 40 is 1/250 s",
-        0x5011 => "text: 20250102T030405",
-        0x5012 if !fuji => "milliseconds, 0 for Off",
-        0xD02A if fuji => "Auto, S6400 (auto up to 6400), L100 and H12800 (extended), 400",
-        0xD17C if fuji => "the focus point as XxY: 4x4",
-        0xD212 if fuji => "the state list (read it with `state`)",
+    let hint = match code {
+        P::EXPOSURE_BIAS_COMPENSATION => {
+            "in thirds of a stop: 0, +1, -2 1/3, +2/3 (or thousandths: -2333)"
+        }
+        P::F_NUMBER => "f/2.8, f/5.6… (or hundredths: 280)",
+        P::EXPOSURE_TIME => "in 1/10000 s: 40 is 1/250 s",
+        P::DATE_TIME => "text: 20250102T030405",
+        P::CAPTURE_DELAY if !fuji => "milliseconds, 0 for Off",
+        P::FUJI_EXPOSURE_INDEX if fuji => {
+            "Auto, S6400 (auto up to 6400), L100 and H12800 (extended), 400"
+        }
+        P::FUJI_FOCUS_POINT if fuji => "the focus point as XxY: 4x4",
+        P::FUJI_CURRENT_STATE if fuji => "the state list (read it with `state`)",
         _ => "",
     };
     if !hint.is_empty() {
@@ -160,7 +165,7 @@ mod tests {
     fn help_lists_every_command_and_the_local_ones() {
         let all = help_text(None, Dialect::Generic).unwrap();
         assert!(all.starts_with("\nSupported commands:\n\n"));
-        for s in SPECS {
+        for s in grammar::docs() {
             assert!(all.contains(&format!("\n  {} ", s.name)), "{}", s.name);
         }
         for name in LOCAL {

@@ -1,29 +1,32 @@
-//! The camera commands: one text form (`describe iso json pretty`) shared by one-shot
-//! subcommands, `-c`, the interactive shell and relay lines, parsed here before anything runs.
+//! The camera commands: one grammar ([`grammar`], clap's) for one-shot subcommands, `-c`, the
+//! interactive shell and relay lines; what each command's words mean is parsed here
+//! ([`parse`]) before anything runs.
 
 mod checks;
 mod exec;
 mod files;
 mod fuji;
+pub(crate) mod grammar;
 mod help;
 mod json;
 mod objects;
 mod props_all;
 mod render;
-mod specs;
 mod stream;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::error::ErrorKind;
+
 pub(crate) use checks::check_output;
 pub(crate) use exec::{Executor, RELAY_EVENTS_TIMEOUT, check_dialect};
 pub(crate) use fuji::FujiCommand;
+pub(crate) use grammar::usage;
 pub(crate) use help::help_text;
 pub(crate) use json::{JSON_COMMANDS, apply_json};
 pub(crate) use objects::{DownloadOpts, ObjectRef, Target};
 pub(crate) use render::event as render_event;
-pub(crate) use specs::{SPECS, Spec, spec, usage};
 
 use crate::output::Format;
 
@@ -199,14 +202,15 @@ pub(crate) fn parse_line(line: &str) -> Result<Command, CmdError> {
 
 /// The words of one command after its name, consumed left to right.
 struct Args<'a> {
-    spec: &'static Spec,
+    /// The command's name (for its usage line).
+    name: &'a str,
     words: &'a [String],
     pos: usize,
 }
 
 impl<'a> Args<'a> {
     fn usage(&self, why: impl std::fmt::Display) -> CmdError {
-        CmdError::Usage(format!("{why}\n{}", usage(self.spec)))
+        CmdError::Usage(format!("{why}\n{}", usage(self.name)))
     }
 
     fn next(&mut self) -> Option<&'a str> {
@@ -266,26 +270,38 @@ impl<'a> Args<'a> {
     }
 }
 
-/// Parses a command from its words (the first is its name).
+/// Parses a command from its words (the first is its name), through the [`grammar`].
 pub(crate) fn parse(words: &[String]) -> Result<Command, CmdError> {
-    let Some(name) = words.first() else {
+    let Some(typed) = words.first() else {
         return Err(CmdError::Usage("no command given; try `help`".to_owned()));
     };
-    let Some(spec) = spec(name) else {
-        return Err(CmdError::Usage(format!(
-            "unknown command '{name}'; try `help`"
-        )));
-    };
-    let name_typed = name.as_str();
+    let (name, args) = grammar::matches(words).map_err(|e| match e.kind() {
+        ErrorKind::InvalidSubcommand | ErrorKind::UnknownArgument => {
+            CmdError::Usage(format!("unknown command '{typed}'; try `help`"))
+        }
+        _ => CmdError::Usage(one_line(&e)),
+    })?;
+    from_words(&name, &args)
+}
+
+/// clap's message on one line, without its `error: ` and its tips.
+fn one_line(e: &clap::Error) -> String {
+    let text = e.to_string();
+    let first = text.lines().next().unwrap_or_default();
+    first.strip_prefix("error: ").unwrap_or(first).to_owned()
+}
+
+/// The command `name` (as the grammar names it) with its words after the name.
+fn from_words(name: &str, words: &[String]) -> Result<Command, CmdError> {
     let mut a = Args {
-        spec,
-        words: &words[1..],
+        name,
+        words,
         pos: 0,
     };
-    if a.peek() == Some("--help") && spec.name != "help" {
-        return Ok(Command::Help(Some(spec.name.to_owned())));
+    if a.peek() == Some("--help") && name != "help" {
+        return Ok(Command::Help(Some(name.to_owned())));
     }
-    let cmd = match spec.name {
+    let cmd = match name {
         "info" => Command::Info(a.format()?),
         "state" => Command::State(a.format()?),
         "ls" => {
@@ -439,7 +455,7 @@ pub(crate) fn parse(words: &[String]) -> Result<Command, CmdError> {
             Command::LiveView { sink, frames }
         }
         "help" => Command::Help(a.next().map(str::to_owned)),
-        name if fuji::NAMES.contains(&name) => fuji::parse(name, name_typed, &mut a)?,
+        name if fuji::NAMES.contains(&name) => fuji::parse(name, &mut a)?,
         _ => return Err(a.usage("not implemented")),
     };
     a.end()?;
@@ -661,6 +677,16 @@ mod tests {
         assert!(
             matches!(p("frobnicate"), Err(CmdError::Usage(m)) if m.contains("unknown command"))
         );
+    }
+
+    #[test]
+    fn every_command_of_the_grammar_has_its_parser() {
+        for name in grammar::spellings() {
+            if let Err(CmdError::Usage(m)) = parse(std::slice::from_ref(&name)) {
+                assert!(!m.contains("not implemented"), "{name}: {m}");
+                assert!(!m.contains("unknown command"), "{name}: {m}");
+            }
+        }
     }
 
     #[test]

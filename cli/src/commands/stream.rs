@@ -8,10 +8,11 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use ptpip_protocol::DeviceEvent;
-use ptpip_protocol::fuji::{LiveViewItem, LiveViewStats};
-use ptpip_transport_std::{Calls, Client, LiveView, LiveViewRead};
+use ptpip_protocol::fuji::{LiveViewItem, LiveViewRead, LiveViewStats};
+use ptpip_transport_std::Calls;
 
 use super::{CmdError, FrameSink};
+use crate::client::{Client, LiveView, Transport};
 use crate::signals::interrupted;
 
 /// How often a waiting command looks at the Ctrl-C flag.
@@ -74,6 +75,7 @@ const RATE_EVERY: Duration = Duration::from_secs(1);
 /// from its JPEG start to its end marker; broken ones are skipped and counted. The frame rate is
 /// logged every second at `-v`, and said at the end on stderr.
 pub(super) fn liveview(
+    transport: Transport,
     host: &str,
     port: u16,
     sink: &FrameSink,
@@ -86,7 +88,7 @@ pub(super) fn liveview(
              (does the camera offer live view on this port? see -ps)"
         ))
     };
-    let mut lv = LiveView::connect(host, port, STREAM_CONNECT).map_err(|e| fail(&e))?;
+    let mut lv = LiveView::connect(transport, host, port, STREAM_CONNECT).map_err(|e| fail(&e))?;
     if let FrameSink::Dir(dir) = sink {
         fs::create_dir_all(dir)?;
     }

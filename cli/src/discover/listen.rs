@@ -15,22 +15,20 @@
 use std::io::{self, Write};
 use std::net::{IpAddr, SocketAddr, TcpListener, UdpSocket};
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::client::{Client, ClientConfig};
 use ptpip_discovery::camera::ports_from;
 use ptpip_discovery::fuji::{self, Message};
 use ptpip_discovery::ssdp;
 use ptpip_protocol::calls::Ports;
 use ptpip_protocol::{Dialect, FriendlyName, Guid};
-use ptpip_transport_std::{Client, ClientConfig};
 
 use super::{net, upnp};
 use crate::commands::{self, Executor};
 use crate::config::Settings;
 pub(crate) use crate::discovery_options::ListenArgs;
+use crate::signals::Stop;
 
 /// How long a camera has to come back after our NOTIFY (libfuji's invite server waits 30 s).
 const INVITE_WAIT: Duration = Duration::from_secs(30);
@@ -132,9 +130,11 @@ fn listen(settings: &Settings, a: &ListenArgs) -> Result<(), String> {
     eprintln!("ptpip listen: waiting for cameras; CTRL+C to quit");
     let dir = a.dir.clone().unwrap_or_else(|| PathBuf::from("."));
     let mut buf = vec![0u8; fuji::MAX_MESSAGE + 1];
-    while !stop.load(Ordering::SeqCst) {
+    while !stop.is_set() {
         if let Some(camera) = upnp.as_ref().and_then(upnp::Responder::poll) {
-            thread::sleep(CONNECT_DELAY);
+            if stop.wait(CONNECT_DELAY) {
+                break;
+            }
             let port = a.ptp_port.unwrap_or(15740);
             let ports = ports_from(Dialect::Generic, Some(port), None, None);
             match download(
@@ -183,7 +183,7 @@ fn answer(
     d: &fuji::Discover,
     from: SocketAddr,
     dir: &std::path::Path,
-    stop: &Arc<AtomicBool>,
+    stop: &Stop,
 ) -> Result<bool, String> {
     let camera: IpAddr = fuji::host_part(&d.camera).parse().unwrap_or(from.ip());
     let notify_to = SocketAddr::new(camera, d.notify_port.unwrap_or(fuji::AUTOSAVE_NOTIFY_PORT));
@@ -213,7 +213,7 @@ fn answer(
     }
     drop(s);
     let deadline = Instant::now() + INVITE_WAIT;
-    let stopped = || stop.load(Ordering::SeqCst);
+    let stopped = || stop.is_set();
     let (mut s, peer) = net::accept_until(&flow.tcp, deadline, &stopped).ok_or_else(|| {
         format!("the camera at {camera} did not come back within {INVITE_WAIT:?}")
     })?;
@@ -245,7 +245,9 @@ fn answer(
                 .map_err(|e| e.to_string())?;
             drop(s);
             let host = fuji::host_part(&d.camera).parse().unwrap_or(peer.ip());
-            thread::sleep(CONNECT_DELAY);
+            if stop.wait(CONNECT_DELAY) {
+                return Ok(false);
+            }
             let dialect = i.dialect.unwrap_or(Dialect::Fuji);
             let ports = ports_from(
                 dialect,
@@ -290,7 +292,7 @@ fn download(
         "ptpip listen: {name} at {host} asks to import into {}",
         dir.display()
     );
-    let client = Client::connect(config)
+    let client = Client::connect(settings.transport, config)
         .map_err(|e| format!("cannot connect to {host}:{}: {e}", ports.command))?;
     let mut exec = Executor::new(client, dialect, host.to_string(), ports.stream, false);
     let mut out = io::stdout();

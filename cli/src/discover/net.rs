@@ -93,33 +93,49 @@ pub(crate) fn udp_listen(addr: SocketAddr, group: Option<IpAddr>) -> io::Result<
     Ok(s)
 }
 
-/// A TCP listener on `addr` (port 0: the OS picks), polled.
+/// A TCP listener on `addr` (port 0: the OS picks), for [`accept_until`].
 pub(crate) fn tcp_listen(addr: SocketAddr) -> io::Result<TcpListener> {
-    let l = TcpListener::bind(addr)?;
-    l.set_nonblocking(true)?;
-    Ok(l)
+    TcpListener::bind(addr)
 }
 
-/// Waits for a connection on a polled listener until `deadline` or `stop()`.
+/// Waits for a connection until `deadline` or `stop()`: a blocking accept with a timeout (the
+/// socket's receive timeout, which accept honours), at most [`POLL`] at a time so that `stop`
+/// is looked at between. A connection is taken the moment it comes.
 pub(crate) fn accept_until(
     l: &TcpListener,
     deadline: Instant,
     stop: &dyn Fn() -> bool,
 ) -> Option<(TcpStream, SocketAddr)> {
-    while Instant::now() < deadline && !stop() {
+    let sock = socket2::SockRef::from(l);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() || stop() {
+            return None;
+        }
+        if let Err(e) = sock.set_read_timeout(Some(left.min(POLL))) {
+            log::debug!("accept: {e}");
+            return None;
+        }
         match l.accept() {
             Ok((s, peer)) => {
-                let _ = s.set_nonblocking(false);
+                let _ = s.set_read_timeout(None);
                 return Some((s, peer));
             }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => std::thread::sleep(POLL),
+            // The timeout ran out: look at the deadline and `stop` again.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => {
+                // Out of file descriptors and the like: back off a moment rather than spin.
                 log::debug!("accept: {e}");
-                std::thread::sleep(POLL);
+                let _ = sock.set_read_timeout(None);
+                crate::signals::wait(left.min(POLL));
             }
         }
     }
-    None
 }
 
 /// The local address used to reach `to` (no packet is sent: a UDP `connect` only picks the

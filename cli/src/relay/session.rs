@@ -9,7 +9,7 @@
 
 use std::io::Write;
 use std::sync::Arc;
-use std::sync::mpsc::{self, Receiver, TryRecvError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -18,6 +18,7 @@ use ptpip_transport_std::CancelToken;
 
 use super::{CommandRunner, TAG, Watch};
 use crate::commands::{self, Command, Executor};
+use crate::signals::Stop;
 
 /// Makes a new session, giving up when the token is cancelled.
 pub(crate) type Connect = Arc<dyn Fn(&CancelToken) -> Result<Executor, String> + Send + Sync>;
@@ -27,9 +28,6 @@ const FIRST_DELAY: Duration = Duration::from_millis(500);
 
 /// The longest wait between two attempts.
 const MAX_DELAY: Duration = Duration::from_secs(30);
-
-/// How often a waiting reconnect thread looks at its token.
-const TICK: Duration = Duration::from_millis(50);
 
 /// The most events one poll hands out (the rest wait for the next).
 const MAX_BATCH: usize = 256;
@@ -51,6 +49,8 @@ pub(crate) struct Session {
     connect: Connect,
     /// Cancelled when the relay stops, which ends a reconnect in progress.
     cancel: CancelToken,
+    /// Set with `cancel`: ends a reconnect's wait between attempts at once.
+    stopping: Stop,
 }
 
 impl Session {
@@ -62,6 +62,7 @@ impl Session {
             dialect,
             connect,
             cancel: CancelToken::new(),
+            stopping: Stop::new(),
         }
     }
 
@@ -97,10 +98,11 @@ impl Session {
         eprintln!("{TAG} camera connection lost ({}); reconnecting", why());
         let (tx, rx) = mpsc::channel();
         let (connect, cancel) = (self.connect.clone(), self.cancel.clone());
+        let stopping = self.stopping.clone();
         let spawned = thread::Builder::new()
             .name("relay-reconnect".into())
             .spawn(move || {
-                if let Some(exec) = reconnect(&connect, &cancel) {
+                if let Some(exec) = reconnect(&connect, &cancel, &stopping) {
                     // The relay may have stopped meanwhile: then the session just closes.
                     let _ = tx.send(exec);
                 }
@@ -114,16 +116,13 @@ impl Session {
     }
 }
 
-/// Tries to connect until it works or `cancel` is set, waiting longer after each failure.
-fn reconnect(connect: &Connect, cancel: &CancelToken) -> Option<Executor> {
+/// Tries to connect until it works or the session stops (`cancel` ends an attempt, `stopping`
+/// the wait before the next), waiting longer after each failure.
+fn reconnect(connect: &Connect, cancel: &CancelToken, stopping: &Stop) -> Option<Executor> {
     let mut delay = FIRST_DELAY;
     for attempt in 1u32.. {
-        let until = Instant::now() + delay;
-        while Instant::now() < until {
-            if cancel.is_cancelled() {
-                return None;
-            }
-            thread::sleep(TICK);
+        if stopping.wait(delay) || cancel.is_cancelled() {
+            return None;
         }
         match connect(cancel) {
             Ok(exec) => {
@@ -186,8 +185,19 @@ impl CommandRunner for Session {
     }
 
     fn poll(&mut self, wait: Duration) -> Result<Vec<DeviceEvent>, String> {
+        if let Link::Down(rx) = &self.link {
+            // Away: wait for the reconnect thread's session, or until the time is up.
+            match rx.recv_timeout(wait) {
+                Ok(exec) => self.link = Link::Up(Box::new(exec)),
+                Err(RecvTimeoutError::Timeout) => return Ok(Vec::new()),
+                // The reconnect gave up (the relay is stopping): pace the worker all the same.
+                Err(RecvTimeoutError::Disconnected) => {
+                    self.stopping.wait(wait);
+                    return Ok(Vec::new());
+                }
+            }
+        }
         let Ok(exec) = self.exec() else {
-            thread::sleep(wait);
             return Ok(Vec::new());
         };
         let mut events = Vec::new();
@@ -215,6 +225,7 @@ impl Drop for Session {
     /// Stops a reconnect in progress, and closes the camera session gracefully.
     fn drop(&mut self) {
         self.cancel.cancel();
+        self.stopping.set();
         if let Link::Up(exec) = std::mem::replace(&mut self.link, Link::Down(mpsc::channel().1)) {
             let _ = exec.close();
         }

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use ptpip_protocol::{DeviceEvent, EventCode, Params, TransactionId};
 
 use super::{CommandRunner, MAX_LINE, Options, Watch, serve_until};
+use crate::signals::Stop;
 
 /// What the fake camera saw, shared with the test.
 #[derive(Default)]
@@ -124,7 +125,7 @@ fn event_line(n: u32) -> String {
 /// A relay on 127.0.0.1 (port from the OS) with a fake runner.
 struct Relay {
     addr: SocketAddr,
-    stop: Arc<AtomicBool>,
+    stop: Stop,
     record: Arc<Record>,
     thread: Option<JoinHandle<std::io::Result<()>>>,
 }
@@ -138,7 +139,7 @@ impl Relay {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let record = Arc::new(Record::default());
-        let stop = Arc::new(AtomicBool::new(false));
+        let stop = Stop::new();
         let runner = FakeRunner {
             record: record.clone(),
             cost,
@@ -156,7 +157,7 @@ impl Relay {
     /// Sets the stop flag and waits for `serve_until`; returns how long that took.
     fn stop(&mut self) -> Duration {
         let t = Instant::now();
-        self.stop.store(true, Ordering::SeqCst);
+        self.stop.set();
         self.thread.take().unwrap().join().unwrap().unwrap();
         t.elapsed()
     }
@@ -423,8 +424,8 @@ fn one_sigint_ends_serve_and_the_camera() {
 
     let flag = interrupt_flag().unwrap();
     // Installing again hands out the same flag, not a second handler.
-    assert!(Arc::ptr_eq(&flag, &interrupt_flag().unwrap()));
-    assert!(!flag.load(Ordering::SeqCst));
+    assert!(flag.same(&interrupt_flag().unwrap()));
+    assert!(!flag.is_set());
     let (done_tx, done_rx) = mpsc::channel();
     let record = Arc::new(Record::default());
     let runner = FakeRunner {
@@ -468,7 +469,7 @@ fn one_sigint_ends_serve_and_the_camera() {
     }
     ended.sort_unstable();
     assert_eq!(ended, ["camera", "serve"]);
-    assert!(flag.load(Ordering::SeqCst));
+    assert!(flag.is_set());
     // serve dropped the runner before returning.
     assert!(record.dropped.load(Ordering::SeqCst));
 }

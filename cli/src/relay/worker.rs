@@ -15,13 +15,13 @@
 
 use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 use ptpip_protocol::DeviceEvent;
 
 use super::{CommandRunner, Watch};
+use crate::signals::Stop;
 
 /// How long the worker reads events at a time while someone watches: the longest a command
 /// waits for its turn then.
@@ -95,7 +95,7 @@ struct Worker<R> {
 /// Runs the commands one at a time, in the order they arrive, and fans device events out to the
 /// connections watching them, until every sender of `jobs` is gone. Once `stop` is set, watches
 /// end and queued commands are refused.
-pub(super) fn work<R: CommandRunner>(runner: R, jobs: &Receiver<Job>, stop: &AtomicBool) {
+pub(super) fn work<R: CommandRunner>(runner: R, jobs: &Receiver<Job>, stop: &Stop) {
     let mut w = Worker {
         runner,
         watchers: Vec::new(),
@@ -117,7 +117,7 @@ pub(super) fn work<R: CommandRunner>(runner: R, jobs: &Receiver<Job>, stop: &Ato
             Err(RecvTimeoutError::Timeout) => SLICE,
             Err(RecvTimeoutError::Disconnected) => break,
         };
-        if stop.load(Ordering::SeqCst) {
+        if stop.is_set() {
             w.end_all(Ok(()));
             continue;
         }
@@ -128,8 +128,8 @@ pub(super) fn work<R: CommandRunner>(runner: R, jobs: &Receiver<Job>, stop: &Ato
 
 impl<R: CommandRunner> Worker<R> {
     /// A command: refused when stopping, a new watch, or run.
-    fn job(&mut self, job: Job, stop: &AtomicBool) {
-        if stop.load(Ordering::SeqCst) {
+    fn job(&mut self, job: Job, stop: &Stop) {
+        if stop.is_set() {
             let why = "the server is shutting down".to_owned();
             let _ = job.reply.send(Reply::Done(Err(why)));
             return;

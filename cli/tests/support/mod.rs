@@ -34,7 +34,8 @@ pub(crate) struct Out {
     pub(crate) raw_stdout: Vec<u8>,
 }
 
-fn finish(cmd: &mut Command, input: Option<&str>) -> Out {
+/// Runs `cmd` to its end with `input` on its stdin.
+pub(crate) fn finish(cmd: &mut Command, input: Option<&str>) -> Out {
     let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -287,3 +288,29 @@ pub(crate) const SEED_902B_DUMP: &str = "\
 
 /// The seed README's config example, verbatim (shared with the config module's unit tests).
 pub(crate) const SEED_CONFIG: &str = include_str!("../fixtures/seed-config.ini");
+
+/// Starts `ptpip camera --address 127.0.0.1 ARGS` (no config file in reach, stderr dropped) and
+/// waits up to `deadline` for the banner it prints once it listens: the child and the banner.
+pub(crate) fn start_camera<S: AsRef<std::ffi::OsStr>>(
+    args: &[S],
+    deadline: std::time::Duration,
+) -> (Child, String) {
+    let mut child = Command::new(bin())
+        .args(["camera", "--address", "127.0.0.1"])
+        .args(args)
+        .env("XDG_CONFIG_HOME", "/nonexistent-ptpip")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line);
+        let _ = tx.send(line);
+    });
+    let banner = rx.recv_timeout(deadline).expect("the camera's banner");
+    (child, banner)
+}

@@ -204,7 +204,7 @@ pub trait FujiCalls: Calls {
 
     /// Sends one step of `control`, up (parameter 1) or down (0), without reading it back.
     fn fuji_step_once(&mut self, control: ExposureControl, up: bool) -> Result<(), ClientError> {
-        self.execute(op(control.operation(), &[u32::from(up)])?)?;
+        self.call(op(control.operation(), &[u32::from(up)])?)?;
         Ok(())
     }
 
@@ -332,19 +332,19 @@ pub trait FujiCalls: Calls {
 
     /// Sets the focus point (0x9026; the body must be in AF-S).
     fn fuji_set_focus_point(&mut self, point: FocusPoint) -> Result<(), ClientError> {
-        self.execute(op(OperationCode::FUJI_SET_FOCUS_POINT, &[point.to_u32()])?)?;
+        self.call(op(OperationCode::FUJI_SET_FOCUS_POINT, &[point.to_u32()])?)?;
         Ok(())
     }
 
     /// Unlocks the focus (0x9027).
     fn fuji_unlock_focus(&mut self) -> Result<(), ClientError> {
-        self.execute(op(OperationCode::FUJI_RESET_FOCUS_POINT, &[])?)?;
+        self.call(op(OperationCode::FUJI_RESET_FOCUS_POINT, &[])?)?;
         Ok(())
     }
 
     /// Starts recording a movie (0x9020 with parameters 0, 0).
     fn fuji_start_movie(&mut self) -> Result<MovieRecording, ClientError> {
-        let c = self.execute(op(OperationCode::FUJI_START_MOVIE_RECORD, &[0, 0])?)?;
+        let c = self.call(op(OperationCode::FUJI_START_MOVIE_RECORD, &[0, 0])?)?;
         Ok(MovieRecording {
             transaction: c.transaction,
         })
@@ -356,7 +356,7 @@ pub trait FujiCalls: Calls {
             OperationCode::FUJI_STOP_MOVIE_RECORD,
             &[movie.transaction.0],
         )?;
-        self.execute(o)?;
+        self.call(o)?;
         Ok(())
     }
 

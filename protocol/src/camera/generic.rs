@@ -19,7 +19,7 @@ use crate::ptp::codes::{
 use crate::ptp::dataset::{DeviceInfo, ObjectHandle, PropForm, StorageId};
 use crate::ptp::string::PtpString;
 use crate::ptp::value::PropValue;
-use crate::responder::{Device, Reply, Request, Response};
+use crate::responder::{Device, DeviceWaker, Reply, Request, Response};
 use crate::types::{FriendlyName, Guid, Params};
 
 mod upload;
@@ -91,6 +91,8 @@ pub struct VirtualCamera {
     props: PropTable,
     policy: AccessPolicy,
     events: VecDeque<DeviceEvent>,
+    /// The driver's waker, called when an event is pushed from outside an operation.
+    waker: Option<DeviceWaker>,
     inbox: Inbox,
     pending: Option<PendingObject>,
     capture_folder: Option<ObjectHandle>,
@@ -153,6 +155,7 @@ impl VirtualCamera {
             props: default_props(),
             policy: AccessPolicy::default(),
             events: VecDeque::new(),
+            waker: None,
             inbox: Inbox::default(),
             pending: None,
             capture_folder: None,
@@ -261,9 +264,13 @@ impl VirtualCamera {
         &mut self.store
     }
 
-    /// Queues a device event, sent on the event connection when the responder is next polled.
+    /// Queues a device event, sent on the event connection at once: the driver is woken (see
+    /// [`DeviceWaker`]).
     pub fn push_event(&mut self, event: DeviceEvent) {
         self.events.push_back(event);
+        if let Some(w) = &self.waker {
+            w.wake();
+        }
     }
 
     /// Where InitiateCapture puts new pictures (`None`: the top level of the first store).
@@ -723,5 +730,9 @@ impl Device for VirtualCamera {
 
     fn poll_event(&mut self) -> Option<DeviceEvent> {
         self.events.pop_front()
+    }
+
+    fn set_waker(&mut self, waker: DeviceWaker) {
+        self.waker = Some(waker);
     }
 }

@@ -11,9 +11,10 @@
 
 use crate::encode::Encode;
 use crate::error::{self, DecodeError, DecodeReason, DecodeResult};
-use crate::ptp::codes::DevicePropCode;
+use crate::ptp::codes::{DataTypeCode, DevicePropCode};
 use crate::ptp::dataset::DevicePropDesc;
 use crate::ptp::string::check_fits;
+use crate::ptp::value::PropValue;
 use crate::wire::{self, PutLe};
 
 const DESC_LIST_CONTEXT: &str = "DevicePropDescList";
@@ -126,6 +127,74 @@ pub struct StateEntry {
     pub code: DevicePropCode,
     /// Its current value, always sent as a `u32` whatever the property's data type.
     pub value: u32,
+}
+
+impl StateEntry {
+    /// The entry for property `code` holding `value`: its bits zero-extended to 32, as the
+    /// bodies send them (an INT16 −333 is 0x0000FEB3); values wider than 32 bits, or not
+    /// integers, are 0.
+    #[must_use]
+    pub fn new(code: DevicePropCode, value: &PropValue) -> Self {
+        let value = match *value {
+            PropValue::Int8(v) => u32::from(v as u8),
+            PropValue::UInt8(v) => u32::from(v),
+            PropValue::Int16(v) => u32::from(v as u16),
+            PropValue::UInt16(v) => u32::from(v),
+            PropValue::Int32(v) => v as u32,
+            PropValue::UInt32(v) => v,
+            _ => 0,
+        };
+        Self { code, value }
+    }
+
+    /// The value as one of its property's type ([`value_type`]): an exposure bias sent as
+    /// 0x0000FEB3 is INT16 −333; a word that does not fit the type, or of a property whose type
+    /// is not known, stays a `u32`.
+    #[must_use]
+    pub fn prop_value(&self) -> PropValue {
+        let raw = self.value;
+        match value_type(self.code) {
+            Some(DataTypeCode::INT16) => PropValue::Int16(raw as u16 as i16),
+            Some(DataTypeCode::UINT8) if raw <= 0xFF => PropValue::UInt8(raw as u8),
+            Some(DataTypeCode::UINT16) if raw <= 0xFFFF => PropValue::UInt16(raw as u16),
+            _ => PropValue::UInt32(raw),
+        }
+    }
+}
+
+/// The data type of property `code` on a Fujifilm body, where it is known without asking for
+/// its description: the sizes the X-T1 sends (BatteryLevel as UINT8, the film simulation and
+/// the other enumerations as UINT16, sensitivity, focus point, shutter speed and the counters as
+/// UINT32). The 0xD212 entries are read back into these types ([`StateEntry::prop_value`]).
+#[must_use]
+pub const fn value_type(code: DevicePropCode) -> Option<DataTypeCode> {
+    use DevicePropCode as P;
+    match code {
+        P::BATTERY_LEVEL => Some(DataTypeCode::UINT8),
+        P::EXPOSURE_BIAS_COMPENSATION => Some(DataTypeCode::INT16),
+        P::WHITE_BALANCE
+        | P::F_NUMBER
+        | P::FOCUS_MODE
+        | P::FLASH_MODE
+        | P::EXPOSURE_PROGRAM_MODE
+        | P::CAPTURE_DELAY
+        | P::FUJI_FILM_SIMULATION
+        | P::FUJI_IMAGE_QUALITY
+        | P::FUJI_REC_MODE
+        | P::FUJI_COMMAND_DIAL_MODE
+        | P::FUJI_FOCUS_LOCK
+        | P::FUJI_DEVICE_ERROR
+        | P::FUJI_IMAGE_ASPECT_RATIO
+        | P::FUJI_BATTERY_LEVEL => Some(DataTypeCode::UINT16),
+        P::FUJI_EXPOSURE_INDEX
+        | P::FUJI_MOVIE_ISO
+        | P::FUJI_FOCUS_POINT
+        | P::FUJI_OBJECT_COUNT
+        | P::FUJI_CAPTURES_REMAINING
+        | P::FUJI_MOVIE_REMAINING_TIME
+        | P::FUJI_SHUTTER_SPEED => Some(DataTypeCode::UINT32),
+        _ => None,
+    }
 }
 
 /// The 0xD212 current-state list: the current values of the properties a Fuji body reports together.

@@ -39,7 +39,9 @@ pub use geotag::{GeoTag, GeoTagError, GeoTagLayout, GeoTime};
 pub use liveview::LiveViewFrame;
 pub(crate) use liveview::peek_frame_length;
 pub use mode::{CameraState, ConnectionMode, FujiMode, SetupLeniency};
-pub use stream::{FrameProblem, IntervalStats, LiveViewItem, LiveViewStats, LiveViewStream};
+pub use stream::{
+    FrameProblem, IntervalStats, LiveViewItem, LiveViewRead, LiveViewStats, LiveViewStream,
+};
 pub use values::{
     ExposureBias, ExposureControl, ExposureValue, FNumber, FocusPoint, Sensitivity, ShutterSpeed,
     StateValue,

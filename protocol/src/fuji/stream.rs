@@ -74,6 +74,17 @@ pub enum LiveViewItem {
     },
 }
 
+/// What a driver's blocking read of the live-view port got (both transports' `LiveView::next`).
+#[derive(Debug)]
+pub enum LiveViewRead {
+    /// A frame, or a broken frame to skip.
+    Item(LiveViewItem),
+    /// Nothing within the wait.
+    TimedOut,
+    /// The camera closed the stream.
+    Ended,
+}
+
 /// Counts since the stream started.
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
 pub struct LiveViewStats {

@@ -269,7 +269,7 @@ impl Harness {
                 if !resp.wants_read(channel) {
                     return false;
                 }
-                let _ = resp.handle_input(channel, BytesMut::from(data));
+                let _ = resp.handle_input(self.now, channel, BytesMut::from(data));
             }
         }
         for piece in data.chunks(usize::from(u16::MAX)) {
@@ -320,8 +320,8 @@ impl Harness {
             }
             Side::Responder => {
                 if let Some(resp) = &mut self.resp {
-                    resp.handle_connected(t.channel);
-                    let _ = resp.handle_input(t.channel, data);
+                    resp.handle_connected(self.now, t.channel);
+                    let _ = resp.handle_input(self.now, t.channel, data);
                 }
             }
         }
@@ -421,7 +421,7 @@ impl Harness {
     /// Attaches the responder's event channel (the peer initiator opened it).
     fn connect_event(&mut self) {
         if let Some(resp) = &mut self.resp {
-            resp.handle_connected(Channel::Event);
+            resp.handle_connected(self.now, Channel::Event);
             self.note(&[ACT_CONNECTED | 0x80]);
         }
     }
@@ -491,6 +491,13 @@ impl Harness {
                         "a deadline at or before the handle_timeout time"
                     );
                 }
+                if let Some(resp) = &mut self.resp {
+                    resp.handle_timeout(self.now);
+                    assert!(
+                        resp.poll_timeout().is_none_or(|t| t > self.now),
+                        "responder: a deadline at or before the handle_timeout time"
+                    );
+                }
             }
             ACT_EXECUTE => self.execute(c),
             ACT_SEND_DATA => {
@@ -525,7 +532,7 @@ impl Harness {
                 }
                 Side::Responder => {
                     if let Some(resp) = &mut self.resp {
-                        resp.handle_eof(channel);
+                        resp.handle_eof(self.now, channel);
                     }
                 }
             },
@@ -549,7 +556,7 @@ impl Harness {
             }
             ACT_CONNECTED => {
                 if let Some(resp) = &mut self.resp {
-                    resp.handle_connected(channel);
+                    resp.handle_connected(self.now, channel);
                 }
             }
             _ => return,
@@ -588,8 +595,9 @@ pub fn initiator(data: &[u8]) {
 
 /// A [`Responder`] serving a small device, fed actions decoded from `data`.
 ///
-/// Checks: no panic; transmits run dry within a bound after every action; ConnectionLost is
-/// reported once and nothing is transmitted after it.
+/// Checks: no panic; transmits run dry within a bound after every action; after
+/// `handle_timeout(t)` the next deadline is later than `t`; ConnectionLost is reported once and
+/// nothing is transmitted after it.
 pub fn responder(data: &[u8]) {
     run(Side::Responder, data);
 }

@@ -26,7 +26,7 @@ pub use init::{
     InitRequestLayout,
 };
 pub use operation::{
-    Cancel, DataPacket, DataPhaseInfo, Event, OperationRequest, OperationResponse, StartData,
+    Cancel, DataPacket, DataPhaseInfo, EventPacket, OperationRequest, OperationResponse, StartData,
 };
 
 // The reason of an Init_Fail lives with the errors (`Error::InitFailed` names it), below `packet`.
@@ -160,7 +160,7 @@ pub enum Packet<'a> {
     /// Type 7.
     OperationResponse(OperationResponse),
     /// Type 8.
-    Event(Event),
+    Event(EventPacket),
     /// Type 9.
     StartData(StartData),
     /// Type 10.
@@ -382,7 +382,7 @@ fn parse_body_inner(
             Ok((i, Packet::OperationResponse(p)))
         }
         PacketType::EVENT => {
-            let (i, p) = Event::parse(b)?;
+            let (i, p) = EventPacket::parse(b)?;
             Ok((i, Packet::Event(p)))
         }
         PacketType::START_DATA => {

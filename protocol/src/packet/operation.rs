@@ -117,18 +117,19 @@ impl OperationResponse {
     }
 }
 
-/// Event: a device event on the event connection, with 0–3 parameters.
+/// The Event packet: a device event on the event connection, with 0–3 parameters (decoded for
+/// callers as a [`DeviceEvent`](crate::DeviceEvent)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Event {
+pub struct EventPacket {
     /// The event.
     pub code: EventCode,
     /// The transaction it relates to, if any (0xFFFFFFFF or 0 when none, depending on the device).
     pub transaction_id: TransactionId,
-    /// Event parameters; the decoder accepts at most [`Event::MAX_PARAMS`].
+    /// Event parameters; the decoder accepts at most [`EventPacket::MAX_PARAMS`].
     pub params: Params,
 }
 
-impl Event {
+impl EventPacket {
     /// The most parameters a PTP/IP Event carries.
     pub const MAX_PARAMS: u8 = 3;
 

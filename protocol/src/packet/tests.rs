@@ -425,7 +425,7 @@ fn event_golden_zero_to_three_params() {
         let mut groups: Vec<&[u8]> = vec![&length, &prefix, &code, &tid];
         groups.extend(param_bytes[..n].iter().map(|p| p.as_slice()));
         let bytes = cat(&groups);
-        let p = Packet::Event(Event {
+        let p = Packet::Event(EventPacket {
             code: EventCode::OBJECT_ADDED,
             transaction_id: TransactionId::RESERVED,
             params: params(&values[..n]),

@@ -25,6 +25,8 @@ pub enum ViolationPacket {
     Fuji(ContainerType),
     /// Bytes that did not decode as a packet.
     Undecodable,
+    /// No packet: the initiator went silent until a deadline passed.
+    Silence,
 }
 
 impl fmt::Display for ViolationPacket {
@@ -39,6 +41,7 @@ impl fmt::Display for ViolationPacket {
                 None => write!(f, "Fujifilm container type {}", t.0),
             },
             Self::Undecodable => f.write_str("undecodable bytes"),
+            Self::Silence => f.write_str("silence"),
         }
     }
 }
@@ -89,6 +92,14 @@ pub enum ViolationKind {
     },
     /// Bytes that do not decode.
     Malformed(DecodeError),
+    /// A data-out phase stopped before its end for longer than
+    /// [`ResponderConfig::data_timeout`](super::ResponderConfig::data_timeout).
+    DataOutStalled {
+        /// Bytes received before it stopped.
+        received: u64,
+        /// Bytes announced by Start_Data (or the Fujifilm container), if any were.
+        announced: Option<u64>,
+    },
 }
 
 impl fmt::Display for ViolationKind {
@@ -126,6 +137,14 @@ impl fmt::Display for ViolationKind {
             }
             Self::UnexpectedPacket { got, state } => write!(f, "unexpected {got} while {state}"),
             Self::Malformed(e) => write!(f, "malformed: {e}"),
+            Self::DataOutStalled {
+                received,
+                announced: Some(n),
+            } => write!(f, "data-out phase stalled after {received} of {n} bytes"),
+            Self::DataOutStalled {
+                received,
+                announced: None,
+            } => write!(f, "data-out phase stalled after {received} bytes"),
         }
     }
 }

@@ -1,5 +1,7 @@
 //! The device model a [`Responder`](super::Responder) serves: what a camera does with operations.
 
+use std::sync::Arc;
+
 use bytes::{Buf, Bytes};
 
 use crate::initiator::DeviceEvent;
@@ -177,6 +179,43 @@ impl std::fmt::Debug for Reply {
     }
 }
 
+/// How a device tells its driver that it has an event to send (see [`Device::set_waker`]).
+///
+/// The driver makes it (a channel send, a `mio::Waker`, a condition variable…) and gives it to
+/// the device through [`Responder::set_waker`](super::Responder::set_waker); the device calls
+/// [`wake`](Self::wake) after it queued an event that it raised on its own (from another
+/// thread, a timer, a folder watcher), and the driver then drains the responder's transmits at
+/// once, instead of looking at the device now and then. Events a device raises while it answers
+/// an operation need no wake-up: the driver drains the transmits after every call anyway.
+#[derive(Clone)]
+pub struct DeviceWaker(Arc<dyn Fn() + Send + Sync>);
+
+impl DeviceWaker {
+    /// A waker that calls `wake` on every [`wake`](Self::wake). It must be cheap and must not
+    /// call into the responder or the device: it may run on any thread, while the device is in
+    /// the middle of one of its own calls.
+    pub fn new(wake: impl Fn() + Send + Sync + 'static) -> Self {
+        Self(Arc::new(wake))
+    }
+
+    /// A waker that does nothing (a device driven only by its responder's calls).
+    #[must_use]
+    pub fn noop() -> Self {
+        Self::new(|| {})
+    }
+
+    /// Tells the driver that the device has something to send.
+    pub fn wake(&self) {
+        (self.0)();
+    }
+}
+
+impl std::fmt::Debug for DeviceWaker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DeviceWaker")
+    }
+}
+
 /// A camera's behaviour behind a [`Responder`](super::Responder).
 ///
 /// The responder handles framing, the init handshake, sessions (OpenSession/CloseSession),
@@ -205,6 +244,13 @@ pub trait Device {
         None
     }
 
+    /// Takes the driver's waker. A device that raises events outside its responder's calls
+    /// keeps it and calls [`DeviceWaker::wake`] after queueing each one, so that the event goes
+    /// out at once; a device that does not can ignore it (the default).
+    fn set_waker(&mut self, waker: DeviceWaker) {
+        let _ = waker;
+    }
+
     /// The transaction was cancelled by the initiator.
     fn cancelled(&mut self, request: &Request) {
         let _ = request;
@@ -231,6 +277,10 @@ impl<D: Device + ?Sized> Device for Box<D> {
 
     fn poll_event(&mut self) -> Option<DeviceEvent> {
         (**self).poll_event()
+    }
+
+    fn set_waker(&mut self, waker: DeviceWaker) {
+        (**self).set_waker(waker);
     }
 
     fn cancelled(&mut self, request: &Request) {

@@ -1,5 +1,7 @@
 //! What the Responder does with each packet it receives.
 
+use std::time::Instant;
+
 use bytes::{Bytes, BytesMut};
 
 use super::conformance::{TidCheck, has_data_out};
@@ -16,6 +18,7 @@ use crate::packet::{
     DataPhaseInfo, Dialect, Header, InitCommandAck, InitFail, InitFailReason, Packet, PacketType,
 };
 use crate::ptp::codes::{EventCode, OperationCode, ResponseCode};
+use crate::timer::Timer;
 use crate::types::{Params, SessionId, TransactionId};
 
 type Step = Result<(), Error>;
@@ -28,21 +31,30 @@ struct Origin {
 }
 
 impl<D: Device> Responder<D> {
-    /// Feeds bytes read from `channel`. Returns the fatal error if the connection failed (also
-    /// reported once as [`ResponderEvent::ConnectionLost`]).
-    pub fn handle_input(&mut self, channel: Channel, data: BytesMut) -> Result<(), Error> {
+    /// Feeds bytes read from `channel` at `now`. Returns the fatal error if the connection
+    /// failed (also reported once as [`ResponderEvent::ConnectionLost`]).
+    pub fn handle_input(
+        &mut self,
+        now: Instant,
+        channel: Channel,
+        data: BytesMut,
+    ) -> Result<(), Error> {
         if let State::Failed(e) = &self.state {
             return Err(e.clone());
         }
         if self.state == State::Closed {
             return Ok(());
         }
-        if channel == Channel::Command && self.fuji_init_window {
+        let receiving = self.is_receiving_data();
+        let result = if channel == Channel::Command && self.fuji_init_window {
             self.staged.unsplit(data);
-            return self.drain_staged();
-        }
-        self.readers[channel.index()].push(data);
-        self.drain(channel)
+            self.drain_staged()
+        } else {
+            self.readers[channel.index()].push(data);
+            self.drain(channel)
+        };
+        self.on_input_timers(now, channel, receiving);
+        result
     }
 
     /// Handles everything the reader of `channel` can yield.
@@ -104,7 +116,7 @@ impl<D: Device> Responder<D> {
         Ok(())
     }
 
-    fn state_name(&self) -> &'static str {
+    pub(super) fn state_name(&self) -> &'static str {
         match self.state {
             State::AwaitCommandRequest => "waiting for Init_Command_Request",
             State::AwaitEventRequest => "waiting for Init_Event_Request",
@@ -170,7 +182,10 @@ impl<D: Device> Responder<D> {
                 self.push_control(channel, Packet::ProbeResponse.to_bytes());
                 Ok(())
             }
-            (_, _, Packet::ProbeResponse) => Ok(()),
+            (_, _, Packet::ProbeResponse) => {
+                self.timers.stop(Timer::Probe);
+                Ok(())
+            }
             (State::AwaitCommandRequest, Channel::Command, Packet::InitCommandRequest(req)) => {
                 self.links[0] = LinkState::Open;
                 match self.device.accept(req.guid, &req.friendly_name) {

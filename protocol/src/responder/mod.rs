@@ -1,10 +1,32 @@
 //! The Responder: the camera side of a PTP/IP session, as a sans-IO state machine.
 //!
-//! Same contract as the [`Initiator`](crate::Initiator): bytes in through
-//! [`handle_input`](Responder::handle_input), transmits out through
-//! [`poll_transmit`](Responder::poll_transmit), events through
-//! [`poll_event`](Responder::poll_event). What the camera *does* is a [`Device`]; the responder
-//! handles framing, the init handshake, the session, probes, cancels and data phases.
+//! # Contract
+//!
+//! The same as the [`Initiator`](crate::Initiator)'s. The state machine owns no socket, thread or
+//! clock. A driver feeds it:
+//! - the attachment of a connection: [`handle_connected`](Responder::handle_connected) (the
+//!   Fujifilm event connection carries no init packet, so this is how the responder learns of it);
+//! - bytes read from a connection: [`handle_input`](Responder::handle_input);
+//! - the end of a connection: [`handle_eof`](Responder::handle_eof);
+//! - the time, when the deadline from [`poll_timeout`](Responder::poll_timeout) has passed:
+//!   [`handle_timeout`](Responder::handle_timeout).
+//!
+//! After **every** one of these calls (and after a device raised an event, see
+//! [`Device::set_waker`]) the driver drains, in this order:
+//! 1. [`poll_transmit`](Responder::poll_transmit) until `None` (or until the socket is full:
+//!    data is produced only as it is taken), writing each [`Transmit`] to its channel;
+//! 2. [`poll_timeout`](Responder::poll_timeout), the next deadline to wake up at;
+//! 3. [`poll_event`](Responder::poll_event) until `None`.
+//!
+//! Time: `now` must never go backwards. A spurious `handle_timeout` is harmless, and after
+//! `handle_timeout(t)` the next deadline is always later than `t`. The deadlines
+//! ([`ResponderConfig`]): the init handshake (a connection that never completes it, such as a
+//! command connection whose event connection never comes, is closed), a stalled data-out phase
+//! (the transaction fails with IncompleteTransfer), the think time (a held reply goes out), and
+//! keep-alive probes on an idle event connection (an initiator that does not answer is dropped).
+//!
+//! What the camera *does* is a [`Device`]; the responder handles framing, the init handshake,
+//! the session, probes, cancels and data phases.
 //!
 //! It also judges the initiator: breaches of the protocol (a reused transaction id, a data phase
 //! an operation does not have, …) are answered as ISO 15740 says where it says, and every one is
@@ -20,6 +42,41 @@
 //! Data the device sends is pulled from its [`DataSource`] only as the command channel's queue
 //! drains below [`ResponderConfig::send_window`], so a driver that polls transmits only while the
 //! socket is writable sends objects of any size in constant memory.
+//!
+//! ```
+//! use std::time::{Duration, Instant};
+//! use bytes::BytesMut;
+//! use ptpip_protocol::packet::{InitCommandRequest, Packet};
+//! use ptpip_protocol::responder::{Reply, Request, Responder, ResponderConfig, ResponderEvent};
+//! use ptpip_protocol::{Channel, Dialect, Error, FriendlyName, Guid, Timer};
+//!
+//! struct Nothing;
+//! impl ptpip_protocol::responder::Device for Nothing {
+//!     fn operation(&mut self, _: &Request) -> Reply {
+//!         Reply::Respond(ptpip_protocol::responder::Response::OK)
+//!     }
+//!     fn data_out(&mut self, _: &Request, _: &[u8]) {}
+//!     fn data_out_done(&mut self, _: &Request, _: u64) -> ptpip_protocol::responder::Response {
+//!         ptpip_protocol::responder::Response::OK
+//!     }
+//! }
+//!
+//! let name = FriendlyName::new("doc").unwrap();
+//! let mut cam = Responder::new(ResponderConfig::new(Guid([2; 16]), name.clone(), Dialect::Generic), Nothing);
+//! let mut now = Instant::now();
+//! let req = Packet::InitCommandRequest(InitCommandRequest::new(Guid([1; 16]), name)).to_bytes();
+//! cam.handle_input(now, Channel::Command, BytesMut::from(&req[..])).unwrap();
+//! assert_eq!(cam.poll_transmit().unwrap().channel, Channel::Command); // Init_Command_Ack
+//! // The event connection never comes: the init deadline closes the connection, once.
+//! now = cam.poll_timeout().unwrap();
+//! cam.handle_timeout(now);
+//! assert!(matches!(cam.poll_event(), Some(ResponderEvent::InitiatorConnected { .. })));
+//! assert_eq!(
+//!     cam.poll_event(),
+//!     Some(ResponderEvent::ConnectionLost { reason: Error::TimedOut(Timer::Init) })
+//! );
+//! assert!(cam.poll_timeout().is_none());
+//! ```
 
 mod accept;
 pub mod conformance;
@@ -28,9 +85,10 @@ mod inbound;
 mod outbound;
 #[cfg(test)]
 mod tests;
+mod timers;
 
 use std::collections::VecDeque;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 
@@ -38,12 +96,13 @@ pub use accept::{
     ConnectionKind, ConnectionSorter, classify_connection, unknown_connection_refusal,
 };
 pub use conformance::{Violation, ViolationKind, ViolationOutcome, ViolationPacket};
-pub use device::{DataSource, Device, PatternSource, Reply, Request, Response};
+pub use device::{DataSource, Device, DeviceWaker, PatternSource, Reply, Request, Response};
 
 use crate::channel::{Channel, LinkState, OutQueue, Reader, Transmit};
 use crate::deframer::{DeframerConfig, Framing};
 use crate::error::Error;
 use crate::packet::Dialect;
+use crate::timer::{Timer, TimerTable};
 use crate::types::{
     ConnectionNumber, FriendlyName, Guid, ProtocolVersion, SessionId, TransactionId,
 };
@@ -86,11 +145,28 @@ pub struct ResponderConfig {
     /// The largest control packet accepted from the initiator.
     pub max_control_len: u32,
     /// The camera's think time: how long the reply to every operation is held back, as a real
-    /// body's firmware takes milliseconds per request (zero: reply at once). The responder has
-    /// no clock: it reports [`ResponderEvent::ReplyDelayed`] and holds the reply until the driver
-    /// calls [`Responder::release_reply`] once `think` has passed. Probes and cancels are still
-    /// handled meanwhile, and nothing is blocked, so a server's other sessions never wait.
+    /// body's firmware takes milliseconds per request (zero: reply at once). The responder
+    /// reports [`ResponderEvent::ReplyDelayed`] and holds the reply until its deadline
+    /// ([`Responder::poll_timeout`]) passes, or the driver calls [`Responder::release_reply`].
+    /// Probes and cancels are still handled meanwhile, and nothing is blocked, so a server's
+    /// other sessions never wait.
     pub think: Duration,
+    /// How long an initiator has to complete the init handshake, counted from the first call
+    /// that gives the responder the time: the Init_Command_Request and, in the generic dialect,
+    /// the Init_Event_Request on the event connection. A connection still half-open then is
+    /// closed ([`ResponderEvent::ConnectionLost`] with [`Timer::Init`]). The Fujifilm event
+    /// connection, which carries no init packet, is not waited for.
+    pub init_timeout: Duration,
+    /// How long a data-out phase may go without a byte from the initiator on the command
+    /// connection. The transaction then fails with IncompleteTransfer (reported as a
+    /// [`ViolationKind::DataOutStalled`]); data that still comes for it is discarded.
+    pub data_timeout: Duration,
+    /// After this long without input from the initiator, send a Probe_Request on the event
+    /// connection (`None`: never). Generic dialect only: Fujifilm bodies have no probes.
+    pub keep_alive: Option<Duration>,
+    /// How long a keep-alive probe may go unanswered before the initiator is declared gone
+    /// ([`ResponderEvent::ConnectionLost`] with [`Timer::Probe`]).
+    pub probe_timeout: Duration,
 }
 
 impl ResponderConfig {
@@ -108,6 +184,10 @@ impl ResponderConfig {
             send_window: 1 << 20,
             max_control_len: DeframerConfig::DEFAULT_MAX_CONTROL_LEN,
             think: Duration::ZERO,
+            init_timeout: Duration::from_secs(10),
+            data_timeout: Duration::from_secs(30),
+            keep_alive: None,
+            probe_timeout: Duration::from_secs(5),
         }
     }
 }
@@ -142,8 +222,9 @@ pub enum ResponderEvent {
     },
     /// The initiator broke the protocol; what it did and what the responder did about it.
     Violation(Violation),
-    /// The reply to `transaction` is held for the think time ([`ResponderConfig::think`]): call
-    /// [`Responder::release_reply`] once `delay` has passed.
+    /// The reply to `transaction` is held for the think time ([`ResponderConfig::think`]): it
+    /// goes out when `delay` has passed (the deadline of [`Responder::poll_timeout`]), or when the
+    /// driver calls [`Responder::release_reply`].
     ReplyDelayed {
         /// The transaction whose reply waits.
         transaction: TransactionId,
@@ -226,6 +307,8 @@ pub struct Responder<D: Device> {
     discarding_packet: bool,
     /// The transaction of stray data already reported (its further packets are dropped quietly).
     stray: Option<TransactionId>,
+    /// The deadlines (see the [module docs](self)).
+    timers: TimerTable,
 }
 
 impl<D: Device> std::fmt::Debug for Responder<D> {
@@ -262,6 +345,7 @@ impl<D: Device> Responder<D> {
             deferred: Vec::new(),
             discarding_packet: false,
             stray: None,
+            timers: TimerTable::default(),
             config,
         }
     }
@@ -274,6 +358,12 @@ impl<D: Device> Responder<D> {
     /// The device, mutably (to inject events, say).
     pub fn device_mut(&mut self) -> &mut D {
         &mut self.device
+    }
+
+    /// Gives the device the driver's waker (see [`DeviceWaker`]): a device that raises events on
+    /// its own then wakes the driver, which drains [`poll_transmit`](Self::poll_transmit).
+    pub fn set_waker(&mut self, waker: DeviceWaker) {
+        self.device.set_waker(waker);
     }
 
     /// The open session.
@@ -316,9 +406,9 @@ impl<D: Device> Responder<D> {
                 .is_some_and(|t| !t.held && matches!(t.phase, Phase::Sending(_)))
     }
 
-    /// Lets the reply to `transaction`, held for the think time, go out (see
-    /// [`ResponderConfig::think`]). Does nothing for any other transaction, or when no reply
-    /// is held.
+    /// Lets the reply to `transaction`, held for the think time, go out before its deadline
+    /// (see [`ResponderConfig::think`]). Does nothing for any other transaction, or when no
+    /// reply is held.
     pub fn release_reply(&mut self, transaction: TransactionId) {
         if let Some(t) = self
             .current
@@ -326,29 +416,32 @@ impl<D: Device> Responder<D> {
             .filter(|t| t.request.transaction == transaction)
         {
             t.held = false;
+            self.timers.stop(Timer::Think);
         }
     }
 
     /// Tells the responder a connection was attached: the Fujifilm event connection carries no
-    /// init packet, so a server calls this when it pairs the event socket.
-    pub fn handle_connected(&mut self, channel: Channel) {
+    /// init packet, so a server calls this when it pairs the event socket. A driver that accepts
+    /// the command connection itself calls it too, so that the init deadline starts then.
+    pub fn handle_connected(&mut self, now: Instant, channel: Channel) {
         if self.links[channel.index()] == LinkState::Unopened {
             self.links[channel.index()] = LinkState::Open;
         }
+        self.sync_timers(now);
     }
 
     /// Reports that `channel` ended.
-    pub fn handle_eof(&mut self, channel: Channel) {
+    pub fn handle_eof(&mut self, now: Instant, channel: Channel) {
         self.links[channel.index()] = LinkState::Eof;
-        if self.is_closed() {
-            return;
+        if !self.is_closed() {
+            if channel == Channel::Command && self.current.is_none() {
+                self.state = State::Closed;
+                self.events.push_back(ResponderEvent::Closed);
+            } else {
+                self.fail(Error::ChannelClosed(channel));
+            }
         }
-        if channel == Channel::Command && self.current.is_none() {
-            self.state = State::Closed;
-            self.events.push_back(ResponderEvent::Closed);
-        } else {
-            self.fail(Error::ChannelClosed(channel));
-        }
+        self.sync_timers(now);
     }
 
     /// The next thing to report.
@@ -404,6 +497,7 @@ impl<D: Device> Responder<D> {
             q.clear();
         }
         self.current = None;
+        self.timers.stop_all();
         self.events
             .push_back(ResponderEvent::ConnectionLost { reason: e });
     }

@@ -43,11 +43,11 @@ impl<D: Device> Responder<D> {
                     for &p in e
                         .params
                         .iter()
-                        .take(usize::from(crate::packet::Event::MAX_PARAMS))
+                        .take(usize::from(crate::packet::EventPacket::MAX_PARAMS))
                     {
                         params.push(p);
                     }
-                    Packet::Event(crate::packet::Event {
+                    Packet::Event(crate::packet::EventPacket {
                         code: e.code,
                         transaction_id: e.transaction,
                         params,

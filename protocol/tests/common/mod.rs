@@ -168,7 +168,7 @@ impl<D: Device> Pair<D> {
         let mut resp = Responder::new(rc, device);
         if ini.config().dialect == Dialect::Fuji {
             // The Fuji event connection carries no init packet: the server pairs it by itself.
-            resp.handle_connected(Channel::Event);
+            resp.handle_connected(now, Channel::Event);
         }
         Self {
             now,
@@ -212,7 +212,7 @@ impl<D: Device> Pair<D> {
         }
         for ch in Channel::ALL {
             while let Some(piece) = self.up[idx(ch)].take(self.now) {
-                let _ = self.resp.handle_input(ch, piece);
+                let _ = self.resp.handle_input(self.now, ch, piece);
                 moved = true;
                 // Let the responder produce between pieces, as a socket would.
                 while self.down[0].has_room() {
@@ -262,7 +262,10 @@ impl<D: Device> Pair<D> {
             .iter()
             .chain(self.down.iter())
             .filter_map(Wire::next_due);
-        wires.chain(self.ini.poll_timeout()).min()
+        wires
+            .chain(self.ini.poll_timeout())
+            .chain(self.resp.poll_timeout())
+            .min()
     }
 
     /// Runs until `done` holds, jumping virtual time to each wakeup; panics after `max_steps`.
@@ -282,7 +285,11 @@ impl<D: Device> Pair<D> {
                         self.now = t;
                     }
                     self.ini.handle_timeout(self.now);
-                    if let Some(next) = self.ini.poll_timeout() {
+                    self.resp.handle_timeout(self.now);
+                    for next in [self.ini.poll_timeout(), self.resp.poll_timeout()]
+                        .into_iter()
+                        .flatten()
+                    {
                         assert!(
                             next > self.now,
                             "poll_timeout {next:?} not after {:?}",

@@ -11,9 +11,9 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use ptpip_protocol::fuji::{Container, ContainerType, LiveViewFrame};
 use ptpip_protocol::packet::{
-    Cancel, DataPacket, DataPhaseInfo, Event, InitAckLayout, InitCommandAck, InitCommandRequest,
-    InitEventAck, InitEventRequest, InitFail, InitFailReason, InitRequestLayout, OperationRequest,
-    OperationResponse, StartData,
+    Cancel, DataPacket, DataPhaseInfo, EventPacket, InitAckLayout, InitCommandAck,
+    InitCommandRequest, InitEventAck, InitEventRequest, InitFail, InitFailReason,
+    InitRequestLayout, OperationRequest, OperationResponse, StartData,
 };
 use ptpip_protocol::ptp::codes::{EventCode, OperationCode, ResponseCode};
 use ptpip_protocol::{
@@ -181,13 +181,16 @@ pub(crate) fn packet(dialect: Dialect, max_payload: usize) -> BoxedStrategy<Pack
                 params,
             })
         }),
-        (any::<u16>(), tid(), params(usize::from(Event::MAX_PARAMS))).prop_map(
-            |(code, transaction_id, params)| Packet::Event(Event {
+        (
+            any::<u16>(),
+            tid(),
+            params(usize::from(EventPacket::MAX_PARAMS))
+        )
+            .prop_map(|(code, transaction_id, params)| Packet::Event(EventPacket {
                 code: EventCode(code),
                 transaction_id,
                 params,
-            })
-        ),
+            })),
         (
             tid(),
             prop_oneof![any::<u64>(), Just(StartData::UNKNOWN_LENGTH)]

@@ -271,7 +271,7 @@ impl Relay {
     }
 
     /// Handles readiness for one of the relay's tokens.
-    pub fn handle_event(&mut self, event: &MioEvent, now: Instant) {
+    pub fn handle_event(&mut self, now: Instant, event: &MioEvent) {
         let now = self.clock(now);
         let token = event.token();
         if let Some(n) = token.0.checked_sub(self.base).filter(|&n| n < 2) {

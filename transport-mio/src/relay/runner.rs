@@ -104,7 +104,7 @@ impl RelayRunner {
             let now = Instant::now();
             for event in &events {
                 if self.relay.owns(event.token()) {
-                    self.relay.handle_event(event, now);
+                    self.relay.handle_event(now, event);
                 }
             }
             self.relay.handle_timeout(Instant::now());

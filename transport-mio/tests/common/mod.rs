@@ -1,4 +1,4 @@
-//! Test cameras for the mio driver: a pattern device behind `ptpip_transport_std::serve`, and raw
+//! Test cameras for the mio driver: a pattern device behind the mio server (`ptpip_transport_mio::serve`), and raw
 //! servers built from our own encoders for the faults a well-behaved responder never makes.
 
 #![allow(dead_code, unreachable_pub)]
@@ -23,7 +23,7 @@ use ptpip_protocol::{
     Params, ProtocolVersion, ResponseCode,
 };
 use ptpip_transport_mio::{ClientConfig, DataSink, Ports};
-use ptpip_transport_std::{ServerHandle, serve};
+use ptpip_transport_mio::{ServerHandle, serve};
 
 /// A vendor operation of the test device that answers with an event naming its transaction.
 pub const OP_PING_EVENT: OperationCode = OperationCode(0x9901);
@@ -249,7 +249,7 @@ impl Read for PatternReader {
     }
 }
 
-/// A running std server with the test device.
+/// A running mio server with the test device.
 pub struct Server {
     pub handle: ServerHandle,
     pub stats: Arc<Mutex<Stats>>,

@@ -2,7 +2,6 @@
 
 use std::io::Write;
 use std::net::{SocketAddr, TcpListener};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use ptpip_discovery::fuji::{self, Message};
@@ -10,6 +9,7 @@ use ptpip_protocol::Dialect;
 
 use super::Identity;
 use crate::discover::net;
+use crate::signals::Stop;
 
 /// How often the DISCOVER broadcast is repeated until a computer answers.
 const REPEAT: Duration = Duration::from_secs(1);
@@ -22,7 +22,7 @@ fn dialect(me: &Identity) -> Option<Dialect> {
 /// PC AutoSave "connect": DISCOVER to `to` every second until a computer sends NOTIFY to
 /// `listener`; then IMPORT on the computer's connect port. The computer connects to our PTP/IP
 /// port afterwards. Once.
-pub(super) fn autosave(listener: &TcpListener, to: SocketAddr, me: &Identity, stop: &AtomicBool) {
+pub(super) fn autosave(listener: &TcpListener, to: SocketAddr, me: &Identity, stop: &Stop) {
     let notify_port = listener
         .local_addr()
         .map_or(fuji::AUTOSAVE_NOTIFY_PORT, |a| a.port());
@@ -38,7 +38,7 @@ pub(super) fn autosave(listener: &TcpListener, to: SocketAddr, me: &Identity, st
         notify_port: (notify_port != fuji::AUTOSAVE_NOTIFY_PORT).then_some(notify_port),
     }
     .encode();
-    let stopped = || stop.load(Ordering::SeqCst);
+    let stopped = || stop.is_set();
     while !stopped() {
         if let Err(e) = sock.send_to(&discover, to) {
             log::debug!("PC AutoSave: DISCOVER to {to}: {e}");

@@ -171,7 +171,7 @@ pub(crate) fn mkdir(
     let op = Operation::new(OperationCode::SEND_OBJECT_INFO, &[storage.0, parent_handle])
         .expect("two parameters")
         .send(info.to_bytes().into());
-    let c = calls.execute(op).map_err(call_error)?;
+    let c = calls.call(op).map_err(call_error)?;
     writeln!(
         out,
         "Created {shown}{name}/ ({:#010x})",

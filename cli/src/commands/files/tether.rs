@@ -18,6 +18,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ptpip_protocol::initiator::Operation;
@@ -25,6 +26,7 @@ use ptpip_protocol::ptp::codes::{EventCode, OperationCode};
 use ptpip_protocol::ptp::dataset::{DeviceInfo, ObjectHandle};
 use ptpip_protocol::{DeviceEvent, Dialect};
 use ptpip_transport_std::{Calls, ClientError};
+use shared_child::SharedChild;
 
 use super::download::{Context, Saver, name_for, unused, wanted};
 use super::{Camera, call_error, entry_for, session_over, stopped};
@@ -40,9 +42,6 @@ const WAIT: Duration = Duration::from_millis(500);
 
 /// How long to wait before connecting again after the link dropped.
 const RECONNECT_PAUSE: Duration = Duration::from_secs(1);
-
-/// How often a running `--exec` command is looked at (it may be stopped by Ctrl-C).
-const EXEC_POLL: Duration = Duration::from_millis(50);
 
 /// The largest preview accepted.
 const PREVIEW_MAX: usize = 64 << 20;
@@ -304,12 +303,8 @@ impl Run<'_, '_> {
         let tries = self.opts.download.retries;
         let mut last = String::new();
         for _ in 0..tries {
-            let until = Instant::now() + RECONNECT_PAUSE;
-            while Instant::now() < until {
-                if interrupted() {
-                    return Err(stopped());
-                }
-                std::thread::sleep(EXEC_POLL);
+            if interrupted() || crate::signals::wait(RECONNECT_PAUSE) {
+                return Err(stopped());
             }
             match cam.reconnect() {
                 Ok(()) => return Ok(()),
@@ -345,7 +340,7 @@ impl Run<'_, '_> {
                 let preview = Operation::new(OperationCode::FUJI_GET_CAPTURE_PREVIEW, &[])
                     .expect("no parameters")
                     .collect(PREVIEW_MAX);
-                let c = cam.calls().execute(preview)?;
+                let c = cam.calls().call(preview)?;
                 if lists {
                     self.look(cam, out)
                 } else {
@@ -519,22 +514,21 @@ fn run_exec(cmd: &str, path: &Path) -> Result<bool, CmdError> {
         c.arg("/C").arg(format!("{cmd} \"{}\"", path.display()));
         c
     };
-    let mut child = c
-        .env("PTPIP_FILE", path)
-        .stdin(Stdio::null())
-        .spawn()
+    c.env("PTPIP_FILE", path).stdin(Stdio::null());
+    let child = SharedChild::spawn(&mut c)
+        .map(Arc::new)
         .map_err(|e| CmdError::Failed(format!("cannot run --exec '{cmd}': {e}")))?;
-    let status = loop {
-        if let Some(s) = child.try_wait()? {
-            break s;
-        }
-        if interrupted() {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(stopped());
-        }
-        std::thread::sleep(EXEC_POLL);
-    };
+    // Ctrl-C kills it from the signal thread (at once if it came already); this one waits.
+    let killer = child.clone();
+    let on_interrupt = crate::signals::on_interrupt(move || {
+        let _ = killer.kill();
+    });
+    let status = child.wait();
+    drop(on_interrupt);
+    if interrupted() {
+        return Err(stopped());
+    }
+    let status = status?;
     if !status.success() {
         eprintln!("tether: --exec '{cmd}' {status} for {}", path.display());
     }

@@ -7,7 +7,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use ptpip_protocol::OperationCode;
@@ -259,19 +259,12 @@ pub(crate) fn fetch(
     })
 }
 
-/// Waits `pause`, looking at Ctrl-C meanwhile.
+/// Waits `pause`, or less if Ctrl-C comes meanwhile (then the transfer stops).
 fn pause(pause: Duration) -> Result<(), Failure> {
-    let until = Instant::now() + pause;
-    loop {
-        if interrupted() {
-            return Err(Failure::Stop(stopped()));
-        }
-        let left = until.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Ok(());
-        }
-        std::thread::sleep(left.min(Duration::from_millis(50)));
+    if interrupted() || crate::signals::wait(pause) {
+        return Err(Failure::Stop(stopped()));
     }
+    Ok(())
 }
 
 /// Connects again (a few attempts, see [`RECONNECT_PAUSES`]) and checks the object is still the

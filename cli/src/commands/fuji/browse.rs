@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use ptpip_protocol::calls::{FujiCalls, FujiObject};
 use ptpip_protocol::fuji::FujiMode;
 use ptpip_protocol::ptp::dataset::ObjectHandle;
-use ptpip_transport_std::{Client, ClientError};
+use ptpip_transport_std::ClientError;
+
+use crate::client::Client;
 use serde::Serialize;
 
 use crate::commands::CmdError;

@@ -77,6 +77,8 @@ pub(super) const NAMES: &[&str] = &[
     "focus-point",
     "focus-unlock",
     "movie",
+    "start_record",
+    "stop_record",
     "geotag",
     "receive",
 ];
@@ -94,9 +96,9 @@ fn step(word: &str) -> Option<i32> {
     digits.parse::<i32>().ok().map(|n| sign * n)
 }
 
-/// Parses the Fujifilm command `name` (the spec's name), typed as `typed` (an alias such as
-/// `start_record` carries its argument).
-pub(super) fn parse(name: &str, typed: &str, a: &mut Args<'_>) -> Result<Command, CmdError> {
+/// Parses the Fujifilm command `name` (as the grammar names it; `start_record` and
+/// `stop_record` carry their argument).
+pub(super) fn parse(name: &str, a: &mut Args<'_>) -> Result<Command, CmdError> {
     let control = match name {
         "shutter-speed" => Some(ExposureControl::ShutterSpeed),
         "aperture" => Some(ExposureControl::Aperture),
@@ -128,16 +130,14 @@ pub(super) fn parse(name: &str, typed: &str, a: &mut Args<'_>) -> Result<Command
                 FujiCommand::FocusPoint(rest.join(" ").parse().map_err(|e: String| a.usage(e))?)
             }
             "focus-unlock" => FujiCommand::FocusUnlock,
-            "movie" => match typed.to_ascii_lowercase().as_str() {
-                "start_record" => FujiCommand::Movie(true),
-                "stop_record" => FujiCommand::Movie(false),
-                _ => match a.required("start or stop")?.to_ascii_lowercase().as_str() {
-                    "start" => FujiCommand::Movie(true),
-                    "stop" => FujiCommand::Movie(false),
-                    other => {
-                        return Err(a.usage(format_args!("'{other}': give start or stop")));
-                    }
-                },
+            "start_record" => FujiCommand::Movie(true),
+            "stop_record" => FujiCommand::Movie(false),
+            "movie" => match a.required("start or stop")?.to_ascii_lowercase().as_str() {
+                "start" => FujiCommand::Movie(true),
+                "stop" => FujiCommand::Movie(false),
+                other => {
+                    return Err(a.usage(format_args!("'{other}': give start or stop")));
+                }
             },
             "geotag" => {
                 let rest: Vec<&str> = std::iter::from_fn(|| a.next()).collect();

@@ -7,7 +7,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use ptpip_protocol::ResponseCode;
 use ptpip_protocol::calls::{FujiCalls, MovieRecording};
 use ptpip_protocol::fuji::{FujiMode, GeoTag, GeoTime};
-use ptpip_transport_std::{Client, ClientError};
+use ptpip_transport_std::ClientError;
+
+use crate::client::Client;
 
 use super::{ExposureArg, FujiCommand};
 use crate::commands::CmdError;

@@ -28,7 +28,7 @@ use crate::ptp::codes::{
 use crate::ptp::dataset::DeviceInfo;
 use crate::ptp::string::PtpString;
 use crate::ptp::value::PropValue;
-use crate::responder::{Device, Reply, Request, Response};
+use crate::responder::{Device, DeviceWaker, Reply, Request, Response};
 use crate::types::{FriendlyName, Guid};
 
 /// The operations [`FujiCamera`] answers (OpenSession and CloseSession through the responder).
@@ -120,6 +120,8 @@ pub struct FujiCamera {
     id: u64,
     policy: AccessPolicy,
     events: VecDeque<DeviceEvent>,
+    /// The driver's waker, called when an event is pushed from outside an operation.
+    waker: Option<DeviceWaker>,
     inbox: Inbox,
     capture: Option<remote::Capture>,
     /// What the client wrote to 0xDF01.
@@ -194,6 +196,7 @@ impl FujiCamera {
             id,
             policy: AccessPolicy::default(),
             events: VecDeque::new(),
+            waker: None,
             inbox: Inbox::default(),
             capture: None,
             mode: None,
@@ -212,10 +215,13 @@ impl FujiCamera {
         &self.body
     }
 
-    /// Queues a device event.
+    /// Queues a device event, and wakes the driver (see [`DeviceWaker`]).
     pub fn push_event(&mut self, event: DeviceEvent) {
         if self.events.len() < MAX_EVENTS {
             self.events.push_back(event);
+            if let Some(w) = &self.waker {
+                w.wake();
+            }
         }
     }
 
@@ -276,9 +282,9 @@ impl FujiCamera {
         CurrentStateList {
             entries: props::REMOTE_STATE
                 .iter()
-                .map(|&code| StateEntry {
-                    code,
-                    value: props.value(code).map_or(0, state_word),
+                .map(|&code| match props.value(code) {
+                    Some(v) => StateEntry::new(code, v),
+                    None => StateEntry { code, value: 0 },
                 })
                 .collect(),
         }
@@ -481,19 +487,6 @@ impl FujiCamera {
     }
 }
 
-/// A property value as a 0xD212 entry: its bits zero-extended to 32 (an INT16 −333 is 0xFEB3).
-fn state_word(value: &PropValue) -> u32 {
-    match *value {
-        PropValue::Int8(v) => u32::from(v as u8),
-        PropValue::UInt8(v) => u32::from(v),
-        PropValue::Int16(v) => u32::from(v as u16),
-        PropValue::UInt16(v) => u32::from(v),
-        PropValue::Int32(v) => v as u32,
-        PropValue::UInt32(v) => v,
-        _ => 0,
-    }
-}
-
 impl Device for FujiCamera {
     fn accept(&mut self, guid: Guid, _name: &FriendlyName) -> Result<(), InitFailReason> {
         self.policy.check(guid)
@@ -552,6 +545,10 @@ impl Device for FujiCamera {
     fn cancelled(&mut self, _request: &Request) {
         // Drop what a cancelled data-out phase had gathered; an announced object stays announced.
         self.inbox.reset(0);
+    }
+
+    fn set_waker(&mut self, waker: DeviceWaker) {
+        self.waker = Some(waker);
     }
 
     fn poll_event(&mut self) -> Option<DeviceEvent> {

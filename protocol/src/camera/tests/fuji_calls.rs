@@ -159,7 +159,7 @@ fn personalities_refuse_or_degrade_as_bodies_do() {
     let mut c = Driven(p);
     assert_eq!(c.fuji_object_count().unwrap(), 3);
     for code in [Op::INITIATE_CAPTURE, Op::FUJI_SET_SHUTTER_SPEED] {
-        let e = c.execute(Operation::new(code, &[0]).unwrap()).unwrap_err();
+        let e = c.call(Operation::new(code, &[0]).unwrap()).unwrap_err();
         assert!(
             matches!(
                 e,

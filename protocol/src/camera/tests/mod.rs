@@ -145,14 +145,14 @@ impl<D: Device> Pair<D> {
             if t.channel == Channel::Event {
                 // The Fujifilm initiator asks for the event connection with an empty transmit;
                 // connecting it is the driver's job.
-                self.resp.handle_connected(Channel::Event);
+                self.resp.handle_connected(self.now, Channel::Event);
             }
             self.bytes_out += t.payload.len() as u64;
             for piece in self.cut(t.payload) {
                 // A failure is reported as a responder event; the pump carries on.
                 let _ = self
                     .resp
-                    .handle_input(t.channel, BytesMut::from(&piece[..]));
+                    .handle_input(self.now, t.channel, BytesMut::from(&piece[..]));
             }
         }
         moved
@@ -195,11 +195,14 @@ impl<D: Device> Pair<D> {
         }
     }
 
-    /// Moves the clock on and lets the initiator's timers fire.
+    /// Moves the clock on and lets both sides' timers fire.
     pub(super) fn advance(&mut self, by: Duration) {
         self.now += by;
         if self.ini.poll_timeout().is_some_and(|t| t <= self.now) {
             self.ini.handle_timeout(self.now);
+        }
+        if self.resp.poll_timeout().is_some_and(|t| t <= self.now) {
+            self.resp.handle_timeout(self.now);
         }
         self.pump();
     }

@@ -427,3 +427,37 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn state_entries_carry_values_in_their_property_type() {
+    use crate::ptp::codes::DevicePropCode as P;
+    // An exposure bias of −1/3 goes out as its INT16 bits in a word and comes back as INT16.
+    let bias = StateEntry::new(P::EXPOSURE_BIAS_COMPENSATION, &PropValue::Int16(-333));
+    assert_eq!(bias.value, 0x0000_FEB3);
+    assert_eq!(bias.prop_value(), PropValue::Int16(-333));
+    for (code, value) in [
+        (P::BATTERY_LEVEL, PropValue::UInt8(2)),
+        (P::FUJI_FILM_SIMULATION, PropValue::UInt16(2)),
+        (P::FUJI_EXPOSURE_INDEX, PropValue::UInt32(0x8000_1900)),
+        (P::FUJI_SHUTTER_SPEED, PropValue::UInt32(0x8000_EA60)),
+    ] {
+        assert_eq!(StateEntry::new(code, &value).prop_value(), value, "{code}");
+    }
+    // A word too wide for the type, or of an unknown property, stays a u32.
+    let wide = StateEntry {
+        code: P::FUJI_FILM_SIMULATION,
+        value: 0x1_0000,
+    };
+    assert_eq!(wide.prop_value(), PropValue::UInt32(0x1_0000));
+    let unknown = StateEntry {
+        code: P(0xD3FF),
+        value: 7,
+    };
+    assert_eq!(unknown.prop_value(), PropValue::UInt32(7));
+    assert_eq!(value_type(P(0xD3FF)), None);
+    // Values a word cannot carry are written as 0.
+    assert_eq!(
+        StateEntry::new(P::FUJI_GEO_TAG, &PropValue::UInt64(1)).value,
+        0
+    );
+}

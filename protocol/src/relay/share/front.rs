@@ -626,7 +626,7 @@ impl Share {
         for &p in e
             .params
             .iter()
-            .take(usize::from(crate::packet::Event::MAX_PARAMS))
+            .take(usize::from(crate::packet::EventPacket::MAX_PARAMS))
         {
             params.push(p);
         }
@@ -640,7 +640,7 @@ impl Share {
                 Some(&(owner, tid)) if owner == f => tid,
                 _ => e.transaction,
             };
-            let p = Packet::Event(crate::packet::Event {
+            let p = Packet::Event(crate::packet::EventPacket {
                 code: e.code,
                 transaction_id: tid,
                 params,

@@ -125,7 +125,7 @@ impl Net {
                 if !self.camera_open[ch.index()] && !self.camera_gone {
                     self.camera_open[ch.index()] = true;
                     self.share.handle_camera_opened(ch, 100 + ch.index() as u64);
-                    self.camera.handle_connected(ch);
+                    self.camera.handle_connected(now, ch);
                 }
                 let Some(b) = self.share.poll_transmit(now, Peer::Camera(ch)) else {
                     break;
@@ -134,7 +134,7 @@ impl Net {
                     continue;
                 }
                 for p in self.pieces(&b) {
-                    let _ = self.camera.handle_input(ch, p);
+                    let _ = self.camera.handle_input(now, ch, p);
                 }
             }
         }

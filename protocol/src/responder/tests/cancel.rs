@@ -3,7 +3,7 @@
 use super::{Out, Raw, data_bytes};
 use crate::Encode;
 use crate::channel::Channel;
-use crate::packet::{DataPacket, Event, Packet, StartData};
+use crate::packet::{DataPacket, EventPacket, Packet, StartData};
 use crate::ptp::codes::{EventCode, OperationCode as Op, ResponseCode};
 use crate::responder::DataInFraming;
 use crate::types::{Params, TransactionId};
@@ -97,7 +97,7 @@ fn cancel_transaction_event_cancels_and_keeps_the_session() {
     let mut r = Raw::generic();
     r.open_session();
     start_get_object(&mut r, 1, 2);
-    let event = Packet::Event(Event {
+    let event = Packet::Event(EventPacket {
         code: EventCode::CANCEL_TRANSACTION,
         transaction_id: TransactionId(1),
         params: Params::new(),
@@ -142,7 +142,7 @@ fn cancel_transaction_event_during_data_out() {
         .to_bytes()
     };
     r.send(Channel::Command, &piece(false));
-    let event = Packet::Event(Event {
+    let event = Packet::Event(EventPacket {
         code: EventCode::CANCEL_TRANSACTION,
         transaction_id: tid,
         params: Params::new(),

@@ -10,7 +10,7 @@ use crate::ptp::codes::{OperationCode as Op, ResponseCode};
 use crate::responder::{ResponderEvent, ViolationKind, ViolationOutcome, ViolationPacket};
 use crate::types::{Params, TransactionId};
 
-fn fuji_init() -> Vec<u8> {
+pub(super) fn fuji_init() -> Vec<u8> {
     let bytes =
         Packet::InitCommandRequest(InitCommandRequest::fuji(INITIATOR, name("gphoto2"))).to_bytes();
     assert_eq!(bytes.len(), 82);
@@ -37,7 +37,7 @@ fn acks(out: &[(Channel, Out)]) -> usize {
 fn a_repeated_init_request_is_acknowledged_again() {
     for bytewise in [false, true] {
         let mut r = Raw::new(Dialect::Fuji, |_| {});
-        r.resp.handle_connected(Channel::Event);
+        r.resp.handle_connected(r.now, Channel::Event);
         let mut bytes = fuji_init();
         bytes.extend(fuji_init());
         if bytewise {

@@ -8,6 +8,9 @@ mod conformance;
 mod fuji;
 mod probe;
 mod think;
+mod timers;
+
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 
@@ -89,6 +92,8 @@ struct Raw {
     decoders: [Deframer; 2],
     /// Data payload bytes seen so far in the current data-in phase.
     data_offset: u64,
+    /// The virtual clock.
+    now: Instant,
 }
 
 const INITIATOR: Guid = Guid([0x11; 16]);
@@ -109,6 +114,7 @@ impl Raw {
             resp: Responder::new(config, TestDevice::default()),
             decoders: [decoder, Deframer::new(DeframerConfig::default())],
             data_offset: 0,
+            now: Instant::now(),
         }
     }
 
@@ -153,13 +159,17 @@ impl Raw {
 
     /// Feeds `bytes` on `channel` in one piece.
     fn send(&mut self, channel: Channel, bytes: &[u8]) {
-        let _ = self.resp.handle_input(channel, BytesMut::from(bytes));
+        let _ = self
+            .resp
+            .handle_input(self.now, channel, BytesMut::from(bytes));
     }
 
     /// Feeds `bytes` one byte at a time.
     fn send_bytewise(&mut self, channel: Channel, bytes: &[u8]) {
         for b in bytes {
-            let _ = self.resp.handle_input(channel, BytesMut::from(&[*b][..]));
+            let _ = self
+                .resp
+                .handle_input(self.now, channel, BytesMut::from(&[*b][..]));
         }
     }
 
@@ -202,6 +212,18 @@ impl Raw {
     fn open_session(&mut self) {
         self.request(OperationCode::OPEN_SESSION, 0, &[1], false);
         assert_eq!(self.responses(), [(0, ResponseCode::OK)]);
+    }
+
+    /// Moves the clock on by `by` and lets the responder's timers fire.
+    fn advance(&mut self, by: Duration) {
+        self.now += by;
+        if self.resp.poll_timeout().is_some_and(|t| t <= self.now) {
+            self.resp.handle_timeout(self.now);
+            assert!(
+                self.resp.poll_timeout().is_none_or(|t| t > self.now),
+                "a deadline at or before the handle_timeout time"
+            );
+        }
     }
 
     /// Decodes one transmit into `out`.
