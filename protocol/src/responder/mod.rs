@@ -48,7 +48,7 @@
 //! use bytes::BytesMut;
 //! use ptpip_protocol::packet::{InitCommandRequest, Packet};
 //! use ptpip_protocol::responder::{Reply, Request, Responder, ResponderConfig, ResponderEvent};
-//! use ptpip_protocol::{Channel, Dialect, Error, FriendlyName, Guid, Timer};
+//! use ptpip_protocol::{Channel, Dialect, Encode, Error, FriendlyName, Guid, Timer};
 //!
 //! struct Nothing;
 //! impl ptpip_protocol::responder::Device for Nothing {
