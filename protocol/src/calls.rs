@@ -9,9 +9,13 @@
 //!
 //! The Fujifilm calls (exposure steps and targets, focus point, movie, geotag, browsing and
 //! multiple transfer) are [`FujiCalls`], which every `Calls` driver has too.
+//!
+//! How a driver follows one transaction through the state machine's events (its data into the
+//! sink, its send window, its end) is [`Tracker`], written here once for both drivers.
 
 mod cancel;
 mod fuji;
+mod tracker;
 
 pub use crate::ports::Ports;
 pub use cancel::CancelToken;
@@ -19,6 +23,7 @@ pub use fuji::{
     DOWNLOAD_PIECE, FujiCalls, FujiDownload, FujiError, FujiObject, MAX_STEPS, MovieRecording,
     StepReport,
 };
+pub use tracker::{Step, Tracker};
 
 use std::io::{self, Read, Write};
 use std::time::Duration;
