@@ -15,7 +15,7 @@ use ptpip_protocol::{
 };
 
 use ptpip_protocol::calls::{
-    Calls, CancelToken, ClientError, DataSink, EventBacklog, NoSink, Ports, Upload,
+    Calls, CancelToken, ClientError, DataSink, EventBacklog, NoSink, Ports, Step, Tracker, Upload,
 };
 
 use crate::link::{self, DirectReader, Input, Inputs, ReadOutcome};
@@ -424,7 +424,9 @@ impl Client {
         }
     }
 
-    /// Waits for `tid` to end; `on_window` is called when a data-out phase may take more data.
+    /// Waits for `tid` to end, streaming its data into `sink` (through the core's [`Tracker`]);
+    /// `on_window` is called when a data-out phase may take more data, `on_packet` for every
+    /// packet the tap reports.
     fn wait(
         &mut self,
         tid: TransactionId,
@@ -432,7 +434,7 @@ impl Client {
         on_window: &mut dyn FnMut(&mut Self) -> Result<(), ClientError>,
         on_packet: &mut dyn FnMut(&Bytes, u64),
     ) -> Result<Completion, ClientError> {
-        let mut total = None;
+        let mut tracker = Tracker::new(tid, sink);
         // Once interrupted: when to stop waiting for the camera's answer to the Cancel.
         let mut stop_at: Option<Instant> = None;
         loop {
@@ -450,7 +452,7 @@ impl Client {
                     .as_ref()
                     .map(|_| Instant::now() + INTERRUPT_POLL),
             };
-            let event = match self.pending.iter().position(|e| concerns(e, tid)) {
+            let event = match self.pending.iter().position(|e| tracker.concerns(e)) {
                 Some(i) => self.pending.remove(i).expect("index is in range"),
                 None => match self.next_core_event(deadline) {
                     Ok(e) => e,
@@ -465,49 +467,31 @@ impl Client {
                     Err(e) => return Err(e),
                 },
             };
-            match event {
-                Event::DataChunk { transaction, .. }
-                | Event::OperationComplete(Completion { transaction, .. })
-                | Event::OperationFailed { transaction, .. }
-                    if transaction == tid && stop_at.is_some() =>
-                {
-                    // Interrupted: no more data is written, and the end is not a success.
-                    if !matches!(event, Event::DataChunk { .. }) {
+            if stop_at.is_some() {
+                // Interrupted: no more data is written, and the end is not a success.
+                match event {
+                    Event::DataChunk { transaction, .. } if transaction == tid => continue,
+                    Event::OperationComplete(Completion { transaction, .. })
+                    | Event::OperationFailed { transaction, .. }
+                        if transaction == tid =>
+                    {
                         return Err(interrupted());
                     }
+                    _ => {}
                 }
-                Event::DataStarted {
-                    transaction,
-                    total_len,
-                } if transaction == tid => {
-                    total = total_len;
+            }
+            match tracker.on_event(event) {
+                Step::Pending => {}
+                Step::SendWindow => on_window(self)?,
+                Step::Done(r) => return r,
+                Step::Cancel(e) => {
+                    let _ = self.ini.cancel(Instant::now(), tid);
+                    return Err(e);
                 }
-                Event::DataChunk {
-                    transaction,
-                    offset,
-                    data,
-                } if transaction == tid => {
-                    if let Err(e) = sink.piece(offset, total, &data) {
-                        let _ = self.ini.cancel(Instant::now(), tid);
-                        return Err(e.into());
-                    }
-                }
-                Event::DataFinished { transaction, .. } if transaction == tid => {}
-                Event::PacketReceived {
+                Step::Other(Event::PacketReceived {
                     bytes, total_len, ..
-                } => on_packet(&bytes, total_len),
-                Event::SendWindowAvailable { transaction } if transaction == tid => {
-                    on_window(self)?
-                }
-                Event::OperationComplete(c) if c.transaction == tid => return Ok(c),
-                Event::OperationFailed {
-                    transaction, error, ..
-                } if transaction == tid => {
-                    return Err(error.into());
-                }
-                Event::ConnectionLost { reason } => return Err(reason.into()),
-                Event::Closed => return Err(OperationError::Closed.into()),
-                other => self.keep(other),
+                }) => on_packet(&bytes, total_len),
+                Step::Other(other) => self.keep(other),
             }
         }
     }
@@ -625,19 +609,5 @@ impl Drop for Client {
         }
         // Readers end on the shutdown; nothing waits for them.
         self.readers.clear();
-    }
-}
-
-/// Whether `event` belongs to transaction `tid` (or ends everything).
-fn concerns(event: &Event, tid: TransactionId) -> bool {
-    match event {
-        Event::DataStarted { transaction, .. }
-        | Event::DataChunk { transaction, .. }
-        | Event::DataFinished { transaction, .. }
-        | Event::SendWindowAvailable { transaction }
-        | Event::OperationFailed { transaction, .. } => *transaction == tid,
-        Event::OperationComplete(c) => c.transaction == tid,
-        Event::ConnectionLost { .. } | Event::Closed => true,
-        _ => false,
     }
 }

@@ -12,8 +12,10 @@ use crate::initiator::{Completion, Event};
 use super::{ClientError, DataSink};
 
 /// What an event meant for the tracked transaction, and what the driver does next.
+///
+/// Exhaustive on purpose: a new step would be something every driver must do, so a driver's
+/// `match` should stop compiling rather than let it fall into a catch-all.
 #[derive(Debug)]
-#[non_exhaustive]
 pub enum Step {
     /// Progress (data streamed into the sink, or nothing to do): keep feeding events.
     Pending,
