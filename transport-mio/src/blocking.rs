@@ -12,10 +12,11 @@ use ptpip_protocol::packet::Dialect;
 use ptpip_protocol::{Channel, DeviceEvent, OperationCode, OperationError, TransactionId};
 
 use crate::client::MioClient;
-use ptpip_protocol::calls::{Calls, ClientError, DataSink, EventBacklog, NoSink, Upload};
+use ptpip_protocol::calls::{
+    Calls, ClientError, DataSink, EventBacklog, NoSink, Step, Tracker, Upload,
+};
 
 use crate::config::ClientConfig;
-use crate::tracker::{Step, Tracker};
 
 /// The token base the client's connections use.
 const TOKEN: Token = Token(0);
@@ -376,8 +377,9 @@ impl Client {
         // Anything else concerns nobody waiting: data of a transaction given up on, probes.
     }
 
-    /// Waits for `tid` to end, streaming its data into `sink`; `on_window` runs when a data-out
-    /// phase may take more data, `on_packet` for every packet the tap reports.
+    /// Waits for `tid` to end, streaming its data into `sink` (through the core's [`Tracker`]);
+    /// `on_window` runs when a data-out phase may take more data, `on_packet` for every packet
+    /// the tap reports.
     fn wait(
         &mut self,
         tid: TransactionId,
@@ -421,10 +423,14 @@ impl Client {
                     _ => {}
                 }
             }
-            match tracker.on_event(&mut self.client, event) {
+            match tracker.on_event(event) {
                 Step::Pending => {}
                 Step::SendWindow => on_window(&mut self.client)?,
                 Step::Done(r) => return r,
+                Step::Cancel(e) => {
+                    let _ = self.client.cancel(tid);
+                    return Err(e);
+                }
                 Step::Other(Event::PacketReceived {
                     bytes, total_len, ..
                 }) => on_packet(&bytes, total_len),

@@ -8,7 +8,9 @@
 //!   sleep ([`MioClient::timeout`]), and is driven by [`MioClient::handle_event`] and
 //!   [`MioClient::handle_timeout`]; commands are non-blocking ([`MioClient::execute`] returns
 //!   the transaction id at once) and outcomes come out of [`MioClient::poll_event`], which a
-//!   [`Tracker`] can follow per transaction;
+//!   [`Tracker`] (the core's, `ptpip_protocol::calls::Tracker`, re-exported) can follow per
+//!   transaction: it streams the data into a sink and says what to do next ([`Step`]; on
+//!   [`Step::Cancel`], call [`MioClient::cancel`]);
 //! - [`Client`]: a `MioClient` with a `Poll` of its own and blocking typed calls (device info,
 //!   objects streamed into any `Write`, uploads from any `Read`, raw operations, device events),
 //!   the same facade under the same name as `ptpip-transport-std`'s `Client` (connect policy,
@@ -34,7 +36,6 @@ mod link;
 mod liveview;
 mod relay;
 mod server;
-mod tracker;
 
 pub use blocking::{Client, FUJI_INIT_RETRY_DELAY};
 pub use client::MioClient;
@@ -43,12 +44,11 @@ pub use liveview::LiveView;
 pub use mio;
 pub use ptpip_protocol as protocol;
 pub use ptpip_protocol::calls::{
-    Calls, CancelToken, ClientError, DataSink, FujiCalls, NoSink, Ports, WriteSink,
+    Calls, CancelToken, ClientError, DataSink, FujiCalls, NoSink, Ports, Step, Tracker, WriteSink,
 };
 pub use ptpip_protocol::fuji::LiveViewRead;
 pub use relay::{Relay, RelayConfig, RelayEvent, RelayRunner, Stopper};
 pub use server::{Server, ServerEvent, ServerHandle, serve};
-pub use tracker::{Step, Tracker};
 
 /// The crate README's examples, compiled and run as doctests so that they stay true.
 #[cfg(doctest)]

@@ -1,6 +1,7 @@
 //! The mio driver against the mio server (`ptpip_transport_mio::serve`) on 127.0.0.1: connect (generic and
-//! Fujifilm), large GetObject, SendObject, device events, cancel, close, and the client as a
-//! component of a caller's poll next to another source.
+//! Fujifilm), large GetObject, SendObject, device events, cancel, close, the client as a
+//! component of a caller's poll next to another source, and the core's `Tracker` (re-exported)
+//! following transactions in a caller's loop.
 
 mod common;
 
@@ -15,7 +16,7 @@ use ptpip_protocol::initiator::{Event, Operation, OperationFailure};
 use ptpip_protocol::ptp::dataset::{ObjectHandle, ObjectInfo, StorageId};
 use ptpip_protocol::ptp::string::PtpString;
 use ptpip_protocol::{Dialect, EventCode, OperationCode, ResponseCode, TransactionId};
-use ptpip_transport_mio::{Calls, Client, ClientError, MioClient};
+use ptpip_transport_mio::{Calls, Client, ClientError, DataSink, MioClient, Step, Tracker};
 
 fn op(code: OperationCode, params: &[u32]) -> Operation {
     Operation::new(code, params).unwrap()
@@ -353,4 +354,70 @@ fn component_lives_in_a_callers_poll_next_to_other_sources() {
     assert_eq!(info.model.as_str(), MODEL);
     // Once closed, nothing is due and no work is left.
     assert_eq!(camera.timeout(Instant::now()), None);
+}
+
+#[test]
+fn the_re_exported_tracker_follows_transactions_in_a_callers_loop() {
+    const SIZE: u32 = 4 << 20;
+    let server = start_server(Dialect::Generic, false);
+    let mut r = Client::connect(config_for(&server.handle, Dialect::Generic)).unwrap();
+    let deadline = || Some(Instant::now() + Duration::from_secs(20));
+
+    // A download, streamed into a sink.
+    let tid = r
+        .client_mut()
+        .execute(op(OperationCode::GET_OBJECT, &[SIZE]).stream())
+        .unwrap();
+    let mut sink = PatternSink::new();
+    let mut tracker = Tracker::new(tid, &mut sink);
+    assert_eq!(tracker.transaction(), tid);
+    let done = r
+        .run_until(deadline(), |_, e| match tracker.on_event(e) {
+            Step::Done(r) => Some(r),
+            Step::Cancel(e) => panic!("the sink failed: {e}"),
+            Step::SendWindow => panic!("no data-out phase"),
+            Step::Pending | Step::Other(_) => None,
+        })
+        .unwrap()
+        .expect("the download ends in time")
+        .unwrap();
+    assert_eq!(done.transaction, tid);
+    assert!(done.response.is_ok());
+    assert_eq!(sink.received, u64::from(SIZE));
+    assert_eq!(sink.total, Some(u64::from(SIZE)));
+    assert!(sink.ok, "bytes differ from the pattern");
+
+    // A sink that fails: the tracker asks for a cancel, which the caller sends.
+    struct Full;
+    impl DataSink for Full {
+        fn piece(&mut self, _: u64, _: Option<u64>, _: &[u8]) -> std::io::Result<()> {
+            Err(std::io::Error::new(std::io::ErrorKind::StorageFull, "full"))
+        }
+    }
+    let tid = r
+        .client_mut()
+        .execute(op(OperationCode::GET_OBJECT, &[SIZE * 16]).stream())
+        .unwrap();
+    let mut full = Full;
+    let mut tracker = Tracker::new(tid, &mut full);
+    let error = r
+        .run_until(deadline(), |c, e| match tracker.on_event(e) {
+            Step::Cancel(e) => {
+                c.cancel(tid).unwrap();
+                Some(e)
+            }
+            Step::Done(r) => panic!("ended without a cancel: {r:?}"),
+            Step::SendWindow => panic!("no data-out phase"),
+            Step::Pending | Step::Other(_) => None,
+        })
+        .unwrap()
+        .expect("the first piece comes in time");
+    assert!(
+        matches!(&error, ClientError::Io(e) if e.kind() == std::io::ErrorKind::StorageFull),
+        "{error}"
+    );
+    // The camera stopped, and the session goes on.
+    assert_eq!(r.device_info().unwrap().model.as_str(), MODEL);
+    assert_eq!(server.stats.lock().unwrap().cancelled, 1);
+    r.close().unwrap();
 }
