@@ -15,6 +15,7 @@
 
 mod cancel;
 mod fuji;
+mod interrupt;
 mod tracker;
 
 pub use crate::ports::Ports;
@@ -23,6 +24,7 @@ pub use fuji::{
     DOWNLOAD_PIECE, FujiCalls, FujiDownload, FujiError, FujiObject, MAX_STEPS, MovieRecording,
     StepReport,
 };
+pub use interrupt::{INTERRUPT_POLL, Interrupt, interrupted};
 pub use tracker::{Step, Tracker};
 
 use std::io::{self, Read, Write};

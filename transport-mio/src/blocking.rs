@@ -13,7 +13,8 @@ use ptpip_protocol::{Channel, DeviceEvent, OperationCode, OperationError, Transa
 
 use crate::client::MioClient;
 use ptpip_protocol::calls::{
-    Calls, ClientError, DataSink, EventBacklog, NoSink, Step, Tracker, Upload,
+    Calls, ClientError, DataSink, EventBacklog, Interrupt, NoSink, Step, Tracker, Upload,
+    interrupted,
 };
 
 use crate::config::ClientConfig;
@@ -32,21 +33,6 @@ const REFUSED_RETRY: Duration = Duration::from_millis(100);
 const PAIRING_QUIET: Duration = Duration::from_secs(1);
 /// How often the user is reminded while the camera waits for the confirmation.
 const PAIRING_REMINDER: Duration = Duration::from_secs(5);
-
-/// How often a call looks at its interrupt check ([`Client::set_interrupt`]).
-const INTERRUPT_POLL: Duration = Duration::from_millis(20);
-
-/// A check that stops the call in progress (Ctrl-C), and how long the camera then gets to
-/// answer.
-struct Interrupt {
-    check: Box<dyn Fn() -> bool + Send>,
-    grace: Duration,
-}
-
-/// The error of an interrupted call.
-fn interrupted() -> ClientError {
-    io::Error::new(io::ErrorKind::Interrupted, "interrupted").into()
-}
 
 /// The error once "connection refused" was retried for the whole `timeout`.
 fn refused(addr: SocketAddr, timeout: Duration) -> ClientError {
@@ -299,15 +285,12 @@ impl Client {
     /// that error at once. A [`close`](Self::close) while `check` is true waits at most `grace`
     /// too.
     pub fn set_interrupt(&mut self, check: Option<Box<dyn Fn() -> bool + Send>>, grace: Duration) {
-        self.interrupt = check.map(|check| Interrupt { check, grace });
+        self.interrupt = check.map(|check| Interrupt::new(check, grace));
     }
 
     /// The grace period, if the interrupt check is set and true.
     fn interrupted(&self) -> Option<Duration> {
-        self.interrupt
-            .as_ref()
-            .filter(|i| (i.check)())
-            .map(|i| i.grace)
+        self.interrupt.as_ref().and_then(Interrupt::fired)
     }
 
     /// One turn of the loop: waits for readiness or the client's next deadline (never past
@@ -399,10 +382,7 @@ impl Client {
             }
             let deadline = match stop_at {
                 Some(d) => Some(d),
-                None => self
-                    .interrupt
-                    .as_ref()
-                    .map(|_| Instant::now() + INTERRUPT_POLL),
+                None => Interrupt::next_look(self.interrupt.as_ref(), None),
             };
             let Some(event) = self.next_core_event(deadline)? else {
                 if stop_at.is_some_and(|d| d <= Instant::now()) {
@@ -523,13 +503,7 @@ impl Calls for Client {
                 return Err(interrupted());
             }
             // With an interrupt check, wake up now and then to look at it.
-            let wake = match (&self.interrupt, deadline) {
-                (Some(_), d) => {
-                    let poll = Instant::now() + INTERRUPT_POLL;
-                    Some(d.map_or(poll, |d| d.min(poll)))
-                }
-                (None, d) => d,
-            };
+            let wake = Interrupt::next_look(self.interrupt.as_ref(), deadline);
             match self.next_core_event(wake)? {
                 None => {
                     if deadline.is_some_and(|d| d <= Instant::now()) {

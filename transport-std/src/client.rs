@@ -15,7 +15,8 @@ use ptpip_protocol::{
 };
 
 use ptpip_protocol::calls::{
-    Calls, CancelToken, ClientError, DataSink, EventBacklog, NoSink, Ports, Step, Tracker, Upload,
+    Calls, CancelToken, ClientError, DataSink, EventBacklog, Interrupt, NoSink, Ports, Step,
+    Tracker, Upload, interrupted,
 };
 
 use crate::link::{self, DirectReader, Input, Inputs, ReadOutcome};
@@ -28,21 +29,6 @@ pub const FUJI_INIT_RETRY_DELAY: Duration = Duration::from_millis(500);
 const PAIRING_QUIET: Duration = Duration::from_secs(1);
 /// How often the user is reminded while the camera waits for the confirmation.
 const PAIRING_REMINDER: Duration = Duration::from_secs(5);
-
-/// How often a call looks at its interrupt check ([`Client::set_interrupt`]).
-const INTERRUPT_POLL: Duration = Duration::from_millis(20);
-
-/// A check that stops the call in progress (Ctrl-C), and how long the camera then gets to
-/// answer.
-struct Interrupt {
-    check: Box<dyn Fn() -> bool + Send>,
-    grace: Duration,
-}
-
-/// The error of an interrupted call.
-fn interrupted() -> ClientError {
-    io::Error::new(io::ErrorKind::Interrupted, "interrupted").into()
-}
 
 /// Where and how to connect: the same fields, with the same meaning, as
 /// `ptpip_transport_mio::ClientConfig`.
@@ -270,15 +256,12 @@ impl Client {
     /// that error at once. A [`close`](Self::close) while `check` is true waits at most `grace`
     /// too, then leaves the sockets to be shut.
     pub fn set_interrupt(&mut self, check: Option<Box<dyn Fn() -> bool + Send>>, grace: Duration) {
-        self.interrupt = check.map(|check| Interrupt { check, grace });
+        self.interrupt = check.map(|check| Interrupt::new(check, grace));
     }
 
     /// The grace period, if the interrupt check is set and true.
     fn interrupted(&self) -> Option<Duration> {
-        self.interrupt
-            .as_ref()
-            .filter(|i| (i.check)())
-            .map(|i| i.grace)
+        self.interrupt.as_ref().and_then(Interrupt::fired)
     }
 
     /// Keeps what a later call needs from an event no running call consumed: device events (a
@@ -447,10 +430,7 @@ impl Client {
             }
             let deadline = match stop_at {
                 Some(d) => Some(d),
-                None => self
-                    .interrupt
-                    .as_ref()
-                    .map(|_| Instant::now() + INTERRUPT_POLL),
+                None => Interrupt::next_look(self.interrupt.as_ref(), None),
             };
             let event = match self.pending.iter().position(|e| tracker.concerns(e)) {
                 Some(i) => self.pending.remove(i).expect("index is in range"),
@@ -578,13 +558,7 @@ impl Calls for Client {
                 return Err(interrupted());
             }
             // With an interrupt check, wake up now and then to look at it.
-            let wake = match (&self.interrupt, deadline) {
-                (Some(_), d) => {
-                    let poll = Instant::now() + INTERRUPT_POLL;
-                    Some(d.map_or(poll, |d| d.min(poll)))
-                }
-                (None, d) => d,
-            };
+            let wake = Interrupt::next_look(self.interrupt.as_ref(), deadline);
             match self.next_core_event(wake) {
                 Ok(e) => self.keep(e),
                 Err(ClientError::Io(e)) if e.kind() == io::ErrorKind::TimedOut => {
