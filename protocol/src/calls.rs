@@ -14,6 +14,7 @@
 //! sink, its send window, its end) is [`Tracker`], written here once for both drivers.
 
 mod cancel;
+pub mod connect;
 mod fuji;
 mod interrupt;
 mod tracker;

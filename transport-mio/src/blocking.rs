@@ -1,6 +1,9 @@
 //! [`Client`]: a [`MioClient`] with a `Poll` of its own, for callers who just want blocking calls
 //! (the same facade, under the same name, as `ptpip_transport_std::Client`).
 
+use ptpip_protocol::calls::connect::{
+    self, FUJI_INIT_RETRY_DELAY, PAIRING_QUIET, PAIRING_REMINDER, REFUSED_RETRY,
+};
 use std::io::{self, Read};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -21,41 +24,6 @@ use crate::config::ClientConfig;
 
 /// The token base the client's connections use.
 const TOKEN: Token = Token(0);
-
-/// How long a failed Fujifilm init waits before its one retry.
-pub const FUJI_INIT_RETRY_DELAY: Duration = Duration::from_millis(500);
-
-/// The pause between connection attempts that were refused.
-const REFUSED_RETRY: Duration = Duration::from_millis(100);
-
-/// How long a Fujifilm camera may take to answer the step it holds for its user's confirmation
-/// before the user is told to accept.
-const PAIRING_QUIET: Duration = Duration::from_secs(1);
-/// How often the user is reminded while the camera waits for the confirmation.
-const PAIRING_REMINDER: Duration = Duration::from_secs(5);
-
-/// The error once "connection refused" was retried for the whole `timeout`.
-fn refused(addr: SocketAddr, timeout: Duration) -> ClientError {
-    io::Error::new(
-        io::ErrorKind::ConnectionRefused,
-        format!("connection refused by {addr} (retried for {timeout:?})"),
-    )
-    .into()
-}
-
-/// The error of a peer that accepted the connection and then did not complete the init handshake
-/// in time.
-fn handshake_timeout(addr: SocketAddr, config: &ClientConfig) -> ClientError {
-    io::Error::new(
-        io::ErrorKind::TimedOut,
-        format!(
-            "{addr} accepted the connection but did not complete the PTP/IP init handshake \
-             within {:?}",
-            config.connect_timeout.min(config.initiator.init_timeout)
-        ),
-    )
-    .into()
-}
 
 /// How one connection attempt failed.
 enum Failure {
@@ -124,7 +92,7 @@ impl Client {
                         return Err(cancelled());
                     }
                     if Instant::now() >= deadline {
-                        return Err(refused(command, config.connect_timeout));
+                        return Err(connect::refused(command, config.connect_timeout).into());
                     }
                 }
                 Failure::Other(e, false)
@@ -192,7 +160,10 @@ impl Client {
                         pairing = Some((Instant::now() + PAIRING_REMINDER, until));
                         continue;
                     }
-                    return Err(early(handshake_timeout(command_addr, config)));
+                    return Err(early(ClientError::from(connect::handshake_timeout(
+                        command_addr,
+                        config.connect_timeout.min(config.initiator.init_timeout),
+                    ))));
                 }
                 Err(e) => return Err(Failure::Other(e, initialized)),
             };
@@ -200,7 +171,12 @@ impl Client {
                 Event::Ready => ready = true,
                 Event::ConnectionLost {
                     reason: ptpip_protocol::Error::TimedOut(ptpip_protocol::Timer::Init),
-                } => return Err(early(handshake_timeout(command_addr, config))),
+                } => {
+                    return Err(early(ClientError::from(connect::handshake_timeout(
+                        command_addr,
+                        config.connect_timeout.min(config.initiator.init_timeout),
+                    ))));
+                }
                 Event::ConnectionLost { .. }
                     if !initialized
                         && me

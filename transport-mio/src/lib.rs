@@ -37,12 +37,13 @@ mod liveview;
 mod relay;
 mod server;
 
-pub use blocking::{Client, FUJI_INIT_RETRY_DELAY};
+pub use blocking::Client;
 pub use client::MioClient;
 pub use config::ClientConfig;
 pub use liveview::LiveView;
 pub use mio;
 pub use ptpip_protocol as protocol;
+pub use ptpip_protocol::calls::connect::FUJI_INIT_RETRY_DELAY;
 pub use ptpip_protocol::calls::{
     Calls, CancelToken, ClientError, DataSink, FujiCalls, NoSink, Ports, Step, Tracker, WriteSink,
 };

@@ -2,6 +2,7 @@
 //! read through the sans-IO [`LiveViewStream`]: this driver moves bytes and time, the stream
 //! decides what a frame is.
 
+use ptpip_protocol::calls::connect;
 use std::io::{self, Read};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::{Duration, Instant};
@@ -10,9 +11,6 @@ use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token};
 use ptpip_protocol::ReadBuffer;
 use ptpip_protocol::fuji::{IntervalStats, LiveViewRead, LiveViewStats, LiveViewStream};
-
-/// The pause between connection attempts that were refused.
-const REFUSED_RETRY: Duration = Duration::from_millis(100);
 
 const STREAM: Token = Token(0);
 
@@ -57,7 +55,7 @@ impl LiveView {
                     let left = deadline.saturating_duration_since(Instant::now());
                     if !left.is_zero() {
                         // A back-off between attempts: the poll has no source registered.
-                        let _ = poll.poll(&mut events, Some(REFUSED_RETRY.min(left)));
+                        let _ = poll.poll(&mut events, Some(connect::REFUSED_RETRY.min(left)));
                     }
                     if Instant::now() >= deadline {
                         return Err(io::Error::new(

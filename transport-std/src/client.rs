@@ -1,5 +1,8 @@
 //! The blocking client: an [`Initiator`] on `std::net` sockets.
 
+use ptpip_protocol::calls::connect::{
+    self, FUJI_INIT_RETRY_DELAY, PAIRING_QUIET, PAIRING_REMINDER,
+};
 use std::collections::VecDeque;
 use std::io::{self, Read};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
@@ -20,15 +23,6 @@ use ptpip_protocol::calls::{
 };
 
 use crate::link::{self, DirectReader, Input, Inputs, ReadOutcome};
-
-/// How long a failed Fujifilm init waits before its one retry.
-pub const FUJI_INIT_RETRY_DELAY: Duration = Duration::from_millis(500);
-
-/// How long a Fujifilm camera may take to answer the step it holds for its user's confirmation
-/// before the user is told to accept.
-const PAIRING_QUIET: Duration = Duration::from_secs(1);
-/// How often the user is reminded while the camera waits for the confirmation.
-const PAIRING_REMINDER: Duration = Duration::from_secs(5);
 
 /// Where and how to connect: the same fields, with the same meaning, as
 /// `ptpip_transport_mio::ClientConfig`.
@@ -103,19 +97,6 @@ fn resolve(host: &str, port: u16) -> io::Result<SocketAddr> {
         .to_socket_addrs()?
         .next()
         .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("{host}: no address")))
-}
-
-/// The error of a peer that accepted the connection and then did not complete the init handshake
-/// in time.
-fn handshake_timeout(addr: SocketAddr, config: &ClientConfig) -> io::Error {
-    io::Error::new(
-        io::ErrorKind::TimedOut,
-        format!(
-            "{addr} accepted the connection but did not complete the PTP/IP init handshake \
-             within {:?}",
-            config.connect_timeout.min(config.initiator.init_timeout)
-        ),
-    )
 }
 
 impl Client {
@@ -206,7 +187,13 @@ impl Client {
                         pairing = Some((Instant::now() + PAIRING_REMINDER, until));
                         continue;
                     }
-                    return Err(early(handshake_timeout(command_addr, config).into()));
+                    return Err(early(
+                        connect::handshake_timeout(
+                            command_addr,
+                            config.connect_timeout.min(config.initiator.init_timeout),
+                        )
+                        .into(),
+                    ));
                 }
                 Err(e) => return Err((e, initialized)),
             };
@@ -222,7 +209,15 @@ impl Client {
                 }
                 Event::ConnectionLost {
                     reason: ptpip_protocol::Error::TimedOut(ptpip_protocol::Timer::Init),
-                } => return Err(early(handshake_timeout(command_addr, config).into())),
+                } => {
+                    return Err(early(
+                        connect::handshake_timeout(
+                            command_addr,
+                            config.connect_timeout.min(config.initiator.init_timeout),
+                        )
+                        .into(),
+                    ));
+                }
                 // `initialized` is what held before this event: a failed state machine is past
                 // every state.
                 Event::ConnectionLost { reason } => return Err((reason.into(), initialized)),

@@ -53,9 +53,10 @@ mod link;
 mod liveview;
 mod server;
 
-pub use client::{Client, ClientConfig, FUJI_INIT_RETRY_DELAY};
+pub use client::{Client, ClientConfig};
 pub use liveview::LiveView;
 pub use ptpip_protocol as protocol;
+pub use ptpip_protocol::calls::connect::FUJI_INIT_RETRY_DELAY;
 pub use ptpip_protocol::calls::{
     Calls, CancelToken, ClientError, DataSink, FujiCalls, NoSink, Ports, WriteSink,
 };

@@ -5,6 +5,7 @@
 //! and sends them, tagged with their [`Channel`], over one bounded channel to the owner. The bound
 //! is the backpressure: a reader blocks once a few pieces are waiting.
 
+use ptpip_protocol::calls::connect;
 use std::io::{self, IoSlice, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -16,8 +17,6 @@ use ptpip_protocol::{Channel, ReadBuffer};
 
 use crate::CancelToken;
 
-/// The pause between connection attempts that were refused.
-const REFUSED_RETRY: Duration = Duration::from_millis(100);
 /// Reads that may wait between a reader thread and the owner.
 const QUEUE: usize = 8;
 /// What a reader thread reports.
@@ -64,7 +63,7 @@ pub(crate) fn connect(
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Err(refused(addr, timeout));
+            return Err(connect::refused(addr, timeout));
         }
         match TcpStream::connect_timeout(&addr, left) {
             Ok(s) => {
@@ -81,10 +80,10 @@ pub(crate) fn connect(
                 }
                 let left = deadline.saturating_duration_since(Instant::now());
                 if left.is_zero() {
-                    return Err(refused(addr, timeout));
+                    return Err(connect::refused(addr, timeout));
                 }
                 // A back-off between attempts, which a cancel ends at once.
-                if cancel.is_cancelled() || cancel.wait(REFUSED_RETRY.min(left)) {
+                if cancel.is_cancelled() || cancel.wait(connect::REFUSED_RETRY.min(left)) {
                     return Err(io::Error::new(
                         io::ErrorKind::Interrupted,
                         "connect cancelled",
@@ -100,15 +99,6 @@ pub(crate) fn connect(
             Err(e) => return Err(e),
         }
     }
-}
-
-/// The error once "connection refused" was retried for the whole `timeout` (the loop only goes
-/// round after a refusal).
-fn refused(addr: SocketAddr, timeout: Duration) -> io::Error {
-    io::Error::new(
-        io::ErrorKind::ConnectionRefused,
-        format!("connection refused by {addr} (retried for {timeout:?})"),
-    )
 }
 
 /// Starts a reader thread for `stream`, sending what it reads to `tx`.
