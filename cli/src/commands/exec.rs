@@ -337,15 +337,11 @@ impl Executor {
                 _ => return Ok(PropValue::ArrayUInt8(raw.to_vec())),
             },
         };
-        Ok(PropValue::parse_whole(&raw, data_type)
-            // A Fujifilm body may send a u32 for a u16 property: read the low bytes.
-            .or_else(|e| match data_type {
-                DataTypeCode::UINT16 | DataTypeCode::INT16 if raw.len() == 4 => {
-                    PropValue::parse_whole(&raw[..2], data_type)
-                }
-                _ => Err(e),
-            })
-            .unwrap_or_else(|_| PropValue::ArrayUInt8(raw.to_vec())))
+        // What the core tolerates (a Fujifilm body's u32 for a u16 property) is logged at -v.
+        Ok(PropValue::decode_lenient(&raw, data_type).map_or_else(
+            |_| PropValue::ArrayUInt8(raw.to_vec()),
+            |t| t.report(|q| log::info!("property {:#06x}: tolerated {q}", code.0)),
+        ))
     }
 
     fn set(&mut self, prop: &str, text: &str, out: &mut dyn Write) -> Result<(), CmdError> {

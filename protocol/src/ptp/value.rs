@@ -9,6 +9,7 @@ use crate::encode::Encode;
 use crate::error::{self, DecodeError, DecodeReason, DecodeResult};
 use crate::ptp::codes::DataTypeCode;
 use crate::ptp::string::{PtpString, parse_array, write_array};
+use crate::quirk::{Quirk, Tolerant};
 use crate::wire::{self, PutLe};
 
 /// A device property value of any PTP data type.
@@ -265,6 +266,34 @@ impl PropValue {
         error::finish(r, bytes.len(), CONTEXT).map(|(_, v)| v)
     }
 
+    /// [`parse_whole`](Self::parse_whole), accepting what real cameras send beyond it: a 16-bit
+    /// value sent in four bytes (a Fujifilm body answering GetDevicePropValue of a UINT16
+    /// property with a u32) reads from its low two bytes, and the two left over are reported as
+    /// [`Quirk::TrailingBytes`] (`all_zero` false when they held something).
+    pub fn decode_lenient(
+        bytes: &[u8],
+        data_type: DataTypeCode,
+    ) -> Result<Tolerant<Self>, DecodeError> {
+        match Self::parse_whole(bytes, data_type) {
+            Ok(value) => Ok(Tolerant::exact(value)),
+            Err(e) => match data_type {
+                DataTypeCode::UINT16 | DataTypeCode::INT16 if bytes.len() == 4 => {
+                    let value = Self::parse_whole(&bytes[..2], data_type)?;
+                    let quirk = Quirk::TrailingBytes {
+                        context: "DevicePropValue",
+                        count: 2,
+                        all_zero: bytes[2..] == [0, 0],
+                    };
+                    Ok(Tolerant {
+                        value,
+                        quirks: vec![quirk],
+                    })
+                }
+                _ => Err(e),
+            },
+        }
+    }
+
     /// The fewest bytes a value of `data_type` can take, or `None` for a type this crate cannot read.
     ///
     /// Used to check a peer's element count against the input before allocating.
@@ -505,6 +534,34 @@ mod tests {
         assert_eq!(v.data_type(), DataTypeCode::STR);
         assert_eq!(v.to_bytes(), raw);
         assert_eq!(v.encoded_len(), raw.len());
+    }
+
+    #[test]
+    fn a_u16_sent_in_four_bytes_reads_leniently_and_says_so() {
+        let t = PropValue::decode_lenient(&[0x34, 0x12, 0, 0], DataTypeCode::UINT16).unwrap();
+        assert_eq!(t.value, PropValue::UInt16(0x1234));
+        assert!(matches!(
+            t.quirks.as_slice(),
+            [Quirk::TrailingBytes {
+                count: 2,
+                all_zero: true,
+                ..
+            }]
+        ));
+        assert!(PropValue::parse_whole(&[0x34, 0x12, 0, 0], DataTypeCode::UINT16).is_err());
+        let t = PropValue::decode_lenient(&[1, 0, 7, 0], DataTypeCode::INT16).unwrap();
+        assert!(matches!(
+            t.quirks.as_slice(),
+            [Quirk::TrailingBytes {
+                all_zero: false,
+                ..
+            }]
+        ));
+        // An exact value has nothing to report; other sizes and types stay refused.
+        let t = PropValue::decode_lenient(&[0x34, 0x12], DataTypeCode::UINT16).unwrap();
+        assert!(t.is_exact());
+        assert!(PropValue::decode_lenient(&[1, 2, 3], DataTypeCode::UINT16).is_err());
+        assert!(PropValue::decode_lenient(&[1, 2, 3, 4, 5], DataTypeCode::UINT32).is_err());
     }
 
     #[test]
