@@ -206,6 +206,16 @@ pub fn decode_packet(data: &[u8]) {
                 v.encoded_len(),
             );
         }
+        // The lenient read: exact where the strict one reads, else the bytes it kept re-encode.
+        if let Ok(t) = PropValue::decode_lenient(value, data_type) {
+            let kept = if t.is_exact() { value } else { &value[..2] };
+            same_bytes(
+                "PropValue::decode_lenient",
+                kept,
+                &t.value.to_bytes(),
+                t.value.encoded_len(),
+            );
+        }
     }
 }
 
