@@ -4,14 +4,20 @@
 //! Run: `cargo bench -p ptpip-tests --bench relay` (optionally `-- SIZE_MIB ROUNDS`, default
 //! 1024 and 3). For the socat column install it first (`apt-get install socat`); without it
 //! that column is left out. The bench starts itself again as the camera process (the std
-//! server serving a 1 MiB block repeated) and as the relay process (pass-through, no log, no
-//! capture: the mio `RelayRunner` with its records dropped), and socat as
+//! server serving a 1 MiB block repeated) and as two relay processes (pass-through, no log, no
+//! capture: the mio `RelayRunner` with its records dropped; one moving data payloads inside the
+//! kernel, as it does by default, one with `RelayConfig::zero_copy` off, copying every byte),
+//! and socat as
 //! `socat TCP-LISTEN:P,fork,nodelay,rcvbuf=1M,sndbuf=1M TCP:camera,nodelay,rcvbuf=1M,sndbuf=1M`.
 //! The client (the std client) runs in this process and prints:
-//! - GetObject of SIZE_MIB through each path, best of ROUNDS, and its throughput as a ratio to
-//!   the direct download (target for the relay: ≥ 0.9);
+//! - GetObject of SIZE_MIB through each path, best of ROUNDS, its throughput as a ratio to the
+//!   direct download (target for the relay: ≥ 0.9), and the CPU time the forwarding process
+//!   spent per GiB (user + system, from `/proc`, its forked children included);
 //! - GetNumObjects round trips per second through each path, and the time each adds per
-//!   operation.
+//!   operation;
+//! - the same download, 128 MiB, with the camera behind the camera-link emulator at 4 ms RTT and
+//!   50 MB/s (the fastest link profile of the link benchmark), direct and through the relay: the
+//!   case the relay is for, a camera on Wi-Fi.
 
 use std::io::{self, BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
@@ -25,6 +31,12 @@ use ptpip_transport_mio::{RelayConfig, RelayRunner};
 use ptpip_transport_std::{Calls, Client, ClientConfig, DataSink, Ports, serve};
 
 use ptpip_tests::bench::BenchDevice;
+use ptpip_tests::link::{self, Profile};
+
+/// The link of the emulated part: 2 ms each way, 50 MB/s.
+const LINK: Profile = Profile::new(Duration::from_millis(2), 50_000_000);
+/// The object downloaded over the emulated link.
+const LINK_MIB: u32 = 128;
 
 /// The camera process: prints its port, serves until killed.
 fn camera() -> io::Result<()> {
@@ -45,7 +57,7 @@ fn camera() -> io::Result<()> {
 }
 
 /// The relay process: pass-through to `camera`, prints its port, relays until killed.
-fn relay(camera: u16) -> io::Result<()> {
+fn relay(camera: u16, zero_copy: bool) -> io::Result<()> {
     let mut config = RelayConfig::new(
         "127.0.0.1:0".parse().expect("an address"),
         "127.0.0.1",
@@ -56,6 +68,7 @@ fn relay(camera: u16) -> io::Result<()> {
         event: camera,
         stream: 0,
     };
+    config.zero_copy = zero_copy;
     let runner = RelayRunner::bind(config)?;
     println!("{}", runner.local_addrs()[0].port());
     io::stdout().flush()?;
@@ -102,6 +115,32 @@ fn socat(camera: u16) -> Option<(Child, u16)> {
     Some((child, port))
 }
 
+/// CPU seconds (user + system) process `pid` and its living descendants have used so far.
+fn cpu_seconds(pid: u32) -> f64 {
+    // USER_HZ: 100 on every Linux architecture a bench runs on.
+    const TICK: f64 = 0.01;
+    let own = std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(0.0, |stat| {
+        // Fields after the command name (which may hold spaces) start at field 3; utime and
+        // stime are fields 14 and 15.
+        let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+        let fields: Vec<&str> = after.split_whitespace().collect();
+        let ticks = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|f| f.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        (ticks(11) + ticks(12)) * TICK
+    });
+    let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|c| c.parse().ok())
+        .map(cpu_seconds)
+        .sum::<f64>();
+    own + children
+}
+
 struct Count(u64);
 
 impl DataSink for Count {
@@ -144,7 +183,10 @@ fn main() -> io::Result<()> {
     match std::env::var("PTPIP_BENCH_ROLE").as_deref() {
         Ok("camera") => return camera(),
         Ok(role) if role.starts_with("relay:") => {
-            return relay(role[6..].parse().map_err(io::Error::other)?);
+            return relay(role[6..].parse().map_err(io::Error::other)?, true);
+        }
+        Ok(role) if role.starts_with("relay-copy:") => {
+            return relay(role[11..].parse().map_err(io::Error::other)?, false);
         }
         _ => {}
     }
@@ -157,24 +199,35 @@ fn main() -> io::Result<()> {
 
     let (mut cam, cam_port) = spawn_self("camera")?;
     let (mut rel, relay_port) = spawn_self(&format!("relay:{cam_port}"))?;
+    let (mut copy, copy_port) = spawn_self(&format!("relay-copy:{cam_port}"))?;
     let mut soc = socat(cam_port);
     if soc.is_none() {
         eprintln!("socat not found (apt-get install socat): its column is left out");
     }
-    let mut paths = vec![("direct", cam_port), ("ptpip relay", relay_port)];
-    if let Some((_, p)) = &soc {
-        paths.push(("socat", *p));
+    // Each path: its name, its port, and the process that forwards (none when direct).
+    let mut paths = vec![
+        ("direct", cam_port, None),
+        ("ptpip relay", relay_port, Some(rel.id())),
+        ("ptpip relay, copying", copy_port, Some(copy.id())),
+    ];
+    if let Some((s, p)) = &soc {
+        paths.push(("socat", *p, Some(s.id())));
     }
     let mut clients: Vec<Client> = paths
         .iter()
-        .map(|&(_, p)| connect(p))
+        .map(|&(_, p, _)| connect(p))
         .collect::<io::Result<_>>()?;
 
-    // Downloads in alternating order, best of each.
+    // Downloads in alternating order, best of each; the forwarders' CPU time over all rounds.
     let mut best = vec![Duration::MAX; paths.len()];
+    let mut cpu = vec![0.0; paths.len()];
     for _ in 0..rounds {
         for (i, c) in clients.iter_mut().enumerate() {
+            let before = paths[i].2.map(cpu_seconds);
             best[i] = best[i].min(download(c, mib)?);
+            if let (Some(b), Some(pid)) = (before, paths[i].2) {
+                cpu[i] += cpu_seconds(pid) - b;
+            }
         }
     }
     const N: u32 = 3000;
@@ -185,25 +238,61 @@ fn main() -> io::Result<()> {
     drop(clients);
 
     let total = (u64::from(mib) << 20) as f64;
+    let gib = f64::from(mib) * f64::from(rounds) / 1024.0;
     println!("GetObject {mib} MiB, best of {rounds}; GetNumObjects x{N}:");
     println!(
-        "{:<12} {:>10} {:>10} {:>12} {:>16}",
-        "path", "GB/s", "ratio", "ops/s", "added µs/op"
+        "{:<22} {:>8} {:>7} {:>14} {:>9} {:>12}",
+        "path", "GB/s", "ratio", "CPU s/GiB", "ops/s", "added µs/op"
     );
-    for (i, (name, _)) in paths.iter().enumerate() {
+    for (i, (name, _, pid)) in paths.iter().enumerate() {
         let gbs = total / best[i].as_secs_f64() / 1e9;
         let ratio = best[0].as_secs_f64() / best[i].as_secs_f64();
         let added = (1.0 / rates[i] - 1.0 / rates[0]) * 1e6;
+        let cpu = pid.map_or_else(|| "-".to_owned(), |_| format!("{:.2}", cpu[i] / gib));
         println!(
-            "{name:<12} {gbs:>10.2} {ratio:>10.2} {:>12.0} {added:>16.1}",
+            "{name:<22} {gbs:>8.2} {ratio:>7.2} {cpu:>14} {:>9.0} {added:>12.1}",
             rates[i]
         );
     }
-    let _ = rel.kill();
-    let _ = cam.kill();
+
+    // The camera behind an emulated Wi-Fi link, direct and through the relay.
+    let emulator = link::spawn(
+        TcpListener::bind("127.0.0.1:0")?,
+        ([127, 0, 0, 1], cam_port).into(),
+        LINK,
+        LINK,
+    )?;
+    let link_port = emulator.addr().port();
+    let (mut far, far_port) = spawn_self(&format!("relay:{link_port}"))?;
+    let mut direct = connect(link_port)?;
+    let mut relayed = connect(far_port)?;
+    let d = download(&mut direct, LINK_MIB)?;
+    let r = download(&mut relayed, LINK_MIB)?;
+    let rt_direct = round_trips(&mut direct, 100)?;
+    let rt_relayed = round_trips(&mut relayed, 100)?;
+    drop((direct, relayed));
+    let bytes = f64::from(LINK_MIB) * 1_048_576.0;
+    println!(
+        "GetObject {LINK_MIB} MiB, the camera behind a link of {} ms RTT and {} MB/s:",
+        (LINK.delay * 2).as_millis(),
+        LINK.bandwidth / 1_000_000
+    );
+    println!("{:<22} {:>8} {:>7} {:>9}", "path", "MB/s", "ratio", "ops/s");
+    for (name, t, rate) in [("direct", d, rt_direct), ("ptpip relay", r, rt_relayed)] {
+        println!(
+            "{name:<22} {:>8.1} {:>7.3} {rate:>9.1}",
+            bytes / t.as_secs_f64() / 1e6,
+            d.as_secs_f64() / t.as_secs_f64()
+        );
+    }
+
+    for child in [&mut rel, &mut copy, &mut far, &mut cam] {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
     if let Some((mut s, _)) = soc.take() {
         let _ = s.kill();
+        let _ = s.wait();
     }
-    let _ = (rel.wait(), cam.wait());
     Ok(())
 }

@@ -207,6 +207,13 @@ impl Link {
         }
     }
 
+    /// The socket, for system calls the standard library has no wrapper for (`splice`).
+    #[cfg(target_os = "linux")]
+    pub(crate) fn fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        use std::os::fd::AsFd;
+        self.stream.as_ref().map(AsFd::as_fd)
+    }
+
     /// Reads once into `buf` (a relay's scratch buffer, reused for every read): `Data` is never
     /// returned; the count read is.
     pub(crate) fn read_into(&mut self, buf: &mut [u8]) -> Result<usize, ReadOutcome> {

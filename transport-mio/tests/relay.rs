@@ -191,6 +191,94 @@ fn a_generic_session_goes_through_and_every_packet_is_logged() {
     assert!(logged > u64::from(len));
 }
 
+/// What a log line says of a packet: type, code, transaction, data length, bytes on the wire.
+type Logged = (
+    Option<String>,
+    Option<(u16, Option<&'static str>)>,
+    Option<ptpip_protocol::TransactionId>,
+    Option<u64>,
+    u64,
+);
+
+/// One GetObject of `len` bytes through a pass-through relay configured by `set`: the items it
+/// logged (notices aside) and the totals it reported per connection.
+fn download_through(len: u32, set: impl FnOnce(&mut RelayConfig)) -> (Vec<Logged>, Vec<[u64; 4]>) {
+    let server = start_server(Dialect::Generic, false);
+    let port = server.handle.local_addr().port();
+    let mut config = relay_config(ports(port, port), Dialect::Generic);
+    set(&mut config);
+    let relay = Running::start(config);
+    let at = relay.addrs[0].port();
+    let mut client = Client::connect(config_at(at, at, Dialect::Generic)).unwrap();
+    let mut sink = PatternSink::new();
+    client
+        .get_object(
+            ptpip_protocol::ptp::dataset::ObjectHandle(len),
+            &mut sink,
+            &mut |_, _| {},
+        )
+        .unwrap();
+    assert!(sink.ok, "the bytes arrived unchanged");
+    assert_eq!(sink.received, u64::from(len));
+    client.close().unwrap();
+    // Both connections closed: their totals are in.
+    let closed = std::cell::Cell::new(0);
+    let events = relay.stop_after(|e| {
+        closed.set(closed.get() + usize::from(matches!(e, RelayEvent::Closed { .. })));
+        closed.get() == 2
+    });
+    let items = records(&events)
+        .into_iter()
+        .filter(|r| !matches!(r.item, Item::Notice(_)))
+        .map(|r| {
+            let (code, tid) = (r.code(), r.transaction_id());
+            (r.packet_type(), code, tid, r.data_len(), r.wire_len)
+        })
+        .collect();
+    let totals = events
+        .iter()
+        .filter_map(|e| match e {
+            RelayEvent::Forwarded { bytes, unread, .. } => {
+                Some([bytes[0], bytes[1], unread[0], unread[1]])
+            }
+            _ => None,
+        })
+        .collect();
+    (items, totals)
+}
+
+#[test]
+fn payloads_move_inside_the_kernel_with_the_same_log_as_copying() {
+    let len = 12 << 20;
+    let (copied_items, copied) = download_through(len, |c| c.zero_copy = false);
+    let (items, moved) = download_through(len, |_| {});
+    assert_eq!(items, copied_items, "the same packets logged either way");
+    assert_eq!(copied.len(), 2, "two connections: {copied:?}");
+    assert_eq!(moved.len(), 2, "two connections: {moved:?}");
+    let command = |t: &[[u64; 4]]| *t.iter().max_by_key(|t| t[1]).unwrap();
+    let (copied, moved) = (command(&copied), command(&moved));
+    // The same bytes forwarded both ways; none unread when copying.
+    assert_eq!(copied[..2], moved[..2]);
+    assert!(copied[1] > u64::from(len));
+    assert_eq!(copied[2..], [0, 0]);
+    // Nothing towards the camera is a large payload; towards the initiator nearly all of the
+    // object is, on Linux, where `splice` exists.
+    assert_eq!(moved[2], 0);
+    if cfg!(target_os = "linux") {
+        assert!(moved[3] > u64::from(len) / 10 * 9, "{moved:?}");
+    } else {
+        assert_eq!(moved[3], 0);
+    }
+}
+
+#[test]
+fn a_capture_reads_every_byte_even_with_zero_copy_on() {
+    let (_, totals) = download_through(4 << 20, |c| c.observer.capture = true);
+    assert_eq!(totals.len(), 2);
+    assert!(totals.iter().all(|t| t[2] == 0 && t[3] == 0), "{totals:?}");
+    assert!(totals.iter().any(|t| t[1] > 4 << 20), "{totals:?}");
+}
+
 #[test]
 fn a_fujifilm_session_goes_through_both_ports() {
     let server = start_server(Dialect::Fuji, false);

@@ -223,6 +223,38 @@ impl Observer {
         self.unit.fed == 0 && self.skip == 0
     }
 
+    /// How many of the next bytes this way are the payload of a data packet that the observer
+    /// would only count: a driver may forward that many without reading them (a kernel-to-kernel
+    /// copy) and report them with [`pass_over`](Self::pass_over) instead of
+    /// [`push`](Self::push). Zero between packets, inside a header or a control packet, when
+    /// the framing is lost (the bytes are shown in hex) and when capturing (a capture needs the
+    /// bytes).
+    #[must_use]
+    pub const fn payload_ahead(&self) -> u64 {
+        if self.broken || self.segments.is_some() {
+            0
+        } else {
+            self.skip
+        }
+    }
+
+    /// Observes `len` payload bytes that travelled this way without being read: at most
+    /// [`payload_ahead`](Self::payload_ahead). The records are those [`push`](Self::push) would
+    /// give for the same bytes. Should `len` be larger (a driver's mistake), the rest is counted
+    /// as undecodable bytes of unknown content, and decoding stops.
+    pub fn pass_over(&mut self, now: Instant, len: u64) {
+        let n = len.min(self.payload_ahead());
+        let skipped = self.deframer.skip_payload(n);
+        debug_assert_eq!(skipped, n, "the deframer holds no payload");
+        self.skip -= n;
+        if len > n {
+            self.fail(
+                now,
+                format!("{} bytes were passed over outside a data payload", len - n),
+            );
+        }
+    }
+
     /// Observes bytes that travelled this way, in order, split anywhere.
     pub fn push(&mut self, now: Instant, bytes: &[u8]) {
         let mut at = 0;

@@ -54,6 +54,20 @@ impl Pipe {
         }
     }
 
+    /// How many of the next bytes `direction` may be forwarded unread (see
+    /// [`Observer::payload_ahead`]).
+    #[must_use]
+    pub const fn payload_ahead(&self, direction: Direction) -> u64 {
+        self.observers[direction.index()].payload_ahead()
+    }
+
+    /// Observes `len` payload bytes that travelled `direction` unread (see
+    /// [`Observer::pass_over`]).
+    pub fn pass_over(&mut self, now: Instant, direction: Direction, len: u64) {
+        self.observers[direction.index()].pass_over(now, len);
+        self.order.push_back(direction);
+    }
+
     /// `direction` ended (EOF or reset).
     pub fn finish(&mut self, now: Instant, direction: Direction) {
         self.observers[direction.index()].finish(now);

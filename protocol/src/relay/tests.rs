@@ -446,3 +446,105 @@ fn the_deframer_passes_over_payload_only_when_it_holds_none() {
     assert_eq!(d.payload_remaining(), 0);
     assert!(d.is_idle());
 }
+
+/// Feeds `stream` the way a zero-copy driver does: each piece of `cut` is pushed, except the
+/// part of it that [`Pipe::payload_ahead`] allows to go by unread, which is passed over.
+fn feed_passing_over(pipe: &mut Pipe, direction: Direction, stream: &[u8], cut: &[usize]) -> u64 {
+    let now = Instant::now();
+    let (mut at, mut passed) = (0, 0);
+    for &n in cut {
+        let mut piece = &stream[at..at + n];
+        while !piece.is_empty() {
+            let ahead = pipe.payload_ahead(direction);
+            if ahead > 0 {
+                let k = piece.len().min(usize::try_from(ahead).unwrap());
+                pipe.pass_over(now, direction, k as u64);
+                passed += k as u64;
+                piece = &piece[k..];
+            } else {
+                // A read stops where a payload starts, as the driver's reads of headers do.
+                let k = piece.len().min(12);
+                pipe.push(now, direction, &piece[..k]);
+                piece = &piece[k..];
+            }
+        }
+        at += n;
+    }
+    passed
+}
+
+#[test]
+fn payloads_passed_over_unread_give_the_records_pushing_them_gives() {
+    let [_, down] = generic_session();
+    let stream = wire(&down);
+    let mut all = Pipe::new(ObserverConfig::new(Dialect::Generic), 1, None);
+    feed(&mut all, Direction::ToInitiator, &stream, &[stream.len()]);
+    let untimed = |rs: Vec<Record>| {
+        rs.into_iter()
+            .map(|r| (r.direction, r.item, r.wire_len, r.quirks))
+            .collect::<Vec<_>>()
+    };
+    let want = untimed(records(&mut all));
+    assert_eq!(want.len(), down.len());
+    for cut in splits(stream.len()) {
+        let mut pipe = Pipe::new(ObserverConfig::new(Dialect::Generic), 1, None);
+        let passed = feed_passing_over(&mut pipe, Direction::ToInitiator, &stream, &cut);
+        assert_eq!(untimed(records(&mut pipe)), want, "cut {cut:?}");
+        // Every payload byte not read with its header went by unread.
+        assert!(passed > 69_000 && passed <= 70_000, "{passed}");
+        assert!(pipe.observer(Direction::ToInitiator).is_idle());
+    }
+}
+
+#[test]
+fn nothing_is_passed_over_when_capturing_or_outside_a_payload() {
+    let [_, down] = generic_session();
+    let stream = wire(&down);
+    // Ack, response, Start_Data, then the Data packet's 12-byte header.
+    let header_end = down[..3].iter().map(Packet::encoded_len).sum::<usize>() + 12;
+    let now = Instant::now();
+    let mut plain = Pipe::new(ObserverConfig::new(Dialect::Generic), 1, None);
+    assert_eq!(plain.payload_ahead(Direction::ToInitiator), 0);
+    plain.push(now, Direction::ToInitiator, &stream[..header_end - 1]);
+    assert_eq!(
+        plain.payload_ahead(Direction::ToInitiator),
+        0,
+        "inside a header"
+    );
+    plain.push(
+        now,
+        Direction::ToInitiator,
+        &stream[header_end - 1..header_end],
+    );
+    assert_eq!(plain.payload_ahead(Direction::ToInitiator), 65_000);
+    assert_eq!(plain.payload_ahead(Direction::ToResponder), 0);
+
+    let mut config = ObserverConfig::new(Dialect::Generic);
+    config.capture = true;
+    let mut capturing = Pipe::new(config, 1, None);
+    capturing.push(now, Direction::ToInitiator, &stream[..header_end]);
+    assert_eq!(capturing.payload_ahead(Direction::ToInitiator), 0);
+}
+
+#[test]
+fn passing_over_more_than_a_payload_stops_decoding_with_a_record() {
+    let [_, down] = generic_session();
+    let stream = wire(&down);
+    let header_end = down[..3].iter().map(Packet::encoded_len).sum::<usize>() + 12;
+    let now = Instant::now();
+    let mut pipe = Pipe::new(ObserverConfig::new(Dialect::Generic), 1, None);
+    pipe.push(now, Direction::ToInitiator, &stream[..header_end]);
+    let before = records(&mut pipe).len();
+    pipe.pass_over(now, Direction::ToInitiator, 65_010);
+    let got = records(&mut pipe);
+    assert_eq!(before, 4);
+    assert_eq!(got.len(), 1);
+    assert!(matches!(got[0].item, Item::Undecodable { .. }));
+    assert!(
+        got[0].quirks[0].contains("10 bytes were passed over"),
+        "{:?}",
+        got[0].quirks
+    );
+    assert!(pipe.observer(Direction::ToInitiator).is_broken());
+    assert_eq!(pipe.payload_ahead(Direction::ToInitiator), 0);
+}

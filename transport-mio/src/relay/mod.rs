@@ -11,6 +11,7 @@
 mod pass;
 mod runner;
 mod share;
+mod splice;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::io;
@@ -50,6 +51,11 @@ pub struct RelayConfig {
     /// (its camera dialect is set from [`dialect`](Self::dialect)). The initiators then speak
     /// standard PTP/IP whatever the camera's dialect, all on the listen port.
     pub share: Option<ShareConfig>,
+    /// In pass-through, move the payload of large data packets from socket to socket inside the
+    /// kernel (`splice(2)`, Linux only), never reading it: the decoder only counts those bytes.
+    /// Off when capturing (a capture needs the bytes) and elsewhere than Linux, whatever this
+    /// says. On by default.
+    pub zero_copy: bool,
 }
 
 impl RelayConfig {
@@ -64,6 +70,7 @@ impl RelayConfig {
             dialect,
             observer: ObserverConfig::new(dialect),
             share: None,
+            zero_copy: true,
         }
     }
 }
@@ -92,6 +99,17 @@ pub enum RelayEvent {
         direction: Direction,
         /// The bytes and when they were read.
         segment: Segment,
+    },
+    /// What a piped connection carried, reported just before its [`Closed`](Self::Closed)
+    /// (pass-through only).
+    Forwarded {
+        /// The connection.
+        connection: u64,
+        /// Bytes forwarded each way, by [`Direction::index`].
+        bytes: [u64; 2],
+        /// Of those, the data payload bytes moved from socket to socket inside the kernel,
+        /// never read by the relay ([`RelayConfig::zero_copy`]).
+        unread: [u64; 2],
     },
     /// A connection ended.
     Closed {
@@ -169,6 +187,7 @@ pub struct Relay {
     /// Where pass-through reads land before they are written on (one buffer: one thread).
     scratch: Vec<u8>,
     observer: ObserverConfig,
+    zero_copy: bool,
     events: VecDeque<RelayEvent>,
     now: Instant,
     stopping: bool,
@@ -248,6 +267,7 @@ impl Relay {
             mode,
             scratch: vec![0; SCRATCH],
             observer,
+            zero_copy: config.zero_copy,
             events: VecDeque::new(),
             now: Instant::now(),
             stopping: false,
@@ -412,6 +432,7 @@ impl Relay {
                         camera_token,
                         info.channel,
                         self.observer,
+                        self.zero_copy,
                         &self.registry,
                     ) {
                         Ok(mut p) => {
