@@ -94,6 +94,10 @@ const MAX_CLIENTS: usize = 256;
 /// stopped meanwhile.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(25);
 
+/// How long stopping waits for the replies being written to go out whole before it closes the
+/// connections outright (a client that does not read its reply would otherwise hold it up).
+const REPLY_GRACE: Duration = Duration::from_secs(1);
+
 /// The prefix of every log line, as the Go tool has it.
 const TAG: &str = "[Local server]";
 
@@ -140,9 +144,10 @@ pub(crate) fn serve<R: CommandRunner + 'static>(
 type Clients = Arc<Mutex<HashMap<u64, TcpStream>>>;
 
 /// Relays commands from clients of `listener` to `runner` until `stop` is set (the blocking
-/// accept is woken by [`Stop::wake_accept`]). Then it stops
-/// accepting, closes every connection, lets the command in progress finish (queued ones are
-/// refused), drops the runner and returns.
+/// accept is woken by [`Stop::wake_accept`]). Then it stops accepting and reading commands, lets
+/// the command in progress finish (queued ones are refused) and the replies being written go out
+/// whole (for up to [`REPLY_GRACE`]; then the connections are cut), closes every connection,
+/// drops the runner and returns.
 pub(crate) fn serve_until<R: CommandRunner + 'static>(
     listener: TcpListener,
     runner: R,
@@ -160,6 +165,8 @@ pub(crate) fn serve_until<R: CommandRunner + 'static>(
     };
     let clients: Clients = Arc::default();
     let mut handlers: Vec<JoinHandle<()>> = Vec::new();
+    // Every handler holds a sender until it ends: once all are gone, receiving says so.
+    let (alive, gone) = mpsc::channel::<()>();
     let mut next_id: u64 = 0;
     while !stop.is_set() {
         let stream = match listener.accept() {
@@ -179,6 +186,7 @@ pub(crate) fn serve_until<R: CommandRunner + 'static>(
             clients: &clients,
             handlers: &mut handlers,
             jobs: &jobs_tx,
+            alive: &alive,
             options,
         };
         if let Err(e) = admit(stream, next_id, to) {
@@ -188,8 +196,16 @@ pub(crate) fn serve_until<R: CommandRunner + 'static>(
     }
     drop(waker);
     drop(listener);
+    // No more commands are read (a blocked read sees the end), but a reply being written goes
+    // out whole, its last newline included; after the grace, what is left is cut off.
     for stream in lock(&clients).values() {
-        let _ = stream.shutdown(Shutdown::Both);
+        let _ = stream.shutdown(Shutdown::Read);
+    }
+    drop(alive);
+    if let Err(mpsc::RecvTimeoutError::Timeout) = gone.recv_timeout(REPLY_GRACE) {
+        for stream in lock(&clients).values() {
+            let _ = stream.shutdown(Shutdown::Both);
+        }
     }
     for h in handlers {
         let _ = h.join();
@@ -210,6 +226,8 @@ struct Admit<'a> {
     clients: &'a Clients,
     handlers: &'a mut Vec<JoinHandle<()>>,
     jobs: &'a Sender<Job>,
+    /// Held by the handler until it ends.
+    alive: &'a Sender<()>,
     options: Options,
 }
 
@@ -219,6 +237,7 @@ fn admit(stream: TcpStream, id: u64, to: Admit<'_>) -> io::Result<()> {
         clients,
         handlers,
         jobs,
+        alive,
         options,
     } = to;
     // Some platforms hand out accepted sockets in the listener's non-blocking mode.
@@ -230,13 +249,14 @@ fn admit(stream: TcpStream, id: u64, to: Admit<'_>) -> io::Result<()> {
     }
     let _ = stream.set_nodelay(true);
     lock(clients).insert(id, stream.try_clone()?);
-    let (clients, jobs) = (clients.clone(), jobs.clone());
+    let (clients, jobs, alive) = (clients.clone(), jobs.clone(), alive.clone());
     let table = clients.clone();
     let spawned = thread::Builder::new()
         .name(format!("relay-client-{id}"))
         .spawn(move || {
             client(stream, &jobs, options);
             lock(&clients).remove(&id);
+            drop(alive);
         });
     match spawned {
         Ok(h) => {
