@@ -8,12 +8,14 @@
 
 mod fuji;
 mod machines;
+mod relay;
 
 use std::fmt;
 
 use bytes::{Bytes, BytesMut};
 
 pub use machines::{RecordedSession, initiator, record_session, responder};
+pub use relay::relay_pipe;
 
 use crate::Encode;
 use crate::deframer::{Deframer, DeframerConfig, Frame, Framing};

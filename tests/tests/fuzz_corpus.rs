@@ -21,11 +21,12 @@ use ptpip_protocol::{Channel, Dialect, OperationCode, Packet, parse_packet};
 type Body = fn(&[u8]);
 
 /// The targets and their bodies.
-const TARGETS: [(&str, Body); 4] = [
+const TARGETS: [(&str, Body); 5] = [
     ("decode_packet", fuzzing::decode_packet),
     ("deframer_split", fuzzing::deframer_split),
     ("initiator", fuzzing::initiator),
     ("responder", fuzzing::responder),
+    ("relay_pipe", fuzzing::relay_pipe),
 ];
 
 /// The X-T1's 0x902B reply (one Fuji data container, 356 bytes) as a hex dump.
@@ -85,6 +86,11 @@ fn corpus_initiator() {
 #[test]
 fn corpus_responder() {
     replay_seeded("responder");
+}
+
+#[test]
+fn corpus_relay_pipe() {
+    replay_seeded("relay_pipe");
 }
 
 /// The bytes of a `hexdump -C`-style dump (offset, 16 hex bytes, `|ascii|`).
@@ -171,6 +177,74 @@ fn deframer_input(flags: u8, points: &[u16], stream: &[u8]) -> Vec<u8> {
     }
     v.extend_from_slice(stream);
     v
+}
+
+/// A relay_pipe input: flags, cap byte, cut points, the stream towards the camera, the stream
+/// back.
+fn relay_input(flags: u8, points: &[u16], up: &[u8], down: &[u8]) -> Vec<u8> {
+    let mut v = vec![flags, 0xFF, points.len() as u8];
+    for p in points {
+        v.extend_from_slice(&p.to_le_bytes());
+    }
+    v.extend_from_slice(&(up.len() as u16).to_le_bytes());
+    v.extend_from_slice(up);
+    v.extend_from_slice(down);
+    v
+}
+
+/// A generic command connection both ways: init, OpenSession, a GetObject of 70 000 bytes in
+/// two data packets, GetNumObjects.
+fn relay_session() -> (Vec<u8>, Vec<u8>) {
+    use ptpip_protocol::ResponseCode;
+    use ptpip_protocol::TransactionId as Tid;
+    use ptpip_protocol::packet::OperationResponse;
+    use ptpip_protocol::packet::{DataPacket, DataPhaseInfo, InitCommandAck, InitCommandRequest};
+    use ptpip_protocol::{ConnectionNumber, FriendlyName, Guid, Params, ProtocolVersion};
+    let name = |s: &str| FriendlyName::new(s).expect("a name");
+    let op = |code, tid, params: &[u32]| {
+        Packet::OperationRequest(OperationRequest {
+            data_phase: DataPhaseInfo::NO_DATA_OR_DATA_IN,
+            code,
+            transaction_id: Tid(tid),
+            params: Params::from_slice(params).expect("params"),
+        })
+    };
+    let ok = |tid| {
+        Packet::OperationResponse(OperationResponse {
+            code: ResponseCode::OK,
+            transaction_id: Tid(tid),
+            params: Params::default(),
+        })
+    };
+    let data = |len: usize| DataPacket {
+        transaction_id: Tid(2),
+        payload: std::borrow::Cow::Owned((0..len).map(|i| i as u8).collect()),
+    };
+    let up = [
+        Packet::InitCommandRequest(InitCommandRequest::new(Guid([1; 16]), name("me"))),
+        op(OperationCode::OPEN_SESSION, 1, &[1]),
+        op(OperationCode::GET_OBJECT, 2, &[7]),
+        op(OperationCode::GET_NUM_OBJECTS, 3, &[]),
+    ];
+    let down = [
+        Packet::InitCommandAck(InitCommandAck::new(
+            ConnectionNumber(1),
+            Guid([2; 16]),
+            name("cam"),
+            ProtocolVersion::V1_0,
+        )),
+        ok(1),
+        Packet::StartData(StartData {
+            transaction_id: Tid(2),
+            total_length: 70_000,
+        }),
+        Packet::Data(data(65_000)),
+        Packet::EndData(data(5_000)),
+        ok(2),
+        ok(3),
+    ];
+    let bytes = |ps: &[Packet<'_>]| ps.iter().flat_map(|p| p.to_bytes()).collect::<Vec<u8>>();
+    (bytes(&up), bytes(&down))
 }
 
 /// An `initiator`/`responder` action: feed `bytes` on the command channel.
@@ -312,6 +386,31 @@ fn regenerate_seeds() {
         "deframer_split",
         "live-view",
         &deframer_input(2, &[4, 17, 18], &live_view),
+    );
+
+    // relay_pipe: a generic connection whole, cut with a capture, cut with junk after it, and the
+    // Fujifilm event port carrying the X-T1's container.
+    let (up, down) = relay_session();
+    write_seed(
+        "relay_pipe",
+        "generic-whole",
+        &relay_input(0, &[], &up, &down),
+    );
+    write_seed(
+        "relay_pipe",
+        "generic-capture",
+        &relay_input(4, &[1, 9, 30, 200, 4000, 60_000], &up, &down),
+    );
+    let junk = [&down[..], &[0xFF; 40][..]].concat();
+    write_seed(
+        "relay_pipe",
+        "generic-junk",
+        &relay_input(0, &[7, 100, 3000], &up, &junk),
+    );
+    write_seed(
+        "relay_pipe",
+        "fuji-event",
+        &relay_input(3, &[3, 12], &[], &xt1),
     );
 
     // initiator and responder: the recorded sessions, bare handshakes, and a session with actions.
