@@ -5,7 +5,10 @@ use std::time::Instant;
 
 use crate::channel::Channel;
 use crate::packet::Dialect;
-use crate::relay::{Direction, ObserverConfig, Pipe, Record, Segment};
+use crate::relay::{Direction, Item, ObserverConfig, Pipe, Record, Segment};
+
+/// How [`run`] shows undecodable bytes after the framing was lost.
+const REST: &str = "the rest, undecodable";
 
 /// What a record says, its time aside.
 type Seen = (Direction, Channel, u64, String, Vec<String>);
@@ -83,7 +86,18 @@ fn run(
         }
     }
     let segments = std::iter::from_fn(|| pipe.poll_segment()).collect();
-    (records.iter().map(seen).collect(), segments, passed)
+    // Once the framing is lost, each read's bytes are a record of their own, so those records
+    // depend on the reads: they are compared as one run of bytes.
+    let mut out: Vec<Seen> = Vec::new();
+    for r in &records {
+        let rest = matches!(r.item, Item::Undecodable { .. }) && r.quirks.is_empty();
+        match out.last_mut() {
+            Some(last) if rest && last.0 == r.direction && last.3 == REST => last.2 += r.wire_len,
+            _ if rest => out.push((r.direction, r.channel, r.wire_len, REST.into(), Vec::new())),
+            _ => out.push(seen(r)),
+        }
+    }
+    (out, segments, passed)
 }
 
 /// The relay's decoding gives the same records whether a connection's bytes come whole, in
