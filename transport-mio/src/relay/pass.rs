@@ -34,6 +34,9 @@ const SPLICE_MIN: u64 = 64 << 10;
 /// packets it takes are small, and each payload byte a read takes is one not moved in the kernel.
 const HEAD_READ: usize = 4 << 10;
 
+/// How many payload bytes may gather in the kernel pipe before they are written on.
+const BATCH: usize = 512 << 10;
+
 /// One end of a piped connection.
 #[derive(Debug)]
 struct Side {
@@ -414,28 +417,47 @@ impl PipeConn {
                 Err(_) => return Ok(Spliced::Unsupported),
             },
         };
-        let max = usize::try_from(ahead)
+        let mut left = usize::try_from(ahead)
             .unwrap_or(usize::MAX)
             .min(side.budget);
-        match kernel.fill(&side.link, max) {
-            Ok(Fill::Moved(n)) => {
-                side.budget = side.budget.saturating_sub(n);
-                self.forwarded[direction.index()] += n as u64;
-                self.unread[direction.index()] += n as u64;
-                self.pipe.pass_over(now, direction, n as u64);
-                other
-                    .flush_kernel()
-                    .map_err(|e| format!("writing to the {}: {e}", who(1 - s)))?;
-                Ok(Spliced::Moved)
+        // Filled until the socket runs dry, the pipe is full or BATCH bytes wait, then written
+        // out in one go: fewer, larger sends wake the reader less often.
+        let mut moved = 0;
+        let end = loop {
+            match kernel.fill(&side.link, left) {
+                Ok(Fill::Moved(n)) => {
+                    moved += n;
+                    left -= n;
+                    if left == 0 || kernel.held() >= BATCH {
+                        break None;
+                    }
+                }
+                // With bytes in the pipe "would block" may mean the pipe is full: the socket is
+                // marked drained only when the pipe was empty.
+                Ok(Fill::WouldBlock) if kernel.held() > 0 => break None,
+                Ok(Fill::WouldBlock) => {
+                    side.link.readable = false;
+                    break Some(Spliced::Blocked);
+                }
+                Ok(Fill::Eof) => break Some(Spliced::Ended),
+                Err(e) if unsupported(&e) && kernel.held() == 0 => {
+                    break Some(Spliced::Unsupported);
+                }
+                Err(e) => return Err(format!("reading from the {}: {e}", who(s))),
             }
-            Ok(Fill::WouldBlock) => {
-                side.link.readable = false;
-                Ok(Spliced::Blocked)
-            }
-            Ok(Fill::Eof) => Ok(Spliced::Ended),
-            Err(e) if unsupported(&e) => Ok(Spliced::Unsupported),
-            Err(e) => Err(format!("reading from the {}: {e}", who(s))),
+        };
+        if moved > 0 {
+            side.budget = side.budget.saturating_sub(moved);
+            self.forwarded[direction.index()] += moved as u64;
+            self.unread[direction.index()] += moved as u64;
+            self.pipe.pass_over(now, direction, moved as u64);
+            other
+                .flush_kernel()
+                .map_err(|e| format!("writing to the {}: {e}", who(1 - s)))?;
+            // An end or a refusal met after some bytes is met again on the next call.
+            return Ok(Spliced::Moved);
         }
+        Ok(end.unwrap_or(Spliced::Moved))
     }
 
     /// Side `s` stopped sending.

@@ -74,11 +74,11 @@ impl KernelPipe {
         self.held
     }
 
-    /// Moves up to `max` bytes from the socket `from` into the pipe. Only called on an empty
-    /// pipe, so that "would block" can only mean the socket has nothing to read.
+    /// Moves up to `max` bytes from the socket `from` into the pipe. `WouldBlock` means the
+    /// socket has nothing to read when the pipe was empty; with bytes in it, the pipe may be
+    /// full instead.
     #[cfg(target_os = "linux")]
     pub(super) fn fill(&mut self, from: &Link, max: usize) -> io::Result<Fill> {
-        debug_assert_eq!(self.held, 0, "filled only when empty");
         let from = from.fd().ok_or(io::ErrorKind::NotConnected)?;
         loop {
             match nix::fcntl::splice(from, None, self.write.as_fd(), None, max, flags()) {
