@@ -114,6 +114,20 @@ fn packet_types(events: &[RelayEvent], direction: Direction) -> Vec<String> {
         .collect()
 }
 
+/// Downloads the test camera's object of `len` bytes and checks every byte of its pattern.
+fn download_pattern(client: &mut Client, len: u32) {
+    let mut sink = PatternSink::new();
+    client
+        .get_object(
+            ptpip_protocol::ptp::dataset::ObjectHandle(len),
+            &mut sink,
+            &mut |_, _| {},
+        )
+        .unwrap();
+    assert!(sink.ok, "the bytes arrived unchanged");
+    assert_eq!(sink.received, u64::from(len));
+}
+
 #[test]
 fn a_generic_session_goes_through_and_every_packet_is_logged() {
     let server = start_server(Dialect::Generic, false);
@@ -125,16 +139,7 @@ fn a_generic_session_goes_through_and_every_packet_is_logged() {
     let mut client = Client::connect(config_at(at, at, Dialect::Generic)).unwrap();
     assert_eq!(client.device_info().unwrap().model.as_str(), MODEL);
     let len = 3 << 20;
-    let mut sink = PatternSink::new();
-    client
-        .get_object(
-            ptpip_protocol::ptp::dataset::ObjectHandle(len),
-            &mut sink,
-            &mut |_, _| {},
-        )
-        .unwrap();
-    assert!(sink.ok);
-    assert_eq!(sink.received, u64::from(len));
+    download_pattern(&mut client, len);
     client.close().unwrap();
     let events = relay.stop();
 
@@ -210,16 +215,7 @@ fn download_through(len: u32, set: impl FnOnce(&mut RelayConfig)) -> (Vec<Logged
     let relay = Running::start(config);
     let at = relay.addrs[0].port();
     let mut client = Client::connect(config_at(at, at, Dialect::Generic)).unwrap();
-    let mut sink = PatternSink::new();
-    client
-        .get_object(
-            ptpip_protocol::ptp::dataset::ObjectHandle(len),
-            &mut sink,
-            &mut |_, _| {},
-        )
-        .unwrap();
-    assert!(sink.ok, "the bytes arrived unchanged");
-    assert_eq!(sink.received, u64::from(len));
+    download_pattern(&mut client, len);
     client.close().unwrap();
     // Both connections closed: their totals are in.
     let closed = std::cell::Cell::new(0);

@@ -496,12 +496,17 @@ fn payloads_passed_over_unread_give_the_records_pushing_them_gives() {
     }
 }
 
+/// The generic session's stream towards the initiator, and where its first data payload starts
+/// (after the ack, a response, Start_Data and the Data packet's 12-byte header).
+fn to_first_payload() -> (Vec<u8>, usize) {
+    let [_, down] = generic_session();
+    let header_end = down[..3].iter().map(Packet::encoded_len).sum::<usize>() + 12;
+    (wire(&down), header_end)
+}
+
 #[test]
 fn nothing_is_passed_over_when_capturing_or_outside_a_payload() {
-    let [_, down] = generic_session();
-    let stream = wire(&down);
-    // Ack, response, Start_Data, then the Data packet's 12-byte header.
-    let header_end = down[..3].iter().map(Packet::encoded_len).sum::<usize>() + 12;
+    let (stream, header_end) = to_first_payload();
     let now = Instant::now();
     let mut plain = Pipe::new(ObserverConfig::new(Dialect::Generic), 1, None);
     assert_eq!(plain.payload_ahead(Direction::ToInitiator), 0);
@@ -528,9 +533,7 @@ fn nothing_is_passed_over_when_capturing_or_outside_a_payload() {
 
 #[test]
 fn passing_over_more_than_a_payload_stops_decoding_with_a_record() {
-    let [_, down] = generic_session();
-    let stream = wire(&down);
-    let header_end = down[..3].iter().map(Packet::encoded_len).sum::<usize>() + 12;
+    let (stream, header_end) = to_first_payload();
     let now = Instant::now();
     let mut pipe = Pipe::new(ObserverConfig::new(Dialect::Generic), 1, None);
     pipe.push(now, Direction::ToInitiator, &stream[..header_end]);
