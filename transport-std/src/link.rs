@@ -168,9 +168,12 @@ impl DirectReader {
     pub(crate) fn read(&mut self, wait: Option<Duration>) -> io::Result<ReadOutcome> {
         // A zero timeout means "forever" to the OS; wait a microsecond instead.
         let wait = wait.map(|w| w.max(Duration::from_micros(1)));
-        if wait != self.timeout {
-            self.stream.set_read_timeout(wait)?;
-            self.timeout = wait;
+        if !timeout_fits(self.timeout, wait) {
+            // A little short of the wait, so that the next waits, a little shorter or longer,
+            // still fit it.
+            let set = wait.map(|w| (w - w / 16).max(Duration::from_micros(1)));
+            self.stream.set_read_timeout(set)?;
+            self.timeout = set;
         }
         let r = match self.stream.read(self.buf.spare()) {
             Ok(0) => ReadOutcome::Eof,
@@ -187,6 +190,19 @@ impl DirectReader {
             Err(_) => ReadOutcome::Eof,
         };
         Ok(r)
+    }
+}
+
+/// Whether a read timeout of `set` (the socket's now) may stand for a wait of `wait` (`None`:
+/// forever): it must not outlast the wait, and may end it early by at most an eighth (the caller
+/// then reads again with what is left). A deadline that stays put, or one that moves on by a few
+/// microseconds per round trip (the response timer, restarted with every request), then costs no
+/// `setsockopt` per read.
+fn timeout_fits(set: Option<Duration>, wait: Option<Duration>) -> bool {
+    match (set, wait) {
+        (None, None) => true,
+        (Some(set), Some(wait)) => set <= wait && set >= wait - wait / 8,
+        _ => false,
     }
 }
 
@@ -217,4 +233,23 @@ pub(crate) fn write_all_vectored(stream: &mut TcpStream, pieces: &[Bytes]) -> io
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::timeout_fits;
+    use std::time::Duration;
+
+    #[test]
+    fn a_read_timeout_stands_for_waits_a_little_longer_never_shorter() {
+        let s = Duration::from_secs;
+        assert!(timeout_fits(None, None));
+        assert!(!timeout_fits(None, Some(s(30))));
+        assert!(!timeout_fits(Some(s(30)), None));
+        assert!(timeout_fits(Some(s(28)), Some(s(30))));
+        assert!(timeout_fits(Some(s(30)), Some(s(30))));
+        // Never longer than the wait; never far shorter.
+        assert!(!timeout_fits(Some(s(31)), Some(s(30))));
+        assert!(!timeout_fits(Some(s(20)), Some(s(30))));
+    }
 }
