@@ -65,7 +65,6 @@ pub use types::{
 
 use outgoing::frame_all;
 
-use crate::Encode;
 use crate::channel::{Channel, LinkState, OutQueue, Reader, Transmit};
 use crate::deframer::{DeframerConfig, Framing};
 use crate::error::{Error, OperationError};
@@ -589,14 +588,14 @@ impl Initiator {
     }
 
     fn send_packet(&mut self, channel: Channel, packet: &Packet<'_>) {
-        self.out[channel.index()].push(Bytes::from(packet.to_bytes()));
+        self.out[channel.index()].push_encoded(packet);
         if self.links[channel.index()] == LinkState::Unopened {
             self.links[channel.index()] = LinkState::Open;
         }
     }
 
     fn send_container(&mut self, container: &Container<'_>) {
-        self.out[0].push(Bytes::from(container.to_bytes()));
+        self.out[0].push_encoded(container);
     }
 
     /// Notes input: the peer is alive.
