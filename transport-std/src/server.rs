@@ -328,7 +328,13 @@ fn run_session(shared: &Shared, command: TcpStream, prefix: BytesMut) {
             peer,
             log: shared.log.clone(),
         }),
-        writers: [Mutex::new(Some(writer)), Mutex::new(None)],
+        writers: [
+            Mutex::new(Writer {
+                stream: Some(writer),
+                batch: Vec::new(),
+            }),
+            Mutex::new(Writer::default()),
+        ],
         command,
         wake: inputs.tx.clone(),
     });
@@ -382,16 +388,17 @@ impl Core {
         }
     }
 
-    /// The next transmits for one channel, up to [`BATCH`] bytes (a data packet's header and
-    /// its payload, which the responder hands over without copying it, leave together).
-    fn next_batch(&mut self) -> Option<(Channel, Vec<Bytes>)> {
-        let first = self
-            .carry
-            .take()
-            .or_else(|| self.responder.poll_transmit())?;
-        let channel = first.channel;
-        let mut size = first.payload.len();
-        let mut batch = vec![first.payload];
+    /// The first transmit of the next batch.
+    fn next_transmit(&mut self) -> Option<Transmit> {
+        self.carry.take().or_else(|| self.responder.poll_transmit())
+    }
+
+    /// Adds the transmits that follow `first` on its channel to `batch`, up to [`BATCH`] bytes
+    /// (a data packet's header and its payload, which the responder hands over without copying
+    /// it, leave together).
+    fn fill_batch(&mut self, first: Bytes, channel: Channel, batch: &mut Vec<Bytes>) {
+        let mut size = first.len();
+        batch.push(first);
         while size < BATCH {
             match self.responder.poll_transmit() {
                 Some(t) if t.channel == channel => {
@@ -404,8 +411,15 @@ impl Core {
                 }
             }
         }
-        Some((channel, batch))
     }
+}
+
+/// A socket's write side, and the batch written to it (kept, so that a batch costs no
+/// allocation).
+#[derive(Default)]
+struct Writer {
+    stream: Option<TcpStream>,
+    batch: Vec<Bytes>,
 }
 
 /// One initiator's session. See the [module docs](self).
@@ -413,7 +427,7 @@ struct Session {
     core: Mutex<Core>,
     /// The sockets' write sides, each locked from taking a batch (under `core`) to the end of
     /// its write, so that batches go out in the order they were taken.
-    writers: [Mutex<Option<TcpStream>>; 2],
+    writers: [Mutex<Writer>; 2],
     /// The command connection, to shut down at the end.
     command: TcpStream,
     /// The pusher's queue.
@@ -520,7 +534,7 @@ impl Session {
         if link::spawn_reader(Channel::Event, read, self.wake.clone()).is_err() {
             return;
         }
-        *lock(&self.writers[1]) = Some(write);
+        lock(&self.writers[1]).stream = Some(write);
         core.responder.handle_connected(now, Channel::Event);
         if !prefix.is_empty() {
             let _ = core.responder.handle_input(now, Channel::Event, prefix);
@@ -542,7 +556,7 @@ impl Session {
             }
             let mut core = lock(&self.core);
             core.take_events();
-            let Some((channel, batch)) = core.next_batch() else {
+            let Some(Transmit { channel, payload }) = core.next_transmit() else {
                 let over = core.over;
                 let earlier = core
                     .responder
@@ -557,15 +571,18 @@ impl Session {
                 }
                 return;
             };
+            let mut guard = lock(&self.writers[usize::from(channel == Channel::Event)]);
+            let writer = &mut *guard;
+            core.fill_batch(payload, channel, &mut writer.batch);
             let sending = core.responder.is_sending_data();
-            let mut writer = lock(&self.writers[usize::from(channel == Channel::Event)]);
             drop(core);
-            let written = match writer.as_mut() {
-                Some(stream) => link::write_all_vectored(stream, &batch).is_ok(),
+            let written = match writer.stream.as_mut() {
+                Some(stream) => link::write_all_vectored(stream, &writer.batch).is_ok(),
                 // Not attached yet: nothing can be sent there.
                 None => true,
             };
-            drop(writer);
+            writer.batch.clear();
+            drop(guard);
             if !written {
                 lock(&self.core)
                     .responder
@@ -582,7 +599,7 @@ impl Session {
     /// Ends both connections (the threads reading them stop).
     fn close_sockets(&self) {
         let _ = self.command.shutdown(Shutdown::Both);
-        if let Some(e) = lock(&self.writers[1]).as_ref() {
+        if let Some(e) = lock(&self.writers[1]).stream.as_ref() {
             let _ = e.shutdown(Shutdown::Both);
         }
     }
