@@ -292,6 +292,9 @@ impl Encode for Packet<'_> {
     /// A Data/End_Data payload longer than [`Packet::MAX_DATA_PAYLOAD`] cannot be framed; the
     /// state machines split payloads long before that.
     fn encode(&self, out: &mut Vec<u8>) {
+        if operation::write_operation(self, out) {
+            return;
+        }
         out.reserve(self.encoded_len());
         Header {
             length: u32::try_from(self.encoded_len()).unwrap_or(u32::MAX),
@@ -340,6 +343,9 @@ pub fn parse_body(
     body: &[u8],
     dialect: Dialect,
 ) -> Result<Packet<'_>, nom::Err<DecodeError>> {
+    if let Some(p) = operation::parse_operation(packet_type, body) {
+        return Ok(p);
+    }
     let context = packet_type.name().unwrap_or("Unknown packet");
     let parsed = parse_body_inner(packet_type, body, dialect);
     let (rest, packet) = error::with_context(parsed, context)?;
