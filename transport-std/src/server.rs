@@ -395,8 +395,8 @@ impl Core {
 
     /// Adds the transmits that follow `first` on its channel to `batch`, up to [`BATCH`] bytes
     /// (a data packet's header and its payload, which the responder hands over without copying
-    /// it, leave together).
-    fn fill_batch(&mut self, first: Bytes, channel: Channel, batch: &mut Vec<Bytes>) {
+    /// it, leave together). Whether the responder had nothing more to send.
+    fn fill_batch(&mut self, first: Bytes, channel: Channel, batch: &mut Vec<Bytes>) -> bool {
         let mut size = first.len();
         batch.push(first);
         while size < BATCH {
@@ -406,11 +406,23 @@ impl Core {
                     batch.push(t.payload);
                 }
                 other => {
+                    let drained = other.is_none();
                     self.carry = other;
-                    break;
+                    return drained;
                 }
             }
         }
+        false
+    }
+
+    /// Once nothing is left to write: whether the session is over, and whether the responder's
+    /// next deadline is earlier than the one the pusher waits for.
+    fn end_of_pump(&self) -> (bool, bool) {
+        let earlier = self
+            .responder
+            .poll_timeout()
+            .is_some_and(|t| self.timer_at.is_none_or(|at| t < at));
+        (self.over, earlier)
     }
 }
 
@@ -557,24 +569,21 @@ impl Session {
             let mut core = lock(&self.core);
             core.take_events();
             let Some(Transmit { channel, payload }) = core.next_transmit() else {
-                let over = core.over;
-                let earlier = core
-                    .responder
-                    .poll_timeout()
-                    .is_some_and(|t| core.timer_at.is_none_or(|at| t < at));
+                let end = core.end_of_pump();
                 drop(core);
-                if over {
-                    self.close_sockets();
-                }
-                if reader && (over || earlier) {
-                    let _ = self.wake.try_send(Input::Wake);
-                }
+                self.end_pump(reader, end);
                 return;
             };
             let mut guard = lock(&self.writers[usize::from(channel == Channel::Event)]);
             let writer = &mut *guard;
-            core.fill_batch(payload, channel, &mut writer.batch);
+            let drained = core.fill_batch(payload, channel, &mut writer.batch);
             let sending = core.responder.is_sending_data();
+            // The session's thread that took the last transmit ends here once this batch is out:
+            // what other threads make later they write themselves.
+            let end = (reader && drained && !sending).then(|| {
+                core.take_events();
+                core.end_of_pump()
+            });
             drop(core);
             let written = match writer.stream.as_mut() {
                 Some(stream) => link::write_all_vectored(stream, &writer.batch).is_ok(),
@@ -593,6 +602,22 @@ impl Session {
                 let _ = self.wake.try_send(Input::Wake);
                 return;
             }
+            if let Some(end) = end {
+                self.end_pump(reader, end);
+                return;
+            }
+        }
+    }
+
+    /// What a pump does once nothing is left to write: closes the sockets of a session that is
+    /// over; the session's thread wakes the pusher for that, or for a deadline earlier than the
+    /// one it waits for.
+    fn end_pump(&self, reader: bool, (over, earlier): (bool, bool)) {
+        if over {
+            self.close_sockets();
+        }
+        if reader && (over || earlier) {
+            let _ = self.wake.try_send(Input::Wake);
         }
     }
 
