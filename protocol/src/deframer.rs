@@ -308,13 +308,14 @@ impl Deframer {
             self.buf.reserve(total - self.buf.len());
             return Ok(None);
         }
-        // Decoded where it lies (the packet owns what it keeps), then passed over.
-        let packet = packet::parse_body(
-            header.packet_type,
-            &self.buf[packet::Header::LEN..total],
-            self.config.dialect,
-        )
-        .map(Packet::into_owned);
+        // Decoded where it lies (the packet owns what it keeps), then passed over; a request or
+        // a response (every round trip's) owns nothing to begin with.
+        let body = &self.buf[packet::Header::LEN..total];
+        let packet = match packet::parse_operation(header.packet_type, body) {
+            Some(p) => Ok(p),
+            None => packet::parse_body(header.packet_type, body, self.config.dialect)
+                .map(Packet::into_owned),
+        };
         self.buf.advance(total);
         Ok(Some(Frame::Packet(packet.map_err(flatten)?)))
     }

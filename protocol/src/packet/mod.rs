@@ -25,6 +25,7 @@ pub use init::{
     InitAckLayout, InitCommandAck, InitCommandRequest, InitEventAck, InitEventRequest, InitFail,
     InitRequestLayout,
 };
+pub(crate) use operation::parse_operation;
 pub use operation::{
     Cancel, DataPacket, DataPhaseInfo, EventPacket, OperationRequest, OperationResponse, StartData,
 };
@@ -343,7 +344,7 @@ pub fn parse_body(
     body: &[u8],
     dialect: Dialect,
 ) -> Result<Packet<'_>, nom::Err<DecodeError>> {
-    if let Some(p) = operation::parse_operation(packet_type, body) {
+    if let Some(p) = parse_operation(packet_type, body) {
         return Ok(p);
     }
     let context = packet_type.name().unwrap_or("Unknown packet");
