@@ -460,9 +460,11 @@ impl Session {
             core.responder.handle_connected(now, Channel::Command);
             let _ = core.responder.handle_input(now, Channel::Command, prefix);
         }
-        self.pump(None);
+        // Whether the session is over, as the last pump saw it (one lock less per round trip;
+        // a session the pusher ends has its sockets shut, which ends the read below).
+        let mut over = self.pump(None);
         loop {
-            if lock(&self.core).over {
+            if over {
                 return;
             }
             let outcome = reader.read(None);
@@ -487,7 +489,7 @@ impl Session {
                     }
                 }
             }
-            self.pump(None);
+            over = self.pump(None);
         }
     }
 
@@ -558,7 +560,9 @@ impl Session {
     /// sending a large object); by the session's thread without, which goes back to reading once
     /// a data-in phase is under way (the pusher writes the rest) and wakes the pusher when the
     /// next deadline came earlier than the one it waits for.
-    fn pump(&self, pusher: Option<(&Receiver<Input>, &Receiver<EventSocket>)>) {
+    ///
+    /// Returns whether the session is over, as it last looked.
+    fn pump(&self, pusher: Option<(&Receiver<Input>, &Receiver<EventSocket>)>) -> bool {
         let reader = pusher.is_none();
         loop {
             if let Some((rx, event_rx)) = pusher {
@@ -571,13 +575,13 @@ impl Session {
             let Some(Transmit { channel, payload }) = core.next_transmit() else {
                 let end = core.end_of_pump();
                 drop(core);
-                self.end_pump(reader, end);
-                return;
+                return self.end_pump(reader, end);
             };
             let mut guard = lock(&self.writers[usize::from(channel == Channel::Event)]);
             let writer = &mut *guard;
             let drained = core.fill_batch(payload, channel, &mut writer.batch);
             let sending = core.responder.is_sending_data();
+            let over = core.over;
             // The session's thread that took the last transmit ends here once this batch is out:
             // what other threads make later they write themselves.
             let end = (reader && drained && !sending).then(|| {
@@ -600,11 +604,10 @@ impl Session {
             }
             if reader && sending {
                 let _ = self.wake.try_send(Input::Wake);
-                return;
+                return over;
             }
             if let Some(end) = end {
-                self.end_pump(reader, end);
-                return;
+                return self.end_pump(reader, end);
             }
         }
     }
@@ -612,13 +615,14 @@ impl Session {
     /// What a pump does once nothing is left to write: closes the sockets of a session that is
     /// over; the session's thread wakes the pusher for that, or for a deadline earlier than the
     /// one it waits for.
-    fn end_pump(&self, reader: bool, (over, earlier): (bool, bool)) {
+    fn end_pump(&self, reader: bool, (over, earlier): (bool, bool)) -> bool {
         if over {
             self.close_sockets();
         }
         if reader && (over || earlier) {
             let _ = self.wake.try_send(Input::Wake);
         }
+        over
     }
 
     /// Ends both connections (the threads reading them stop).
