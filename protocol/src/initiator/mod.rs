@@ -72,6 +72,10 @@ use crate::ptp::codes::{DevicePropCode, OperationCode};
 use crate::timer::{Timer, TimerTable};
 use crate::types::TransactionId;
 
+/// The log target of an operation's request going out (`→ …` at debug): the module's, as it was
+/// before the request moved to `outgoing.rs`, so that filters by target keep working.
+const LOG_TARGET: &str = module_path!();
+
 /// The most DeviceInfo bytes the keep-alive operation gathers (they are thrown away; a DeviceInfo
 /// is a few hundred bytes, more is simply discarded).
 const KEEP_ALIVE_MAX: usize = 64 << 10;

@@ -149,6 +149,7 @@ impl Initiator {
         };
         let op_code = op.code;
         log::debug!(
+            target: super::LOG_TARGET,
             "→ {:?} tid={} {:?}{}",
             op.code,
             tid.0,
