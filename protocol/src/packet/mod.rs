@@ -112,13 +112,14 @@ impl Header {
 
 /// Parses a header, streaming: fewer than 8 bytes is `Incomplete`; a length below 8 is an error.
 pub fn parse_header(i: &[u8]) -> DecodeResult<'_, Header> {
-    if i.len() < Header::LEN {
+    let Some(&[l0, l1, l2, l3, t0, t1, t2, t3]) = i.first_chunk::<{ Header::LEN }>() else {
         return Err(nom::Err::Incomplete(nom::Needed::new(
             Header::LEN - i.len(),
         )));
-    }
-    let (i, length) = wire::u32_le(i, "Length")?;
-    let (i, packet_type) = wire::u32_le(i, "PacketType")?;
+    };
+    let length = u32::from_le_bytes([l0, l1, l2, l3]);
+    let packet_type = u32::from_le_bytes([t0, t1, t2, t3]);
+    let i = &i[Header::LEN..];
     if (length as usize) < Header::LEN {
         return Err(nom::Err::Error(
             DecodeError::new(
