@@ -68,13 +68,49 @@ pub struct Transmit {
 }
 
 /// An outgoing queue for one channel, counting the bytes it holds.
+///
+/// Control packets (requests, responses, probes…) are encoded into one buffer that the queue
+/// keeps, each handed out as a `Bytes` view of it: no allocation per packet. Once the driver has
+/// dropped what it wrote, the buffer's memory is used again from its start.
 #[derive(Debug, Default)]
 pub(crate) struct OutQueue {
     items: VecDeque<Bytes>,
     bytes: usize,
+    /// Where a packet is encoded (the encoders write to a `Vec`).
+    scratch: Vec<u8>,
+    /// The encoded packets handed out, and room for the next.
+    arena: BytesMut,
 }
 
 impl OutQueue {
+    /// Room set aside at a time for encoded packets.
+    const ARENA: usize = 4 << 10;
+    /// Encodings longer than this get an allocation of their own.
+    const ARENA_MAX: usize = 1 << 10;
+
+    /// The bytes `encode` writes, as a `Bytes` (a view of the queue's buffer for small ones),
+    /// not queued: the responder defers some.
+    pub(crate) fn encode(&mut self, encode: impl FnOnce(&mut Vec<u8>)) -> Bytes {
+        self.scratch.clear();
+        encode(&mut self.scratch);
+        let n = self.scratch.len();
+        if n > Self::ARENA_MAX {
+            return Bytes::from(std::mem::take(&mut self.scratch));
+        }
+        if self.arena.capacity() < n {
+            // Takes the buffer back when every view of it has been dropped.
+            self.arena.reserve(Self::ARENA);
+        }
+        self.arena.extend_from_slice(&self.scratch);
+        self.arena.split().freeze()
+    }
+
+    /// Queues what `packet` encodes to.
+    pub(crate) fn push_encoded(&mut self, packet: &impl crate::Encode) {
+        let b = self.encode(|out| packet.encode(out));
+        self.push(b);
+    }
+
     pub(crate) fn push(&mut self, b: Bytes) {
         self.bytes += b.len();
         self.items.push_back(b);

@@ -12,7 +12,7 @@
 //! returns `Ok(None)` (needs more bytes). An error is sticky: every later call returns it again, since
 //! a byte stream cannot be resynchronised once its framing is lost.
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 
 use crate::error::{DecodeError, DecodeReason};
 use crate::fuji::{self, Container, ContainerStart, LiveViewFrame};
@@ -218,6 +218,11 @@ impl Deframer {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
+        if self.buf.is_empty() {
+            // No frame is empty: more bytes are needed, whatever the framing (the usual end of
+            // a read's frames, so it costs no parsing).
+            return Ok(None);
+        }
         let result = self.advance();
         if let Err(e) = &result {
             self.failed = Some(e.clone());
@@ -241,7 +246,12 @@ impl Deframer {
         }
     }
 
-    fn check_cap(&self, length: u32, max: u32, context: &'static str) -> Result<(), DecodeError> {
+    fn check_cap(
+        &self,
+        length: u32,
+        max: u32,
+        context: impl FnOnce() -> &'static str,
+    ) -> Result<(), DecodeError> {
         if length > max {
             return Err(DecodeError::new(
                 "Length",
@@ -250,7 +260,7 @@ impl Deframer {
                     max: max.into(),
                 },
             )
-            .in_context(context));
+            .in_context(context()));
         }
         Ok(())
     }
@@ -261,7 +271,7 @@ impl Deframer {
             Err(nom::Err::Incomplete(_)) => return Ok(None),
             Err(nom::Err::Error(e) | nom::Err::Failure(e)) => return Err(e),
         };
-        let context = header.packet_type.name().unwrap_or("PTP/IP");
+        let context = || header.packet_type.name().unwrap_or("PTP/IP");
         let end = header.packet_type == PacketType::END_DATA;
         if end || header.packet_type == PacketType::DATA {
             let prefix = DataPacket::HEADER_LEN;
@@ -273,7 +283,7 @@ impl Deframer {
                         min: prefix as u64,
                     },
                 )
-                .in_context(context));
+                .in_context(context()));
             }
             if self.buf.len() < prefix {
                 return Ok(None);
@@ -298,14 +308,16 @@ impl Deframer {
             self.buf.reserve(total - self.buf.len());
             return Ok(None);
         }
-        let bytes = self.buf.split_to(total);
-        let packet = packet::parse_body(
-            header.packet_type,
-            &bytes[packet::Header::LEN..],
-            self.config.dialect,
-        )
-        .map_err(flatten)?;
-        Ok(Some(Frame::Packet(packet.into_owned())))
+        // Decoded where it lies (the packet owns what it keeps), then passed over; a request or
+        // a response (every round trip's) owns nothing to begin with.
+        let body = &self.buf[packet::Header::LEN..total];
+        let packet = match packet::parse_operation(header.packet_type, body) {
+            Some(p) => Ok(p),
+            None => packet::parse_body(header.packet_type, body, self.config.dialect)
+                .map(Packet::into_owned),
+        };
+        self.buf.advance(total);
+        Ok(Some(Frame::Packet(packet.map_err(flatten)?)))
     }
 
     fn next_container(&mut self) -> Result<Option<Frame>, DecodeError> {
@@ -328,15 +340,20 @@ impl Deframer {
                 payload_len: self.payload_remaining,
             })));
         }
-        self.check_cap(header.length, self.config.max_control_len, "Fuji container")?;
+        self.check_cap(
+            header.length,
+            self.config.max_control_len,
+            || "Fuji container",
+        )?;
         let total = header.length as usize;
         if self.buf.len() < total {
             self.buf.reserve(total - self.buf.len());
             return Ok(None);
         }
-        let bytes = self.buf.split_to(total);
-        let container = Container::from_parts(&header, &bytes[prefix..]).map_err(flatten)?;
-        Ok(Some(Frame::Container(container.into_owned())))
+        let container =
+            Container::from_parts(&header, &self.buf[prefix..total]).map(Container::into_owned);
+        self.buf.advance(total);
+        Ok(Some(Frame::Container(container.map_err(flatten)?)))
     }
 
     fn next_live_view(&mut self) -> Result<Option<Frame>, DecodeError> {
@@ -348,7 +365,7 @@ impl Deframer {
         self.check_cap(
             length,
             self.config.max_live_view_len,
-            "Fuji live-view frame",
+            || "Fuji live-view frame",
         )?;
         let total = length as usize;
         if self.buf.len() < total {

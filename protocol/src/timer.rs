@@ -69,28 +69,45 @@ impl std::fmt::Display for Timer {
 
 /// One optional deadline per [`Timer`].
 #[derive(Clone, Debug, Default)]
-pub(crate) struct TimerTable([Option<Instant>; Timer::COUNT]);
+pub(crate) struct TimerTable {
+    at: [Option<Instant>; Timer::COUNT],
+    /// Which timers are set, one bit per [`Timer::index`]: the earliest is looked for among
+    /// those only (a round trip has one timer set, and asks for the earliest every turn).
+    armed: u8,
+}
 
 impl TimerTable {
     pub(crate) fn set(&mut self, timer: Timer, at: Instant) {
-        self.0[timer.index()] = Some(at);
+        self.at[timer.index()] = Some(at);
+        self.armed |= 1 << timer.index();
     }
 
     pub(crate) fn stop(&mut self, timer: Timer) {
-        self.0[timer.index()] = None;
+        self.at[timer.index()] = None;
+        self.armed &= !(1 << timer.index());
     }
 
     pub(crate) fn get(&self, timer: Timer) -> Option<Instant> {
-        self.0[timer.index()]
+        self.at[timer.index()]
     }
 
     pub(crate) fn stop_all(&mut self) {
-        self.0 = [None; Timer::COUNT];
+        self.at = [None; Timer::COUNT];
+        self.armed = 0;
     }
 
     /// The earliest deadline.
     pub(crate) fn next(&self) -> Option<Instant> {
-        self.0.iter().flatten().min().copied()
+        let mut armed = self.armed;
+        let mut next: Option<Instant> = None;
+        while armed != 0 {
+            let i = armed.trailing_zeros() as usize;
+            armed &= armed - 1;
+            if let Some(at) = self.at[i] {
+                next = Some(next.map_or(at, |n| n.min(at)));
+            }
+        }
+        next
     }
 
     /// Takes (stops and returns) every timer whose deadline is at or before `now`, earliest first.
@@ -104,5 +121,31 @@ impl TimerTable {
             self.stop(t);
         }
         due.into_iter().map(|(_, t)| t).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Timer, TimerTable};
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn the_earliest_of_the_timers_set() {
+        let t0 = Instant::now();
+        let s = Duration::from_secs;
+        let mut t = TimerTable::default();
+        assert_eq!(t.next(), None);
+        t.set(Timer::Think, t0 + s(5));
+        t.set(Timer::Init, t0 + s(7));
+        t.set(Timer::Response, t0 + s(3));
+        assert_eq!(t.next(), Some(t0 + s(3)));
+        t.stop(Timer::Response);
+        assert_eq!(t.next(), Some(t0 + s(5)));
+        t.set(Timer::Think, t0 + s(9));
+        assert_eq!(t.next(), Some(t0 + s(7)));
+        assert_eq!(t.expire(t0 + s(8)), vec![Timer::Init]);
+        assert_eq!(t.next(), Some(t0 + s(9)));
+        t.stop_all();
+        assert_eq!(t.next(), None);
     }
 }

@@ -238,6 +238,20 @@ impl Params {
         4 * usize::from(self.len)
     }
 
+    /// A whole parameter block of at most five parameters; `None` unless it is a multiple of
+    /// 4 bytes long and holds no more.
+    pub(crate) fn from_block(i: &[u8]) -> Option<Self> {
+        if !i.len().is_multiple_of(4) || i.len() / 4 > Self::MAX {
+            return None;
+        }
+        let mut p = Self::new();
+        for (slot, chunk) in p.values.iter_mut().zip(i.chunks_exact(4)) {
+            *slot = u32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
+        }
+        p.len = (i.len() / 4) as u8;
+        Some(p)
+    }
+
     /// Parses a whole parameter block: a multiple of 4 bytes, at most `max` parameters.
     pub(crate) fn parse_block(i: &[u8], max: u8) -> DecodeResult<'_, Self> {
         if !i.len().is_multiple_of(4) || i.len() / 4 > usize::from(max) {

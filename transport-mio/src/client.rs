@@ -74,6 +74,10 @@ pub struct MioClient {
     registry: Registry,
     /// The latest time seen: time handed to the state machine never goes backwards.
     now: Instant,
+    /// Events were taken since interest was last set, and one of them was data: the state
+    /// machine may want input again (the only change to interest that comes without a call
+    /// that sets it).
+    interest_stale: bool,
 }
 
 impl std::fmt::Debug for MioClient {
@@ -109,6 +113,7 @@ impl MioClient {
             addrs: [command_addr, event_addr],
             registry: registry.try_clone()?,
             now,
+            interest_stale: false,
         };
         me.links[0].open(command_addr, &me.registry)?;
         me.pump(now);
@@ -214,7 +219,11 @@ impl MioClient {
     /// The next thing to report. Drain it after every call: streamed data counts against the
     /// state machine's high-water mark until it is taken from here.
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.ini.poll_event()
+        let e = self.ini.poll_event()?;
+        if matches!(e, Event::DataChunk { .. }) {
+            self.interest_stale = true;
+        }
+        Some(e)
     }
 
     /// Queues an operation; returns its transaction id. Its outcome comes through
@@ -271,7 +280,7 @@ impl MioClient {
                 State::Open => {
                     (l.readable && !l.eof && self.ini.wants_read(ch))
                         || (l.writable && l.has_pending())
-                        || l.registered() != self.interest(ch)
+                        || (self.interest_stale && l.registered() != self.interest(ch))
                 }
                 State::Unopened | State::Closed => false,
             }
@@ -319,6 +328,9 @@ impl MioClient {
 
     fn finish_connects(&mut self, now: Instant) {
         for ch in Channel::ALL {
+            if self.links[index(ch)].state != State::Connecting {
+                continue;
+            }
             if let Some(Err(e)) = self.links[index(ch)].finish_connect() {
                 self.fail_link(now, ch, e);
             }
@@ -418,6 +430,7 @@ impl MioClient {
     }
 
     fn set_interests(&mut self, now: Instant) {
+        self.interest_stale = false;
         for ch in Channel::ALL {
             if !matches!(self.links[index(ch)].state, State::Connecting | State::Open) {
                 continue;

@@ -49,6 +49,9 @@ pub(crate) struct Link {
     pub(crate) writable: bool,
     /// The peer ended its side: read no more.
     pub(crate) eof: bool,
+    /// mio reported the read side closed (or an error): read on until the read says so, even
+    /// after a short read.
+    read_closed: bool,
     /// The transmit being written, and how much of it is written.
     pending: Option<(Bytes, usize)>,
     /// Read buffer; `split_to` hands out what a read filled, the rest stays initialised.
@@ -89,6 +92,7 @@ impl Link {
             readable: false,
             writable: false,
             eof: false,
+            read_closed: false,
             pending: None,
             buf: ReadBuffer::new(),
             error: None,
@@ -156,6 +160,9 @@ impl Link {
         if event.is_readable() || event.is_read_closed() || event.is_error() {
             self.readable = true;
         }
+        if event.is_read_closed() || event.is_error() {
+            self.read_closed = true;
+        }
         if event.is_writable() || event.is_write_closed() || event.is_error() {
             self.writable = true;
         }
@@ -189,14 +196,26 @@ impl Link {
     }
 
     /// Reads once.
+    ///
+    /// A read that fills less than it was offered emptied the socket: the readiness is used up
+    /// then, as by a read that would block (mio's readiness is edge-triggered, so bytes that
+    /// arrive later bring a new event), which saves the `recv` that would only say so. Not once
+    /// the peer's end was reported: that read goes on until it returns the end.
     pub(crate) fn read(&mut self) -> ReadOutcome {
         let Some(stream) = self.stream.as_mut() else {
             return ReadOutcome::Eof;
         };
         loop {
-            match stream.read(self.buf.spare()) {
+            let spare = self.buf.spare();
+            let offered = spare.len();
+            match stream.read(spare) {
                 Ok(0) => return ReadOutcome::Eof,
-                Ok(n) => return ReadOutcome::Data(self.buf.filled(n)),
+                Ok(n) => {
+                    if n < offered && !self.read_closed {
+                        self.readable = false;
+                    }
+                    return ReadOutcome::Data(self.buf.filled(n));
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     self.readable = false;
                     return ReadOutcome::WouldBlock;
@@ -339,6 +358,7 @@ impl Link {
         self.pending = None;
         self.readable = false;
         self.writable = false;
+        self.read_closed = false;
         self.buf = ReadBuffer::new();
     }
 }

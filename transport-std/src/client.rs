@@ -283,6 +283,9 @@ impl Client {
 
     /// Writes what the state machine has to send, opening the event connection when first needed.
     fn flush(&mut self) -> Result<(), ClientError> {
+        if !self.ini.wants_write(Channel::Command) && !self.ini.wants_write(Channel::Event) {
+            return Ok(());
+        }
         while let Some(Transmit { channel, payload }) = self.ini.poll_transmit() {
             let stream = match channel {
                 Channel::Command => &mut self.command,

@@ -168,9 +168,12 @@ impl DirectReader {
     pub(crate) fn read(&mut self, wait: Option<Duration>) -> io::Result<ReadOutcome> {
         // A zero timeout means "forever" to the OS; wait a microsecond instead.
         let wait = wait.map(|w| w.max(Duration::from_micros(1)));
-        if wait != self.timeout {
-            self.stream.set_read_timeout(wait)?;
-            self.timeout = wait;
+        if !timeout_fits(self.timeout, wait) {
+            // A little short of the wait, so that the next waits, a little shorter or longer,
+            // still fit it.
+            let set = wait.map(|w| (w - w / 16).max(Duration::from_micros(1)));
+            self.stream.set_read_timeout(set)?;
+            self.timeout = set;
         }
         let r = match self.stream.read(self.buf.spare()) {
             Ok(0) => ReadOutcome::Eof,
@@ -190,6 +193,19 @@ impl DirectReader {
     }
 }
 
+/// Whether a read timeout of `set` (the socket's now) may stand for a wait of `wait` (`None`:
+/// forever): it must not outlast the wait, and may end it early by at most an eighth (the caller
+/// then reads again with what is left). A deadline that stays put, or one that moves on by a few
+/// microseconds per round trip (the response timer, restarted with every request), then costs no
+/// `setsockopt` per read.
+fn timeout_fits(set: Option<Duration>, wait: Option<Duration>) -> bool {
+    match (set, wait) {
+        (None, None) => true,
+        (Some(set), Some(wait)) => set <= wait && set >= wait - wait / 8,
+        _ => false,
+    }
+}
+
 #[cfg(any(target_os = "linux", target_os = "android"))]
 fn ack_now(stream: &TcpStream) {
     // Best effort: a socket that refuses only costs the delay this avoids.
@@ -204,17 +220,90 @@ pub(crate) fn write_all(stream: &mut TcpStream, bytes: &[u8]) -> io::Result<()> 
     stream.write_all(bytes)
 }
 
-/// Writes all of `pieces`, in order, in as few calls as the OS allows (`writev`).
+/// Writes all of `pieces`, in order, in as few calls as the OS allows (`writev` of up to
+/// [`SLICES`] pieces at a time; one piece alone is a plain write). Nothing is allocated.
 pub(crate) fn write_all_vectored(stream: &mut TcpStream, pieces: &[Bytes]) -> io::Result<()> {
-    let mut slices: Vec<IoSlice<'_>> = pieces.iter().map(|p| IoSlice::new(p)).collect();
-    let mut rest = &mut slices[..];
-    while !rest.is_empty() {
-        match stream.write_vectored(rest) {
-            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-            Ok(n) => IoSlice::advance_slices(&mut rest, n),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+    // The next piece to write, and how much of it is written.
+    let (mut i, mut at) = (0, 0);
+    loop {
+        while pieces.get(i).is_some_and(|p| p.len() == at) {
+            i += 1;
+            at = 0;
+        }
+        match &pieces[i..] {
+            [] => return Ok(()),
+            [last] => return stream.write_all(&last[at..]),
+            rest => {
+                let mut slices = [IoSlice::new(&[]); SLICES];
+                let k = rest.len().min(SLICES);
+                for (slot, piece) in slices.iter_mut().zip(rest) {
+                    *slot = IoSlice::new(piece);
+                }
+                slices[0] = IoSlice::new(&rest[0][at..]);
+                match stream.write_vectored(&slices[..k]) {
+                    Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                    Ok(mut n) => {
+                        // Past the pieces written whole, into the one written in part.
+                        while n > 0 {
+                            let left = pieces[i].len() - at;
+                            if n < left {
+                                at += n;
+                                break;
+                            }
+                            n -= left;
+                            i += 1;
+                            at = 0;
+                        }
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
         }
     }
-    Ok(())
+}
+
+/// The most pieces one `writev` takes.
+const SLICES: usize = 64;
+
+#[cfg(test)]
+mod tests {
+    use super::timeout_fits;
+    use std::time::Duration;
+
+    #[test]
+    fn vectored_writes_send_every_piece_in_order() {
+        use bytes::Bytes;
+        use std::io::Read;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut tx = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (mut rx, _) = listener.accept().unwrap();
+        // Empty pieces, more pieces than one writev takes, one piece alone, none.
+        let pieces: Vec<Bytes> = (0..150u32)
+            .map(|i| Bytes::from(vec![i as u8; (i % 7) as usize * 100]))
+            .collect();
+        let want: Vec<u8> = pieces.iter().flat_map(|p| p.iter().copied()).collect();
+        super::write_all_vectored(&mut tx, &pieces).unwrap();
+        super::write_all_vectored(&mut tx, &pieces[3..4]).unwrap();
+        super::write_all_vectored(&mut tx, &[]).unwrap();
+        drop(tx);
+        let mut got = Vec::new();
+        rx.read_to_end(&mut got).unwrap();
+        assert_eq!(got.len(), want.len() + 300);
+        assert_eq!(&got[..want.len()], &want[..]);
+        assert_eq!(&got[want.len()..], &pieces[3][..]);
+    }
+
+    #[test]
+    fn a_read_timeout_stands_for_waits_a_little_longer_never_shorter() {
+        let s = Duration::from_secs;
+        assert!(timeout_fits(None, None));
+        assert!(!timeout_fits(None, Some(s(30))));
+        assert!(!timeout_fits(Some(s(30)), None));
+        assert!(timeout_fits(Some(s(28)), Some(s(30))));
+        assert!(timeout_fits(Some(s(30)), Some(s(30))));
+        // Never longer than the wait; never far shorter.
+        assert!(!timeout_fits(Some(s(31)), Some(s(30))));
+        assert!(!timeout_fits(Some(s(20)), Some(s(30))));
+    }
 }

@@ -328,7 +328,13 @@ fn run_session(shared: &Shared, command: TcpStream, prefix: BytesMut) {
             peer,
             log: shared.log.clone(),
         }),
-        writers: [Mutex::new(Some(writer)), Mutex::new(None)],
+        writers: [
+            Mutex::new(Writer {
+                stream: Some(writer),
+                batch: Vec::new(),
+            }),
+            Mutex::new(Writer::default()),
+        ],
         command,
         wake: inputs.tx.clone(),
     });
@@ -382,16 +388,17 @@ impl Core {
         }
     }
 
-    /// The next transmits for one channel, up to [`BATCH`] bytes (a data packet's header and
-    /// its payload, which the responder hands over without copying it, leave together).
-    fn next_batch(&mut self) -> Option<(Channel, Vec<Bytes>)> {
-        let first = self
-            .carry
-            .take()
-            .or_else(|| self.responder.poll_transmit())?;
-        let channel = first.channel;
-        let mut size = first.payload.len();
-        let mut batch = vec![first.payload];
+    /// The first transmit of the next batch.
+    fn next_transmit(&mut self) -> Option<Transmit> {
+        self.carry.take().or_else(|| self.responder.poll_transmit())
+    }
+
+    /// Adds the transmits that follow `first` on its channel to `batch`, up to [`BATCH`] bytes
+    /// (a data packet's header and its payload, which the responder hands over without copying
+    /// it, leave together). Whether the responder had nothing more to send.
+    fn fill_batch(&mut self, first: Bytes, channel: Channel, batch: &mut Vec<Bytes>) -> bool {
+        let mut size = first.len();
+        batch.push(first);
         while size < BATCH {
             match self.responder.poll_transmit() {
                 Some(t) if t.channel == channel => {
@@ -399,13 +406,32 @@ impl Core {
                     batch.push(t.payload);
                 }
                 other => {
+                    let drained = other.is_none();
                     self.carry = other;
-                    break;
+                    return drained;
                 }
             }
         }
-        Some((channel, batch))
+        false
     }
+
+    /// Once nothing is left to write: whether the session is over, and whether the responder's
+    /// next deadline is earlier than the one the pusher waits for.
+    fn end_of_pump(&self) -> (bool, bool) {
+        let earlier = self
+            .responder
+            .poll_timeout()
+            .is_some_and(|t| self.timer_at.is_none_or(|at| t < at));
+        (self.over, earlier)
+    }
+}
+
+/// A socket's write side, and the batch written to it (kept, so that a batch costs no
+/// allocation).
+#[derive(Default)]
+struct Writer {
+    stream: Option<TcpStream>,
+    batch: Vec<Bytes>,
 }
 
 /// One initiator's session. See the [module docs](self).
@@ -413,7 +439,7 @@ struct Session {
     core: Mutex<Core>,
     /// The sockets' write sides, each locked from taking a batch (under `core`) to the end of
     /// its write, so that batches go out in the order they were taken.
-    writers: [Mutex<Option<TcpStream>>; 2],
+    writers: [Mutex<Writer>; 2],
     /// The command connection, to shut down at the end.
     command: TcpStream,
     /// The pusher's queue.
@@ -434,9 +460,11 @@ impl Session {
             core.responder.handle_connected(now, Channel::Command);
             let _ = core.responder.handle_input(now, Channel::Command, prefix);
         }
-        self.pump(None);
+        // Whether the session is over, as the last pump saw it (one lock less per round trip;
+        // a session the pusher ends has its sockets shut, which ends the read below).
+        let mut over = self.pump(None);
         loop {
-            if lock(&self.core).over {
+            if over {
                 return;
             }
             let outcome = reader.read(None);
@@ -461,7 +489,7 @@ impl Session {
                     }
                 }
             }
-            self.pump(None);
+            over = self.pump(None);
         }
     }
 
@@ -520,7 +548,7 @@ impl Session {
         if link::spawn_reader(Channel::Event, read, self.wake.clone()).is_err() {
             return;
         }
-        *lock(&self.writers[1]) = Some(write);
+        lock(&self.writers[1]).stream = Some(write);
         core.responder.handle_connected(now, Channel::Event);
         if !prefix.is_empty() {
             let _ = core.responder.handle_input(now, Channel::Event, prefix);
@@ -532,7 +560,9 @@ impl Session {
     /// sending a large object); by the session's thread without, which goes back to reading once
     /// a data-in phase is under way (the pusher writes the rest) and wakes the pusher when the
     /// next deadline came earlier than the one it waits for.
-    fn pump(&self, pusher: Option<(&Receiver<Input>, &Receiver<EventSocket>)>) {
+    ///
+    /// Returns whether the session is over, as it last looked.
+    fn pump(&self, pusher: Option<(&Receiver<Input>, &Receiver<EventSocket>)>) -> bool {
         let reader = pusher.is_none();
         loop {
             if let Some((rx, event_rx)) = pusher {
@@ -542,30 +572,30 @@ impl Session {
             }
             let mut core = lock(&self.core);
             core.take_events();
-            let Some((channel, batch)) = core.next_batch() else {
-                let over = core.over;
-                let earlier = core
-                    .responder
-                    .poll_timeout()
-                    .is_some_and(|t| core.timer_at.is_none_or(|at| t < at));
+            let Some(Transmit { channel, payload }) = core.next_transmit() else {
+                let end = core.end_of_pump();
                 drop(core);
-                if over {
-                    self.close_sockets();
-                }
-                if reader && (over || earlier) {
-                    let _ = self.wake.try_send(Input::Wake);
-                }
-                return;
+                return self.end_pump(reader, end);
             };
+            let mut guard = lock(&self.writers[usize::from(channel == Channel::Event)]);
+            let writer = &mut *guard;
+            let drained = core.fill_batch(payload, channel, &mut writer.batch);
             let sending = core.responder.is_sending_data();
-            let mut writer = lock(&self.writers[usize::from(channel == Channel::Event)]);
+            let over = core.over;
+            // The session's thread that took the last transmit ends here once this batch is out:
+            // what other threads make later they write themselves.
+            let end = (reader && drained && !sending).then(|| {
+                core.take_events();
+                core.end_of_pump()
+            });
             drop(core);
-            let written = match writer.as_mut() {
-                Some(stream) => link::write_all_vectored(stream, &batch).is_ok(),
+            let written = match writer.stream.as_mut() {
+                Some(stream) => link::write_all_vectored(stream, &writer.batch).is_ok(),
                 // Not attached yet: nothing can be sent there.
                 None => true,
             };
-            drop(writer);
+            writer.batch.clear();
+            drop(guard);
             if !written {
                 lock(&self.core)
                     .responder
@@ -574,15 +604,31 @@ impl Session {
             }
             if reader && sending {
                 let _ = self.wake.try_send(Input::Wake);
-                return;
+                return over;
+            }
+            if let Some(end) = end {
+                return self.end_pump(reader, end);
             }
         }
+    }
+
+    /// What a pump does once nothing is left to write: closes the sockets of a session that is
+    /// over; the session's thread wakes the pusher for that, or for a deadline earlier than the
+    /// one it waits for.
+    fn end_pump(&self, reader: bool, (over, earlier): (bool, bool)) -> bool {
+        if over {
+            self.close_sockets();
+        }
+        if reader && (over || earlier) {
+            let _ = self.wake.try_send(Input::Wake);
+        }
+        over
     }
 
     /// Ends both connections (the threads reading them stop).
     fn close_sockets(&self) {
         let _ = self.command.shutdown(Shutdown::Both);
-        if let Some(e) = lock(&self.writers[1]).as_ref() {
+        if let Some(e) = lock(&self.writers[1]).stream.as_ref() {
             let _ = e.shutdown(Shutdown::Both);
         }
     }

@@ -1,13 +1,17 @@
-//! Data going out: `send_data`, the send window, and Data/End_Data (or Fujifilm container) framing.
+//! What goes out: a transaction's request (`begin`), then its data: `send_data`, the send
+//! window, and Data/End_Data (or Fujifilm container) framing.
 
 use std::time::Instant;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 
-use super::{DataPhase, Event, Initiator, Operation};
+use super::{
+    DataIn, DataPhase, Event, Incoming, Initiator, Operation, Outgoing, Purpose, Transaction,
+};
+use crate::channel::Channel;
 use crate::error::OperationError;
-use crate::fuji::ContainerHeader;
-use crate::packet::{DataPacket, Dialect};
+use crate::fuji::{Container, ContainerHeader};
+use crate::packet::{DataPacket, DataPhaseInfo, Dialect, OperationRequest, Packet, StartData};
 use crate::ptp::codes::OperationCode;
 use crate::timer::Timer;
 use crate::types::TransactionId;
@@ -78,6 +82,139 @@ impl Initiator {
                 .set(Timer::Response, now + self.config.response_timeout);
         }
         Ok(n)
+    }
+
+    /// Sends the next queued operation if none is in progress.
+    pub(super) fn start_next(&mut self, now: Instant) {
+        if self.current.is_some() || self.is_closed() {
+            return;
+        }
+        let Some((tid, op, purpose)) = self.queue.pop_front() else {
+            return;
+        };
+        self.begin(now, tid, op, purpose);
+    }
+
+    /// Puts `op` on the wire as transaction `tid`: the request (and its data, if given), the
+    /// transaction's state and its timer.
+    pub(super) fn begin(
+        &mut self,
+        now: Instant,
+        tid: TransactionId,
+        op: Operation,
+        purpose: Purpose,
+    ) {
+        let out_len = match &op.data {
+            DataPhase::Out { len } => Some(*len),
+            DataPhase::OutBytes(b) => Some(b.len() as u64),
+            _ => None,
+        };
+        let data_phase = if out_len.is_some() {
+            DataPhaseInfo::DATA_OUT
+        } else {
+            DataPhaseInfo::NO_DATA_OR_DATA_IN
+        };
+        match self.config.dialect {
+            Dialect::Generic => {
+                let request = OperationRequest {
+                    data_phase,
+                    code: op.code,
+                    transaction_id: tid,
+                    params: op.params,
+                };
+                self.send_packet(Channel::Command, &Packet::OperationRequest(request));
+                if let Some(len) = out_len {
+                    let start = StartData {
+                        transaction_id: tid,
+                        total_length: len,
+                    };
+                    self.send_packet(Channel::Command, &Packet::StartData(start));
+                }
+            }
+            Dialect::Fuji => {
+                self.send_container(&Container::Command {
+                    code: op.code,
+                    transaction_id: tid,
+                    params: op.params,
+                });
+            }
+        }
+        let collected = match op.data {
+            DataPhase::In(DataIn::Collect { .. }) => Some(BytesMut::new()),
+            _ => None,
+        };
+        let bytes = match &op.data {
+            DataPhase::OutBytes(b) => Some(b.clone()),
+            _ => None,
+        };
+        let op_code = op.code;
+        log::debug!(
+            target: super::LOG_TARGET,
+            "→ {:?} tid={} {:?}{}",
+            op.code,
+            tid.0,
+            op.params,
+            purpose.note()
+        );
+        self.current = Some(Transaction {
+            tid,
+            purpose,
+            incoming: Incoming {
+                collected,
+                ..Incoming::default()
+            },
+            outgoing: out_len.map(|len| Outgoing {
+                len,
+                sent: 0,
+                blocked: false,
+            }),
+            cancelled: false,
+            started: now,
+            op,
+        });
+        let timer = if purpose == Purpose::FujiInitSequence {
+            self.timers.stop(Timer::Response);
+            self.events.push_back(Event::AwaitingConfirmation {
+                until: now + self.config.pairing_timeout,
+            });
+            (Timer::Pairing, self.config.pairing_timeout)
+        } else {
+            (Timer::Response, self.config.response_timeout)
+        };
+        match (out_len, bytes) {
+            (Some(_), Some(bytes)) => {
+                // All the data is here: frame it at once, ignoring the window (the caller gave it).
+                let pieces = frame_all(
+                    self.config.dialect,
+                    op_code,
+                    tid,
+                    &bytes,
+                    self.config.max_data_packet,
+                );
+                for p in pieces {
+                    self.out[0].push(p);
+                }
+                if let Some(out) = self.current.as_mut().and_then(|t| t.outgoing.as_mut()) {
+                    out.sent = out.len;
+                }
+                self.timers.set(timer.0, now + timer.1);
+            }
+            (Some(0), None) => {
+                for p in frame_all(self.config.dialect, op_code, tid, &[], 1) {
+                    self.out[0].push(p);
+                }
+                if let Some(out) = self.current.as_mut().and_then(|t| t.outgoing.as_mut()) {
+                    out.sent = 0;
+                }
+                self.timers.set(timer.0, now + timer.1);
+            }
+            (Some(_), None) => {
+                // The application supplies the data; the response clock starts when it is all sent.
+                self.events
+                    .push_back(Event::SendWindowAvailable { transaction: tid });
+            }
+            (None, _) => self.timers.set(timer.0, now + timer.1),
+        }
     }
 
     pub(super) fn check_data_len(&self, op: &Operation) -> Result<(), OperationError> {

@@ -25,6 +25,7 @@ pub use init::{
     InitAckLayout, InitCommandAck, InitCommandRequest, InitEventAck, InitEventRequest, InitFail,
     InitRequestLayout,
 };
+pub(crate) use operation::parse_operation;
 pub use operation::{
     Cancel, DataPacket, DataPhaseInfo, EventPacket, OperationRequest, OperationResponse, StartData,
 };
@@ -111,13 +112,14 @@ impl Header {
 
 /// Parses a header, streaming: fewer than 8 bytes is `Incomplete`; a length below 8 is an error.
 pub fn parse_header(i: &[u8]) -> DecodeResult<'_, Header> {
-    if i.len() < Header::LEN {
+    let Some(&[l0, l1, l2, l3, t0, t1, t2, t3]) = i.first_chunk::<{ Header::LEN }>() else {
         return Err(nom::Err::Incomplete(nom::Needed::new(
             Header::LEN - i.len(),
         )));
-    }
-    let (i, length) = wire::u32_le(i, "Length")?;
-    let (i, packet_type) = wire::u32_le(i, "PacketType")?;
+    };
+    let length = u32::from_le_bytes([l0, l1, l2, l3]);
+    let packet_type = u32::from_le_bytes([t0, t1, t2, t3]);
+    let i = &i[Header::LEN..];
     if (length as usize) < Header::LEN {
         return Err(nom::Err::Error(
             DecodeError::new(
@@ -292,6 +294,9 @@ impl Encode for Packet<'_> {
     /// A Data/End_Data payload longer than [`Packet::MAX_DATA_PAYLOAD`] cannot be framed; the
     /// state machines split payloads long before that.
     fn encode(&self, out: &mut Vec<u8>) {
+        if operation::write_operation(self, out) {
+            return;
+        }
         out.reserve(self.encoded_len());
         Header {
             length: u32::try_from(self.encoded_len()).unwrap_or(u32::MAX),
@@ -340,6 +345,9 @@ pub fn parse_body(
     body: &[u8],
     dialect: Dialect,
 ) -> Result<Packet<'_>, nom::Err<DecodeError>> {
+    if let Some(p) = parse_operation(packet_type, body) {
+        return Ok(p);
+    }
     let context = packet_type.name().unwrap_or("Unknown packet");
     let parsed = parse_body_inner(packet_type, body, dialect);
     let (rest, packet) = error::with_context(parsed, context)?;

@@ -9,6 +9,8 @@ use crate::ptp::codes::{EventCode, OperationCode, ResponseCode};
 use crate::types::{Params, TransactionId};
 use crate::wire::{self, PutLe};
 
+use super::{Header, Packet, PacketType};
+
 /// Operation_Request's DataPhaseInfo: whether a data phase follows and in which direction.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct DataPhaseInfo(pub u32);
@@ -76,6 +78,69 @@ impl OperationRequest {
         out.put_u32_le(self.transaction_id.0);
         self.params.write(out);
     }
+}
+
+/// The request and the response of every round trip, decoded straight from their fixed layout
+/// (`body`: everything after the header); `None` for any other type, and for a body that does not
+/// fit the layout, which the general decoder then reports in detail.
+pub(crate) fn parse_operation(packet_type: PacketType, body: &[u8]) -> Option<Packet<'static>> {
+    let u16_at = |at: usize| u16::from_le_bytes([body[at], body[at + 1]]);
+    let u32_at =
+        |at: usize| u32::from_le_bytes([body[at], body[at + 1], body[at + 2], body[at + 3]]);
+    match packet_type {
+        PacketType::OPERATION_REQUEST => {
+            let params = Params::from_block(body.get(10..)?)?;
+            Some(Packet::OperationRequest(OperationRequest {
+                data_phase: DataPhaseInfo(u32_at(0)),
+                code: OperationCode(u16_at(4)),
+                transaction_id: TransactionId(u32_at(6)),
+                params,
+            }))
+        }
+        PacketType::OPERATION_RESPONSE => {
+            let params = Params::from_block(body.get(6..)?)?;
+            Some(Packet::OperationResponse(OperationResponse {
+                code: ResponseCode(u16_at(0)),
+                transaction_id: TransactionId(u32_at(2)),
+                params,
+            }))
+        }
+        _ => None,
+    }
+}
+
+/// Appends a whole Operation_Request or Operation_Response (header included) in one copy from
+/// the stack; `false` for any other packet.
+pub(crate) fn write_operation(packet: &Packet<'_>, out: &mut Vec<u8>) -> bool {
+    // The longest: header, DataPhaseInfo, code, transaction and five parameters.
+    let mut b = [0u8; Header::LEN + 10 + 4 * Params::MAX];
+    let mut at = Header::LEN;
+    let mut put = |bytes: &[u8]| {
+        b[at..at + bytes.len()].copy_from_slice(bytes);
+        at += bytes.len();
+    };
+    let (packet_type, params) = match packet {
+        Packet::OperationRequest(r) => {
+            put(&r.data_phase.0.to_le_bytes());
+            put(&r.code.0.to_le_bytes());
+            put(&r.transaction_id.0.to_le_bytes());
+            (PacketType::OPERATION_REQUEST, &r.params)
+        }
+        Packet::OperationResponse(r) => {
+            put(&r.code.0.to_le_bytes());
+            put(&r.transaction_id.0.to_le_bytes());
+            (PacketType::OPERATION_RESPONSE, &r.params)
+        }
+        _ => return false,
+    };
+    for p in params.as_slice() {
+        put(&p.to_le_bytes());
+    }
+    // At most 38, so the length fits.
+    b[..4].copy_from_slice(&(at as u32).to_le_bytes());
+    b[4..8].copy_from_slice(&packet_type.0.to_le_bytes());
+    out.extend_from_slice(&b[..at]);
+    true
 }
 
 /// Operation_Response: ends a transaction with a response code and 0–5 parameters.
@@ -228,11 +293,11 @@ impl DataPacket<'_> {
         payload_len: u32,
     ) {
         let packet_type = if end {
-            super::PacketType::END_DATA
+            PacketType::END_DATA
         } else {
-            super::PacketType::DATA
+            PacketType::DATA
         };
-        super::Header {
+        Header {
             length: payload_len.saturating_add(Self::HEADER_LEN as u32),
             packet_type,
         }
@@ -282,5 +347,80 @@ impl Cancel {
     #[must_use]
     pub const fn new(transaction_id: TransactionId) -> Self {
         Self { transaction_id }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{parse_operation, write_operation};
+    use crate::packet::{
+        DataPhaseInfo, Dialect, Header, OperationRequest, OperationResponse, Packet, PacketType,
+        parse_body_inner,
+    };
+    use crate::ptp::codes::{OperationCode, ResponseCode};
+    use crate::types::{Params, TransactionId};
+    use crate::wire::PutLe;
+
+    /// The fast paths write and read exactly what the general encoder and decoder do.
+    #[test]
+    fn the_round_trip_fast_paths_match_the_general_codec() {
+        for n in 0..=Params::MAX {
+            let params = Params::from_slice(&[7, 0xFFFF_FFFF, 3, 0, 0x1234_5678][..n]).unwrap();
+            let packets = [
+                Packet::OperationRequest(OperationRequest {
+                    data_phase: DataPhaseInfo::DATA_OUT,
+                    code: OperationCode(0x1007),
+                    transaction_id: TransactionId(0x0102_0304),
+                    params,
+                }),
+                Packet::OperationResponse(OperationResponse {
+                    code: ResponseCode(0x2001),
+                    transaction_id: TransactionId(9),
+                    params,
+                }),
+            ];
+            for p in packets {
+                let mut fast = Vec::new();
+                assert!(write_operation(&p, &mut fast));
+                let mut general = Vec::new();
+                Header {
+                    length: fast.len() as u32,
+                    packet_type: p.packet_type(),
+                }
+                .write(&mut general);
+                match &p {
+                    Packet::OperationRequest(r) => r.write(&mut general),
+                    Packet::OperationResponse(r) => r.write(&mut general),
+                    _ => unreachable!(),
+                }
+                assert_eq!(fast, general);
+                let body = &fast[Header::LEN..];
+                assert_eq!(parse_operation(p.packet_type(), body), Some(p.clone()));
+                let (rest, slow) = parse_body_inner(p.packet_type(), body, Dialect::Generic)
+                    .expect("the general decoder reads it too");
+                assert!(rest.is_empty());
+                assert_eq!(slow, p);
+            }
+        }
+        // What does not fit the layout is left to the general decoder.
+        let mut long = Vec::new();
+        for _ in 0..7 {
+            long.put_u32_le(1);
+        }
+        assert_eq!(
+            parse_operation(PacketType::OPERATION_RESPONSE, &long[..5]),
+            None
+        );
+        assert_eq!(
+            parse_operation(PacketType::OPERATION_RESPONSE, &long[..7]),
+            None
+        );
+        assert_eq!(parse_operation(PacketType::OPERATION_RESPONSE, &long), None);
+        assert_eq!(
+            parse_operation(PacketType::OPERATION_REQUEST, &long[..9]),
+            None
+        );
+        assert_eq!(parse_operation(PacketType::EVENT, &long[..6]), None);
+        assert!(!write_operation(&Packet::ProbeRequest, &mut Vec::new()));
     }
 }

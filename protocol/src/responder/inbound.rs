@@ -179,7 +179,7 @@ impl<D: Device> Responder<D> {
         };
         match (&self.state, channel, packet) {
             (_, _, Packet::ProbeRequest) => {
-                self.push_control(channel, Packet::ProbeResponse.to_bytes());
+                self.push_control(channel, |out| Packet::ProbeResponse.encode(out));
                 Ok(())
             }
             (_, _, Packet::ProbeResponse) => {

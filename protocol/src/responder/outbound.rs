@@ -16,11 +16,12 @@ impl<D: Device> Responder<D> {
     /// Queues a control packet for `channel`. On the command channel a packet that would land
     /// inside an open data packet (a single End_Data, or the Fujifilm data container, sent in
     /// pieces) waits until that packet is complete.
-    pub(super) fn push_control(&mut self, channel: Channel, packet: Vec<u8>) {
+    pub(super) fn push_control(&mut self, channel: Channel, encode: impl FnOnce(&mut Vec<u8>)) {
+        let bytes = self.out[channel.index()].encode(encode);
         if channel == Channel::Command && self.data_packet_open() {
-            self.deferred.push(Bytes::from(packet));
+            self.deferred.push(bytes);
         } else {
-            self.out[channel.index()].push(Bytes::from(packet));
+            self.out[channel.index()].push(bytes);
         }
     }
 
@@ -37,7 +38,7 @@ impl<D: Device> Responder<D> {
             return;
         }
         while let Some(e) = self.device.poll_event() {
-            let bytes = match self.config.dialect {
+            match self.config.dialect {
                 Dialect::Generic => {
                     let mut params = Params::new();
                     for &p in e
@@ -47,21 +48,18 @@ impl<D: Device> Responder<D> {
                     {
                         params.push(p);
                     }
-                    Packet::Event(crate::packet::EventPacket {
+                    self.out[1].push_encoded(&Packet::Event(crate::packet::EventPacket {
                         code: e.code,
                         transaction_id: e.transaction,
                         params,
-                    })
-                    .to_bytes()
+                    }));
                 }
-                Dialect::Fuji => Container::Event {
+                Dialect::Fuji => self.out[1].push_encoded(&Container::Event {
                     code: e.code,
                     transaction_id: e.transaction,
                     params: e.params,
-                }
-                .to_bytes(),
-            };
-            self.out[1].push(Bytes::from(bytes));
+                }),
+            }
         }
     }
 
@@ -192,26 +190,32 @@ impl<D: Device> Responder<D> {
 
     /// Appends the response for `tid` in the dialect's framing.
     pub(super) fn push_response(&self, out: &mut Vec<u8>, tid: TransactionId, r: Response) {
-        match self.config.dialect {
-            Dialect::Generic => Packet::OperationResponse(crate::packet::OperationResponse {
-                code: r.code,
-                transaction_id: tid,
-                params: r.params,
-            })
-            .encode(out),
-            Dialect::Fuji => Container::Response {
-                code: r.code,
-                transaction_id: tid,
-                params: r.params,
-            }
-            .encode(out),
-        }
+        encode_response(self.config.dialect, out, tid, r);
     }
 
     /// Queues the response for `tid` on the command channel.
     pub(super) fn respond(&mut self, tid: TransactionId, r: Response) {
-        let mut out = Vec::new();
-        self.push_response(&mut out, tid, r);
-        self.push_control(Channel::Command, out);
+        let dialect = self.config.dialect;
+        self.push_control(Channel::Command, |out| {
+            encode_response(dialect, out, tid, r);
+        });
+    }
+}
+
+/// Appends the response for `tid` in `dialect`'s framing.
+fn encode_response(dialect: Dialect, out: &mut Vec<u8>, tid: TransactionId, r: Response) {
+    match dialect {
+        Dialect::Generic => Packet::OperationResponse(crate::packet::OperationResponse {
+            code: r.code,
+            transaction_id: tid,
+            params: r.params,
+        })
+        .encode(out),
+        Dialect::Fuji => Container::Response {
+            code: r.code,
+            transaction_id: tid,
+            params: r.params,
+        }
+        .encode(out),
     }
 }

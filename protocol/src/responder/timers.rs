@@ -48,7 +48,7 @@ impl<D: Device> Responder<D> {
                     }
                 }
                 Timer::KeepAlive => {
-                    self.push_control(Channel::Event, Packet::ProbeRequest.to_bytes());
+                    self.push_control(Channel::Event, |out| Packet::ProbeRequest.encode(out));
                     self.timers
                         .set(Timer::Probe, now + self.config.probe_timeout.max(SOONEST));
                 }
