@@ -195,12 +195,19 @@ impl Link {
         Some(result)
     }
 
-    /// Reads once.
-    ///
-    /// A read that fills less than it was offered emptied the socket: the readiness is used up
-    /// then, as by a read that would block (mio's readiness is edge-triggered, so bytes that
-    /// arrive later bring a new event), which saves the `recv` that would only say so. Not once
-    /// the peer's end was reported: that read goes on until it returns the end.
+    /// After a read of `n` bytes into room for `offered`: a read that fills less than it was
+    /// offered emptied the socket, so the readiness is used up, as by a read that would block
+    /// (mio's readiness is edge-triggered, so bytes that arrive later bring a new event), which
+    /// saves the `recv` that would only say so. Not once the peer's end was reported: that read
+    /// goes on until it returns the end. Not on Windows, where mio re-arms its emulated
+    /// readiness only after a read that would block.
+    fn note_read(&mut self, n: usize, offered: usize) {
+        if cfg!(not(windows)) && n < offered && !self.read_closed {
+            self.readable = false;
+        }
+    }
+
+    /// Reads once (see [`note_read`](Self::note_read) for when the readiness is used up).
     pub(crate) fn read(&mut self) -> ReadOutcome {
         let Some(stream) = self.stream.as_mut() else {
             return ReadOutcome::Eof;
@@ -211,9 +218,7 @@ impl Link {
             match stream.read(spare) {
                 Ok(0) => return ReadOutcome::Eof,
                 Ok(n) => {
-                    if n < offered && !self.read_closed {
-                        self.readable = false;
-                    }
+                    self.note_read(n, offered);
                     return ReadOutcome::Data(self.buf.filled(n));
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
@@ -242,7 +247,10 @@ impl Link {
         loop {
             match stream.read(buf) {
                 Ok(0) => return Err(ReadOutcome::Eof),
-                Ok(n) => return Ok(n),
+                Ok(n) => {
+                    self.note_read(n, buf.len());
+                    return Ok(n);
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     self.readable = false;
                     return Err(ReadOutcome::WouldBlock);
