@@ -102,9 +102,13 @@ impl Session {
         let spawned = thread::Builder::new()
             .name("relay-reconnect".into())
             .spawn(move || {
-                if let Some(exec) = reconnect(&connect, &cancel, &stopping) {
-                    // The relay may have stopped meanwhile: then the session just closes.
-                    let _ = tx.send(exec);
+                if let Some((exec, attempt)) = reconnect(&connect, &cancel, &stopping) {
+                    // Handed over before it is logged, so that a command sent on seeing the log
+                    // line finds the session. The relay may have stopped meanwhile: then the
+                    // session just closes.
+                    if tx.send(exec).is_ok() {
+                        eprintln!("{TAG} camera reconnected (attempt {attempt})");
+                    }
                 }
             });
         if let Err(e) = spawned {
@@ -117,18 +121,16 @@ impl Session {
 }
 
 /// Tries to connect until it works or the session stops (`cancel` ends an attempt, `stopping`
-/// the wait before the next), waiting longer after each failure.
-fn reconnect(connect: &Connect, cancel: &CancelToken, stopping: &Stop) -> Option<Executor> {
+/// the wait before the next), waiting longer after each failure: the session and the attempt
+/// that made it.
+fn reconnect(connect: &Connect, cancel: &CancelToken, stopping: &Stop) -> Option<(Executor, u32)> {
     let mut delay = FIRST_DELAY;
     for attempt in 1u32.. {
         if stopping.wait(delay) || cancel.is_cancelled() {
             return None;
         }
         match connect(cancel) {
-            Ok(exec) => {
-                eprintln!("{TAG} camera reconnected (attempt {attempt})");
-                return Some(exec);
-            }
+            Ok(exec) => return Some((exec, attempt)),
             Err(_) if cancel.is_cancelled() => return None,
             Err(e) => {
                 delay = (delay * 2).min(MAX_DELAY);
