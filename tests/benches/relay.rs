@@ -1,8 +1,8 @@
 //! The relay's cost: a download and small round trips direct, through `ptpip`'s relay, and through
 //! `socat`, in one run.
 //!
-//! Run: `cargo bench -p ptpip-tests --bench relay` (optionally `-- SIZE_MIB ROUNDS`, default
-//! 1024 and 3). For the socat column install it first (`apt-get install socat`); without it
+//! Run: `cargo bench -p ptpip-tests --bench relay` (optionally `-- SIZE_MIB ROUNDS LINK_MIB`,
+//! default 1024, 3 and 128). For the socat column install it first (`apt-get install socat`); without it
 //! that column is left out. The bench starts itself again as the camera process (the std
 //! server serving a 1 MiB block repeated) and as two relay processes (pass-through, no log, no
 //! capture: the mio `RelayRunner` with its records dropped; one moving data payloads inside the
@@ -15,7 +15,7 @@
 //!   spent per GiB (user + system, from `/proc`, its forked children included);
 //! - GetNumObjects round trips per second through each path, and the time each adds per
 //!   operation;
-//! - the same download, 128 MiB, with the camera behind the camera-link emulator at 4 ms RTT and
+//! - the same download, LINK_MIB, with the camera behind the camera-link emulator at 4 ms RTT and
 //!   50 MB/s (the fastest link profile of the link benchmark), direct and through the relay: the
 //!   case the relay is for, a camera on Wi-Fi.
 
@@ -35,8 +35,6 @@ use ptpip_tests::link::{self, Profile};
 
 /// The link of the emulated part: 2 ms each way, 50 MB/s.
 const LINK: Profile = Profile::new(Duration::from_millis(2), 50_000_000);
-/// The object downloaded over the emulated link.
-const LINK_MIB: u32 = 128;
 
 /// The camera process: prints its port, serves until killed.
 fn camera() -> io::Result<()> {
@@ -196,6 +194,8 @@ fn main() -> io::Result<()> {
         .collect();
     let mib: u32 = args.first().and_then(|a| a.parse().ok()).unwrap_or(1024);
     let rounds: u32 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(3);
+    // The object downloaded over the emulated link.
+    let link_mib: u32 = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(128);
 
     let (mut cam, cam_port) = spawn_self("camera")?;
     let (mut rel, relay_port) = spawn_self(&format!("relay:{cam_port}"))?;
@@ -266,14 +266,14 @@ fn main() -> io::Result<()> {
     let (mut far, far_port) = spawn_self(&format!("relay:{link_port}"))?;
     let mut direct = connect(link_port)?;
     let mut relayed = connect(far_port)?;
-    let d = download(&mut direct, LINK_MIB)?;
-    let r = download(&mut relayed, LINK_MIB)?;
+    let d = download(&mut direct, link_mib)?;
+    let r = download(&mut relayed, link_mib)?;
     let rt_direct = round_trips(&mut direct, 100)?;
     let rt_relayed = round_trips(&mut relayed, 100)?;
     drop((direct, relayed));
-    let bytes = f64::from(LINK_MIB) * 1_048_576.0;
+    let bytes = f64::from(link_mib) * 1_048_576.0;
     println!(
-        "GetObject {LINK_MIB} MiB, the camera behind a link of {} ms RTT and {} MB/s:",
+        "GetObject {link_mib} MiB, the camera behind a link of {} ms RTT and {} MB/s:",
         (LINK.delay * 2).as_millis(),
         LINK.bandwidth / 1_000_000
     );
