@@ -4,8 +4,10 @@
 //! or clocks. The pieces:
 //! - the **codec**: [`Packet`] (the 14 DC-X005 packet types), [`fuji::Container`] and
 //!   [`fuji::LiveViewFrame`] (the Fujifilm framing), the PTP datasets in [`ptp::dataset`] and the
-//!   Fujifilm lists in [`fuji::lists`]; nom parses, byteorder emits, and every [`DecodeError`] names
-//!   the packet or dataset, the field and the reason;
+//!   Fujifilm lists in [`fuji::lists`]; nom parses, byteorder emits (the 8-byte header and the
+//!   Operation_Request and Operation_Response of every round trip are read and written straight
+//!   from their fixed layout, anything else about them falling back to nom), and every
+//!   [`DecodeError`] names the packet or dataset, the field and the reason;
 //! - the **tolerances**: what real cameras send beyond the spec (an Init_Command_Ack without its
 //!   version, a dataset ending early or padded) is accepted and named with a [`Quirk`] (see
 //!   [`quirk`]), while everything we send stays exact;
