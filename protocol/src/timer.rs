@@ -76,6 +76,9 @@ pub(crate) struct TimerTable {
     armed: u8,
 }
 
+// One bit of `TimerTable::armed` per timer: a new timer past the eighth needs a wider mask.
+const _: () = assert!(Timer::COUNT <= u8::BITS as usize);
+
 impl TimerTable {
     pub(crate) fn set(&mut self, timer: Timer, at: Instant) {
         self.at[timer.index()] = Some(at);
