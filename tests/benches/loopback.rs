@@ -18,6 +18,11 @@
 //!   SIZE_MIB/16 from the same camera server, against 20 raw TCP copies of the same bytes at once:
 //!   the aggregate throughput ratio (target ≥ 0.8).
 //!
+//! With `PTPIP_BENCH_CLIENT=calls-TRANSPORT,PTP_PORT,N` (TRANSPORT `std` or `mio`) a client
+//! process only makes N GetNumObjects round trips against a server started with
+//! `PTPIP_BENCH_SERVER=1` (which prints its two ports): what BENCHMARKS.md counts instructions
+//! per round trip with.
+//!
 //! Both sides serve from one 1 MiB buffer repeated, so neither is limited by making the bytes.
 //! Machines with few cores are noisy (thread placement decides round trips): run it several times
 //! and compare the ratios, each measured within one run.
@@ -334,6 +339,15 @@ fn main() -> io::Result<()> {
         let port = |i: usize| parts.get(i).and_then(|p| p.parse().ok()).unwrap_or(0);
         if let Some(transport) = parts[0].strip_prefix("aggregate-") {
             return aggregate(transport, port(1), port(2), mib, rounds);
+        }
+        if let Some(transport) = parts[0].strip_prefix("calls-") {
+            // N round trips and nothing else, for counting instructions (see BENCHMARKS.md).
+            let mut session = connect(transport, port(1))?;
+            let op = Operation::new(OperationCode::GET_NUM_OBJECTS, &[]).expect("no parameters");
+            for _ in 0..parts.get(2).and_then(|n| n.parse::<u32>().ok()).unwrap_or(10_000) {
+                session.call(op.clone()).map_err(io::Error::other)?;
+            }
+            return Ok(());
         }
         if let Some(rest) = parts[0].strip_prefix("rt-") {
             let (placement, transport) = rest.split_once('-').unwrap_or(("same", rest));
