@@ -344,7 +344,11 @@ fn main() -> io::Result<()> {
             // N round trips and nothing else, for counting instructions (see BENCHMARKS.md).
             let mut session = connect(transport, port(1))?;
             let op = Operation::new(OperationCode::GET_NUM_OBJECTS, &[]).expect("no parameters");
-            for _ in 0..parts.get(2).and_then(|n| n.parse::<u32>().ok()).unwrap_or(10_000) {
+            for _ in 0..parts
+                .get(2)
+                .and_then(|n| n.parse::<u32>().ok())
+                .unwrap_or(10_000)
+            {
                 session.call(op.clone()).map_err(io::Error::other)?;
             }
             return Ok(());
