@@ -365,6 +365,7 @@ impl Client {
                 && let Some(grace) = self.interrupted()
             {
                 let _ = self.client.cancel(tid);
+                tracker.interrupt();
                 stop_at = Some(Instant::now() + grace);
             }
             let deadline = match stop_at {
@@ -377,19 +378,6 @@ impl Client {
                 }
                 continue;
             };
-            if stop_at.is_some() {
-                // Interrupted: no more data is written, and the end is not a success.
-                match event {
-                    Event::DataChunk { transaction, .. } if transaction == tid => continue,
-                    Event::OperationComplete(Completion { transaction, .. })
-                    | Event::OperationFailed { transaction, .. }
-                        if transaction == tid =>
-                    {
-                        return Err(interrupted());
-                    }
-                    _ => {}
-                }
-            }
             match tracker.on_event(event) {
                 Step::Pending => {}
                 Step::SendWindow => on_window(&mut self.client)?,

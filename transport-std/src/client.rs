@@ -424,6 +424,7 @@ impl Client {
             {
                 let _ = self.ini.cancel(Instant::now(), tid);
                 self.flush()?;
+                tracker.interrupt();
                 stop_at = Some(Instant::now() + grace);
             }
             let deadline = match stop_at {
@@ -445,19 +446,6 @@ impl Client {
                     Err(e) => return Err(e),
                 },
             };
-            if stop_at.is_some() {
-                // Interrupted: no more data is written, and the end is not a success.
-                match event {
-                    Event::DataChunk { transaction, .. } if transaction == tid => continue,
-                    Event::OperationComplete(Completion { transaction, .. })
-                    | Event::OperationFailed { transaction, .. }
-                        if transaction == tid =>
-                    {
-                        return Err(interrupted());
-                    }
-                    _ => {}
-                }
-            }
             match tracker.on_event(event) {
                 Step::Pending => {}
                 Step::SendWindow => on_window(self)?,

@@ -9,7 +9,7 @@ use crate::TransactionId;
 use crate::error::OperationError;
 use crate::initiator::{Completion, Event};
 
-use super::{ClientError, DataSink};
+use super::{ClientError, DataSink, interrupted};
 
 /// What an event meant for the tracked transaction, and what the driver does next.
 ///
@@ -46,6 +46,8 @@ pub struct Tracker<'s> {
     /// The data phase's announced length, once it started.
     total: Option<u64>,
     sink: &'s mut dyn DataSink,
+    /// The call was interrupted ([`interrupt`](Tracker::interrupt)).
+    interrupted: bool,
 }
 
 impl std::fmt::Debug for Tracker<'_> {
@@ -53,6 +55,7 @@ impl std::fmt::Debug for Tracker<'_> {
         f.debug_struct("Tracker")
             .field("tid", &self.tid)
             .field("total", &self.total)
+            .field("interrupted", &self.interrupted)
             .finish_non_exhaustive()
     }
 }
@@ -64,7 +67,16 @@ impl<'s> Tracker<'s> {
             tid,
             total: None,
             sink,
+            interrupted: false,
         }
+    }
+
+    /// The call was interrupted (Ctrl-C) and the driver has sent a Cancel: from here on no more
+    /// data reaches the sink, and the transaction's end, a completion or a failure alike, is
+    /// [`Step::Done`] with the [`interrupted`] error. The end of the session still ends it with
+    /// its own error.
+    pub const fn interrupt(&mut self) {
+        self.interrupted = true;
     }
 
     /// The transaction followed.
@@ -98,6 +110,11 @@ impl<'s> Tracker<'s> {
             return Step::Other(event);
         }
         match event {
+            // Interrupted: no more data is written, and the end is not a success.
+            Event::DataChunk { .. } if self.interrupted => Step::Pending,
+            Event::OperationComplete(_) | Event::OperationFailed { .. } if self.interrupted => {
+                Step::Done(Err(interrupted()))
+            }
             Event::DataStarted { total_len, .. } => {
                 self.total = total_len;
                 Step::Pending
@@ -335,6 +352,24 @@ mod tests {
             t.on_event(Event::Closed),
             Step::Done(Err(ClientError::Operation(OperationError::Closed)))
         ));
+    }
+
+    #[test]
+    fn once_interrupted_no_data_is_written_and_the_end_is_the_interruption() {
+        let mut sink = Keep::default();
+        let mut t = Tracker::new(TID, &mut sink);
+        assert!(matches!(t.on_event(chunk(TID, 0, b"ab")), Step::Pending));
+        t.interrupt();
+        assert!(matches!(t.on_event(chunk(TID, 2, b"cd")), Step::Pending));
+        // Another transaction's events still come back.
+        assert!(matches!(t.on_event(complete(OTHER)), Step::Other(_)));
+        match t.on_event(complete(TID)) {
+            Step::Done(Err(ClientError::Io(e))) => {
+                assert_eq!(e.kind(), io::ErrorKind::Interrupted);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(sink.pieces, vec![(0, None, b"ab".to_vec())]);
     }
 
     #[test]
