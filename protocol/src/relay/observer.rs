@@ -244,9 +244,7 @@ impl Observer {
     /// as undecodable bytes of unknown content, and decoding stops.
     pub fn pass_over(&mut self, now: Instant, len: u64) {
         let n = len.min(self.payload_ahead());
-        let skipped = self.deframer.skip_payload(n);
-        debug_assert_eq!(skipped, n, "the deframer holds no payload");
-        self.skip -= n;
+        self.count_payload(n);
         if len > n {
             self.fail(
                 now,
@@ -268,9 +266,7 @@ impl Observer {
             if self.skip > 0 {
                 let n = usize::try_from(self.skip)
                     .map_or(bytes.len() - at, |s| s.min(bytes.len() - at));
-                let skipped = self.deframer.skip_payload(n as u64);
-                debug_assert_eq!(skipped, n as u64, "the deframer holds no payload");
-                self.skip -= n as u64;
+                self.count_payload(n as u64);
                 let end = self.skip == 0;
                 self.capture(now, &bytes[at..at + n], end);
                 at += n;
@@ -296,6 +292,13 @@ impl Observer {
             self.capture(now, &bytes[at..at + n], end);
             at += n;
         }
+    }
+
+    /// Counts `n` bytes of the current data payload as gone by (at most what is left of it).
+    fn count_payload(&mut self, n: u64) {
+        let skipped = self.deframer.skip_payload(n);
+        debug_assert_eq!(skipped, n, "the deframer holds no payload");
+        self.skip -= n;
     }
 
     /// The connection ended in this direction: a packet cut short is reported.
