@@ -66,13 +66,14 @@ pub(crate) fn mio_config(c: ClientConfig) -> ptpip_transport_mio::ClientConfig {
     m
 }
 
-/// A connected session on either transport.
+/// A connected session on either transport (each driver is boxed: they are large, and of
+/// different sizes).
 #[derive(Debug)]
 pub(crate) enum Client {
     /// On `ptpip-transport-std`.
-    Std(ptpip_transport_std::Client),
+    Std(Box<ptpip_transport_std::Client>),
     /// On `ptpip-transport-mio`.
-    Mio(ptpip_transport_mio::Client),
+    Mio(Box<ptpip_transport_mio::Client>),
 }
 
 /// The same call on whichever driver `$client` holds.
@@ -91,8 +92,10 @@ impl Client {
     pub(crate) fn connect(transport: Transport, config: ClientConfig) -> Result<Self, ClientError> {
         log::debug!("connecting through the {} transport", transport.name());
         Ok(match transport {
-            Transport::Std => Self::Std(ptpip_transport_std::Client::connect(config)?),
-            Transport::Mio => Self::Mio(ptpip_transport_mio::Client::connect(mio_config(config))?),
+            Transport::Std => Self::Std(Box::new(ptpip_transport_std::Client::connect(config)?)),
+            Transport::Mio => Self::Mio(Box::new(ptpip_transport_mio::Client::connect(
+                mio_config(config),
+            )?)),
         })
     }
 

@@ -12,7 +12,9 @@
 //! - small-operation round trips per second (GetNumObjects) against a 32-byte TCP ping-pong with
 //!   TCP_NODELAY: the ratio (target ≥ 0.9); then again with the server and the client pinned
 //!   (`taskset`) to one vCPU, and to two different ones, since where the scheduler puts the two
-//!   threads decides a round trip more than anything either does;
+//!   threads decides a round trip more than anything either does; pinned, also against a camera
+//!   that costs nothing (it answers every request at once, with one read and one write as the
+//!   ping-pong's server does), which leaves what the client itself costs a round trip;
 //! - the client's peak RSS (VmHWM) after all of it (target ≤ 16 MiB whatever the object size);
 //! - then, in one more process per transport, 20 clients at once (threads), each a GetObject of
 //!   SIZE_MIB/16 from the same camera server, against 20 raw TCP copies of the same bytes at once:
@@ -20,8 +22,8 @@
 //!
 //! With `PTPIP_BENCH_CLIENT=calls-TRANSPORT,PTP_PORT,N` (TRANSPORT `std` or `mio`) a client
 //! process only makes N GetNumObjects round trips against a server started with
-//! `PTPIP_BENCH_SERVER=1` (which prints its two ports): what BENCHMARKS.md counts instructions
-//! per round trip with.
+//! `PTPIP_BENCH_SERVER=1` (which prints its ports: the camera's, the raw service's and the
+//! canned camera's): what BENCHMARKS.md counts instructions per round trip with.
 //!
 //! Both sides serve from one 1 MiB buffer repeated, so neither is limited by making the bytes.
 //! Machines with few cores are noisy (thread placement decides round trips): run it several times
@@ -34,17 +36,25 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use ptpip_protocol::initiator::Operation;
+use ptpip_protocol::packet::{InitCommandAck, InitEventAck, OperationResponse};
 use ptpip_protocol::responder::ResponderConfig;
-use ptpip_protocol::{Dialect, FriendlyName, Guid, OperationCode};
+use ptpip_protocol::{
+    ConnectionNumber, Dialect, Encode, FriendlyName, Guid, OperationCode, Packet, PacketType,
+    Params, ProtocolVersion, ResponseCode, TransactionId,
+};
 use ptpip_transport_std::{Calls, Client, ClientConfig, DataSink, Ports, serve};
 
 use ptpip_tests::bench::{BenchDevice, block};
 
-/// The server process: a ptpip camera and a raw service (first byte 'C' + u32 MiB: copy that
-/// much, then take the next command; 'P': ping-pong 32-byte messages until EOF).
+/// The server process: a ptpip camera, a raw service (first byte 'C' + u32 MiB: copy that
+/// much, then take the next command; 'P': ping-pong 32-byte messages until EOF) and the canned
+/// camera ([`canned_camera`]).
 fn server() -> io::Result<()> {
     let ptp = TcpListener::bind("127.0.0.1:0")?;
     let raw = TcpListener::bind("127.0.0.1:0")?;
+    let canned = TcpListener::bind("127.0.0.1:0")?;
+    let canned_port = canned.local_addr()?.port();
+    std::thread::spawn(move || canned_camera(&canned));
     let rc = ResponderConfig::new(
         Guid([1; 16]),
         FriendlyName::new("bench").expect("name"),
@@ -52,7 +62,11 @@ fn server() -> io::Result<()> {
     );
     let device = BenchDevice::new();
     let _server = serve(ptp.try_clone()?, None, rc, move || device.clone())?;
-    println!("{} {}", ptp.local_addr()?.port(), raw.local_addr()?.port());
+    println!(
+        "{} {} {canned_port}",
+        ptp.local_addr()?.port(),
+        raw.local_addr()?.port()
+    );
     io::stdout().flush()?;
     let b = block();
     for s in raw.incoming() {
@@ -79,6 +93,73 @@ fn server() -> io::Result<()> {
         });
     }
     Ok(())
+}
+
+/// A PTP/IP camera that costs nothing: it accepts the init handshake on both connections and
+/// answers every Operation_Request at once with OK (no parameters, no data phase), with one read
+/// and one write per request as the raw ping-pong's server does. Round trips against it are the
+/// ping-pong's plus what the client alone costs. Written by hand rather than with the responder
+/// because the point is that it does no work: nothing here is checked beyond the length.
+fn canned_camera(listener: &TcpListener) {
+    for s in listener.incoming() {
+        let Ok(mut s) = s else { continue };
+        std::thread::spawn(move || -> io::Result<()> {
+            s.set_nodelay(true)?;
+            let mut buf = vec![0u8; 64 << 10];
+            let (mut have, mut out) = (0, Vec::new());
+            loop {
+                let n = s.read(&mut buf[have..])?;
+                if n == 0 {
+                    return Ok(());
+                }
+                have += n;
+                let mut at = 0;
+                while have - at >= 8 {
+                    let word =
+                        |i: usize| u32::from_le_bytes([buf[i], buf[i + 1], buf[i + 2], buf[i + 3]]);
+                    let len = word(at) as usize;
+                    if !(8..=buf.len()).contains(&len) {
+                        return Err(io::Error::other(format!("canned camera: length {len}")));
+                    }
+                    if have - at < len {
+                        break;
+                    }
+                    let reply = match PacketType(word(at + 4)) {
+                        PacketType::INIT_COMMAND_REQUEST => {
+                            Some(Packet::InitCommandAck(InitCommandAck::new(
+                                ConnectionNumber(1),
+                                Guid([2; 16]),
+                                FriendlyName::new("canned").expect("name"),
+                                ProtocolVersion::V1_0,
+                            )))
+                        }
+                        PacketType::INIT_EVENT_REQUEST => {
+                            Some(Packet::InitEventAck(InitEventAck::new()))
+                        }
+                        // Data phase (4), code (2), then the transaction id.
+                        PacketType::OPERATION_REQUEST if len >= 18 => {
+                            Some(Packet::OperationResponse(OperationResponse {
+                                code: ResponseCode::OK,
+                                transaction_id: TransactionId(word(at + 14)),
+                                params: Params::new(),
+                            }))
+                        }
+                        _ => None,
+                    };
+                    if let Some(p) = reply {
+                        p.encode(&mut out);
+                    }
+                    at += len;
+                }
+                buf.copy_within(at..have, 0);
+                have -= at;
+                if !out.is_empty() {
+                    s.write_all(&out)?;
+                    out.clear();
+                }
+            }
+        });
+    }
 }
 
 struct Count(u64);
@@ -117,7 +198,6 @@ fn small(session: &mut dyn Calls) -> io::Result<()> {
     session.call(op).map(drop).map_err(io::Error::other)
 }
 
-/// A client process: measures raw TCP and `transport` in alternating rounds, prints one report.
 /// The median of `v` (which must not be empty).
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -163,7 +243,12 @@ fn client(transport: &str, ptp_port: u16, raw_port: u16, mib: u32, rounds: u32) 
         ratio.push(r.as_secs_f64() / p.as_secs_f64());
     }
 
-    let (ptp_rt, raw_rt, rt) = round_trips(session.as_mut(), raw_port, rounds)?;
+    let RoundTrips {
+        ptp: ptp_rt,
+        raw: raw_rt,
+        ratio: rt,
+        ..
+    } = round_trips(session.as_mut(), None, raw_port, rounds)?;
     drop(session);
     println!(
         "[{transport}] GetObject {mib} MiB: {:.2} GB/s, raw TCP {:.2} GB/s, ratio {:.2} \
@@ -186,16 +271,39 @@ fn client(transport: &str, ptp_port: u16, raw_port: u16, mib: u32, rounds: u32) 
 /// Round trips per block of [`round_trips`].
 const RT_BLOCK: u32 = 1000;
 
+/// What [`round_trips`] measured: the medians of the rates (per second) and of the blocks'
+/// ratios to the ping-pong.
+struct RoundTrips {
+    ptp: f64,
+    raw: f64,
+    ratio: f64,
+    /// Against the canned camera, if it was measured: rate and ratio.
+    canned: Option<(f64, f64)>,
+}
+
 /// Round trips per second, ptpip (GetNumObjects) and a raw 32-byte ping-pong, in alternating
-/// blocks (at least five); the medians of the rates and of the blocks' ratios.
-fn round_trips(session: &mut dyn Calls, raw_port: u16, rounds: u32) -> io::Result<(f64, f64, f64)> {
+/// blocks (at least five); with `canned`, also a session with the canned camera in each round.
+fn round_trips(
+    session: &mut dyn Calls,
+    mut canned: Option<&mut (dyn Calls + Send)>,
+    raw_port: u16,
+    rounds: u32,
+) -> io::Result<RoundTrips> {
     const N: u32 = RT_BLOCK;
     let mut s = TcpStream::connect(("127.0.0.1", raw_port))?;
     s.set_nodelay(true)?;
     s.write_all(b"P\0\0\0\0")?;
     let msg = [7u8; 32];
     let mut back = [0u8; 32];
+    let block = |session: &mut dyn Calls| -> io::Result<f64> {
+        let t = Instant::now();
+        for _ in 0..N {
+            small(session)?;
+        }
+        Ok(f64::from(N) / t.elapsed().as_secs_f64())
+    };
     let (mut raw_rates, mut ptp_rates, mut rt_ratio) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut canned_rates, mut canned_ratio) = (Vec::new(), Vec::new());
     for _ in 0..rounds.max(5) {
         let t = Instant::now();
         for _ in 0..N {
@@ -203,16 +311,22 @@ fn round_trips(session: &mut dyn Calls, raw_port: u16, rounds: u32) -> io::Resul
             s.read_exact(&mut back)?;
         }
         let raw_rate = f64::from(N) / t.elapsed().as_secs_f64();
-        let t = Instant::now();
-        for _ in 0..N {
-            small(session)?;
-        }
-        let ptp_rate = f64::from(N) / t.elapsed().as_secs_f64();
+        let ptp_rate = block(session)?;
         raw_rates.push(raw_rate);
         ptp_rates.push(ptp_rate);
         rt_ratio.push(ptp_rate / raw_rate);
+        if let Some(c) = canned.as_deref_mut() {
+            let rate = block(c)?;
+            canned_rates.push(rate);
+            canned_ratio.push(rate / raw_rate);
+        }
     }
-    Ok((median(ptp_rates), median(raw_rates), median(rt_ratio)))
+    Ok(RoundTrips {
+        ptp: median(ptp_rates),
+        raw: median(raw_rates),
+        ratio: median(rt_ratio),
+        canned: canned.map(|_| (median(canned_rates), median(canned_ratio))),
+    })
 }
 
 /// Connects a client of `transport` to the camera on `port`.
@@ -356,15 +470,19 @@ fn main() -> io::Result<()> {
         if let Some(rest) = parts[0].strip_prefix("rt-") {
             let (placement, transport) = rest.split_once('-').unwrap_or(("same", rest));
             let mut session = connect(transport, port(1))?;
-            let (ptp, raw, ratio) = round_trips(session.as_mut(), port(2), rounds)?;
+            let mut canned = connect(transport, port(3))?;
+            let r = round_trips(session.as_mut(), Some(canned.as_mut()), port(2), rounds)?;
             let where_ = if placement == "same" {
                 "server and client on one vCPU (taskset -c 0)"
             } else {
                 "server on vCPU 0, client on vCPU 1"
             };
+            let (canned_rate, canned_ratio) = r.canned.unwrap_or_default();
             println!(
-                "[{transport}] round trips, {where_}: {ptp:.0}/s, raw 32-byte ping-pong \
-                 {raw:.0}/s, ratio {ratio:.2}"
+                "[{transport}] round trips, {where_}: {:.0}/s, raw 32-byte ping-pong {:.0}/s, \
+                 ratio {:.2}; against the canned camera {canned_rate:.0}/s, ratio \
+                 {canned_ratio:.2}",
+                r.ptp, r.raw, r.ratio
             );
             return Ok(());
         }
@@ -393,7 +511,7 @@ fn main() -> io::Result<()> {
         let (server, ports) = spawn(server_cpu, &[("PTPIP_BENCH_SERVER", "1".into())], true)?;
         servers.push(server);
         for transport in clients {
-            let spec = format!("{transport},{},{}", ports[0], ports[1]);
+            let spec = format!("{transport},{},{},{}", ports[0], ports[1], ports[2]);
             let (mut c, _) = spawn(client_cpu, &[("PTPIP_BENCH_CLIENT", spec)], false)?;
             let status = c.wait()?;
             if !status.success() {

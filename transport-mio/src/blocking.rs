@@ -21,6 +21,7 @@ use ptpip_protocol::calls::{
 };
 
 use crate::config::ClientConfig;
+use crate::wakeup::{WAKEUP, Wakeup};
 
 /// The token base the client's connections use.
 const TOKEN: Token = Token(0);
@@ -44,6 +45,8 @@ pub struct Client {
     client: MioClient,
     device_events: EventBacklog,
     interrupt: Option<Interrupt>,
+    /// The deadline of each wait, kept out of the poll's timeout where it can be.
+    wakeup: Wakeup,
 }
 
 impl std::fmt::Debug for Client {
@@ -210,12 +213,14 @@ impl Client {
     pub fn start(config: ClientConfig) -> Result<Self, ClientError> {
         let poll = Poll::new()?;
         let client = MioClient::connect(config, poll.registry(), TOKEN)?;
+        let wakeup = Wakeup::new(poll.registry());
         Ok(Self {
             poll,
             events: Events::with_capacity(16),
             client,
             device_events: EventBacklog::default(),
             interrupt: None,
+            wakeup,
         })
     }
 
@@ -278,13 +283,18 @@ impl Client {
             let left = d.saturating_duration_since(now);
             wait = Some(wait.map_or(left, |w| w.min(left)));
         }
-        match self.poll.poll(&mut self.events, wait) {
+        let timeout = self.wakeup.poll_timeout(now, wait);
+        match self.poll.poll(&mut self.events, timeout) {
             Err(e) if e.kind() != io::ErrorKind::Interrupted => return Err(e),
             _ => {}
         }
         let now = Instant::now();
         for event in &self.events {
-            self.client.handle_event(now, event);
+            if event.token() == WAKEUP {
+                self.wakeup.fired();
+            } else {
+                self.client.handle_event(now, event);
+            }
         }
         // Each event was handled in full: unless a deadline passed, handle_timeout has nothing
         // to do. Work left over (a read budget spent) makes the next poll return at once, with

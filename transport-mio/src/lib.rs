@@ -36,6 +36,7 @@ mod link;
 mod liveview;
 mod relay;
 mod server;
+mod wakeup;
 
 pub use blocking::Client;
 pub use client::MioClient;
