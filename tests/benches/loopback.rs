@@ -12,9 +12,10 @@
 //! - small-operation round trips per second (GetNumObjects) against a 32-byte TCP ping-pong with
 //!   TCP_NODELAY: the ratio (target ≥ 0.9); then again with the server and the client pinned
 //!   (`taskset`) to one vCPU, and to two different ones, since where the scheduler puts the two
-//!   threads decides a round trip more than anything either does; pinned, also against a camera
-//!   that costs nothing (it answers every request at once, with one read and one write as the
-//!   ping-pong's server does), which leaves what the client itself costs a round trip;
+//!   threads decides a round trip more than anything either does; on one vCPU, also against a
+//!   camera that costs nothing (it answers every request at once, with one read and one write as
+//!   the ping-pong's server does), which leaves what the client itself costs a round trip, and
+//!   the ping-pong with its client waiting in `epoll` (what any readiness-based client pays);
 //! - the client's peak RSS (VmHWM) after all of it (target ≤ 16 MiB whatever the object size);
 //! - then, in one more process per transport, 20 clients at once (threads), each a GetObject of
 //!   SIZE_MIB/16 from the same camera server, against 20 raw TCP copies of the same bytes at once:
@@ -42,6 +43,8 @@ use ptpip_protocol::{
     ConnectionNumber, Dialect, Encode, FriendlyName, Guid, OperationCode, Packet, PacketType,
     Params, ProtocolVersion, ResponseCode, TransactionId,
 };
+use ptpip_transport_mio::mio::net::TcpStream as MioTcpStream;
+use ptpip_transport_mio::mio::{Events, Interest, Poll, Token};
 use ptpip_transport_std::{Calls, Client, ClientConfig, DataSink, Ports, serve};
 
 use ptpip_tests::bench::{BenchDevice, block};
@@ -272,27 +275,76 @@ fn client(transport: &str, ptp_port: u16, raw_port: u16, mib: u32, rounds: u32) 
 const RT_BLOCK: u32 = 1000;
 
 /// What [`round_trips`] measured: the medians of the rates (per second) and of the blocks'
-/// ratios to the ping-pong.
+/// ratios to the blocking ping-pong.
 struct RoundTrips {
     ptp: f64,
     raw: f64,
     ratio: f64,
-    /// Against the canned camera, if it was measured: rate and ratio.
+    /// With [`Extra`]: against the canned camera, rate and ratio.
     canned: Option<(f64, f64)>,
+    /// With [`Extra`]: the ping-pong with its client waiting in `epoll`, rate and ratio.
+    epoll: Option<(f64, f64)>,
+}
+
+/// The baselines measured beside ptpip's round trips when both sides share one vCPU: a session
+/// with the canned camera ([`canned_camera`]), and a second ping-pong connection whose client
+/// waits in `epoll_wait` (through mio, no timeout) before each read, as any readiness-based
+/// client does.
+struct Extra<'a> {
+    canned: &'a mut (dyn Calls + Send),
+    raw_port: u16,
+}
+
+/// A 32-byte ping-pong connection of the raw service.
+fn ping_pong(raw_port: u16) -> io::Result<TcpStream> {
+    let mut s = TcpStream::connect(("127.0.0.1", raw_port))?;
+    s.set_nodelay(true)?;
+    s.write_all(b"P\0\0\0\0")?;
+    Ok(s)
+}
+
+/// `n` ping-pong round trips on `s` through `poll` (where `s` is registered, readable): write,
+/// wait in the poll, read what came until the 32 bytes are back. Rate per second.
+fn epoll_block(
+    s: &mut MioTcpStream,
+    poll: &mut Poll,
+    events: &mut Events,
+    n: u32,
+) -> io::Result<f64> {
+    let msg = [7u8; 32];
+    let mut back = [0u8; 32];
+    let t = Instant::now();
+    for _ in 0..n {
+        s.write_all(&msg)?;
+        let mut got = 0;
+        while got < back.len() {
+            poll.poll(events, None)?;
+            loop {
+                match s.read(&mut back[got..]) {
+                    Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+                    Ok(k) => got += k,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(e) => return Err(e),
+                }
+                if got == back.len() {
+                    break;
+                }
+            }
+        }
+    }
+    Ok(f64::from(n) / t.elapsed().as_secs_f64())
 }
 
 /// Round trips per second, ptpip (GetNumObjects) and a raw 32-byte ping-pong, in alternating
-/// blocks (at least five); with `canned`, also a session with the canned camera in each round.
+/// blocks (at least five); with `extra`, its baselines too, in the same rounds.
 fn round_trips(
     session: &mut dyn Calls,
-    mut canned: Option<&mut (dyn Calls + Send)>,
+    mut extra: Option<Extra<'_>>,
     raw_port: u16,
     rounds: u32,
 ) -> io::Result<RoundTrips> {
     const N: u32 = RT_BLOCK;
-    let mut s = TcpStream::connect(("127.0.0.1", raw_port))?;
-    s.set_nodelay(true)?;
-    s.write_all(b"P\0\0\0\0")?;
+    let mut s = ping_pong(raw_port)?;
     let msg = [7u8; 32];
     let mut back = [0u8; 32];
     let block = |session: &mut dyn Calls| -> io::Result<f64> {
@@ -302,8 +354,21 @@ fn round_trips(
         }
         Ok(f64::from(N) / t.elapsed().as_secs_f64())
     };
+    let mut epoll = match &extra {
+        Some(x) => {
+            let s = ping_pong(x.raw_port)?;
+            s.set_nonblocking(true)?;
+            let mut s = MioTcpStream::from_std(s);
+            let poll = Poll::new()?;
+            poll.registry()
+                .register(&mut s, Token(0), Interest::READABLE)?;
+            Some((s, poll, Events::with_capacity(4)))
+        }
+        None => None,
+    };
     let (mut raw_rates, mut ptp_rates, mut rt_ratio) = (Vec::new(), Vec::new(), Vec::new());
     let (mut canned_rates, mut canned_ratio) = (Vec::new(), Vec::new());
+    let (mut epoll_rates, mut epoll_ratio) = (Vec::new(), Vec::new());
     for _ in 0..rounds.max(5) {
         let t = Instant::now();
         for _ in 0..N {
@@ -315,17 +380,26 @@ fn round_trips(
         raw_rates.push(raw_rate);
         ptp_rates.push(ptp_rate);
         rt_ratio.push(ptp_rate / raw_rate);
-        if let Some(c) = canned.as_deref_mut() {
-            let rate = block(c)?;
+        if let Some(x) = extra.as_mut() {
+            let rate = block(x.canned)?;
             canned_rates.push(rate);
             canned_ratio.push(rate / raw_rate);
         }
+        if let Some((s, poll, events)) = epoll.as_mut() {
+            let rate = epoll_block(s, poll, events, N)?;
+            epoll_rates.push(rate);
+            epoll_ratio.push(rate / raw_rate);
+        }
     }
+    let pair = |rates: Vec<f64>, ratios: Vec<f64>| {
+        (!rates.is_empty()).then(|| (median(rates), median(ratios)))
+    };
     Ok(RoundTrips {
         ptp: median(ptp_rates),
         raw: median(raw_rates),
         ratio: median(rt_ratio),
-        canned: canned.map(|_| (median(canned_rates), median(canned_ratio))),
+        canned: pair(canned_rates, canned_ratio),
+        epoll: pair(epoll_rates, epoll_ratio),
     })
 }
 
@@ -470,20 +544,36 @@ fn main() -> io::Result<()> {
         if let Some(rest) = parts[0].strip_prefix("rt-") {
             let (placement, transport) = rest.split_once('-').unwrap_or(("same", rest));
             let mut session = connect(transport, port(1))?;
-            let mut canned = connect(transport, port(3))?;
-            let r = round_trips(session.as_mut(), Some(canned.as_mut()), port(2), rounds)?;
-            let where_ = if placement == "same" {
+            let same = placement == "same";
+            // Only on one vCPU: across two, a side with less to do idles its vCPU sooner and
+            // wakes slower (the hypervisor's halt), so a cheaper peer does not make it faster.
+            let mut canned = if same {
+                Some(connect(transport, port(3))?)
+            } else {
+                None
+            };
+            let extra = canned.as_mut().map(|c| Extra {
+                canned: c.as_mut(),
+                raw_port: port(2),
+            });
+            let r = round_trips(session.as_mut(), extra, port(2), rounds)?;
+            let where_ = if same {
                 "server and client on one vCPU (taskset -c 0)"
             } else {
                 "server on vCPU 0, client on vCPU 1"
             };
-            let (canned_rate, canned_ratio) = r.canned.unwrap_or_default();
-            println!(
+            print!(
                 "[{transport}] round trips, {where_}: {:.0}/s, raw 32-byte ping-pong {:.0}/s, \
-                 ratio {:.2}; against the canned camera {canned_rate:.0}/s, ratio \
-                 {canned_ratio:.2}",
+                 ratio {:.2}",
                 r.ptp, r.raw, r.ratio
             );
+            if let (Some((cr, cq)), Some((er, eq))) = (r.canned, r.epoll) {
+                print!(
+                    "; against the canned camera {cr:.0}/s, ratio {cq:.2}; the ping-pong through \
+                     epoll {er:.0}/s, ratio {eq:.2}"
+                );
+            }
+            println!();
             return Ok(());
         }
         return client(parts[0], port(1), port(2), mib, rounds);

@@ -14,7 +14,10 @@
 //! - [`Client`]: a `MioClient` with a `Poll` of its own and blocking typed calls (device info,
 //!   objects streamed into any `Write`, uploads from any `Read`, raw operations, device events),
 //!   the same facade under the same name as `ptpip-transport-std`'s `Client` (connect policy,
-//!   interrupt on a signal, the packet tap), with the same [`ClientConfig`] fields;
+//!   interrupt on a signal, the packet tap), with the same [`ClientConfig`] fields; on Linux it
+//!   waits for the state machine's deadlines with a `timerfd` in its poll, re-armed only when a
+//!   deadline comes earlier, rather than with the poll's timeout (which costs a kernel timer on
+//!   every wait);
 //! - [`LiveView`]: the Fujifilm live-view port on a `Poll` of its own, frames checked and counted
 //!   by the sans-IO [`LiveViewStream`](ptpip_protocol::fuji::LiveViewStream);
 //! - [`Server`]: a PTP/IP camera server (one [`Responder`](ptpip_protocol::Responder) per

@@ -106,7 +106,10 @@ mod linux {
 
         /// Makes sure the timer goes off by `now + wait`; false if it could not be armed.
         pub(super) fn wake_by(&mut self, now: Instant, wait: Duration) -> bool {
-            let due = now + wait;
+            let Some(due) = now.checked_add(wait) else {
+                // Past what a clock can say: the poll gets it (and saturates it) as before.
+                return false;
+            };
             if self.armed.is_some_and(|armed| armed <= due) {
                 return true;
             }
