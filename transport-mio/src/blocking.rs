@@ -21,10 +21,12 @@ use ptpip_protocol::calls::{
 };
 
 use crate::config::ClientConfig;
-use crate::wakeup::{WAKEUP, Wakeup};
+use crate::wakeup::Wakeup;
 
-/// The token base the client's connections use.
+/// The token base the client's connections use (they take it and the next one).
 const TOKEN: Token = Token(0);
+/// The token of the wake-up's timer, after the connections'.
+const WAKEUP: Token = Token(TOKEN.0 + 2);
 
 /// How one connection attempt failed.
 enum Failure {
@@ -213,7 +215,7 @@ impl Client {
     pub fn start(config: ClientConfig) -> Result<Self, ClientError> {
         let poll = Poll::new()?;
         let client = MioClient::connect(config, poll.registry(), TOKEN)?;
-        let wakeup = Wakeup::new(poll.registry());
+        let wakeup = Wakeup::new(poll.registry(), WAKEUP);
         Ok(Self {
             poll,
             events: Events::with_capacity(16),
@@ -290,7 +292,7 @@ impl Client {
         }
         let now = Instant::now();
         for event in &self.events {
-            if event.token() == WAKEUP {
+            if self.wakeup.is(event.token()) {
                 self.wakeup.fired();
             } else {
                 self.client.handle_event(now, event);

@@ -14,10 +14,7 @@
 //! - [`Client`]: a `MioClient` with a `Poll` of its own and blocking typed calls (device info,
 //!   objects streamed into any `Write`, uploads from any `Read`, raw operations, device events),
 //!   the same facade under the same name as `ptpip-transport-std`'s `Client` (connect policy,
-//!   interrupt on a signal, the packet tap), with the same [`ClientConfig`] fields; on Linux it
-//!   waits for the state machine's deadlines with a `timerfd` in its poll, re-armed only when a
-//!   deadline comes earlier, rather than with the poll's timeout (which costs a kernel timer on
-//!   every wait);
+//!   interrupt on a signal, the packet tap), with the same [`ClientConfig`] fields;
 //! - [`LiveView`]: the Fujifilm live-view port on a `Poll` of its own, frames checked and counted
 //!   by the sans-IO [`LiveViewStream`](ptpip_protocol::fuji::LiveViewStream);
 //! - [`Server`]: a PTP/IP camera server (one [`Responder`](ptpip_protocol::Responder) per
@@ -26,6 +23,11 @@
 //! - [`Relay`]: a PTP/IP relay (pass-through with a decoded log and capture, or one camera
 //!   session shared by several initiators) as a component of your `mio::Poll`, and
 //!   [`RelayRunner`] to run one on a poll of its own.
+//!
+//! The loops on a poll of their own ([`Client`], [`serve`], [`RelayRunner`]) wait for the state
+//! machines' deadlines, on Linux, with a `timerfd` in the poll that is re-armed only when a
+//! deadline comes earlier, rather than with the poll's timeout (which costs a kernel timer on
+//! every wait).
 //!
 //! Every socket gets `TCP_NODELAY` and keep-alive. Partial writes are kept (one transmit per
 //! connection at most) and finished when the socket is writable again, so a packet's bytes always

@@ -1,13 +1,18 @@
-//! The blocking [`Client`](crate::Client)'s deadline, kept out of its poll's timeout where it can.
+//! The deadline of a poll loop of ours (the blocking [`Client`](crate::Client)'s, [`serve`]'s,
+//! [`RelayRunner`](crate::RelayRunner)'s), kept out of the poll's timeout where it can be.
 //!
-//! Every call waits with a deadline (the operation's response timeout, 30 s by default), and
-//! `epoll_wait` with a timeout arms a kernel high-resolution timer and cancels it again on every
-//! wake-up: on a small round trip that is about 2.5 % of the time (a 32-byte ping-pong through
-//! `epoll` on one vCPU: 0.955 of a blocking one without a timeout, 0.93 with one). On Linux the
-//! deadline goes to a `timerfd` in the same poll instead, re-armed only when the deadline comes
-//! earlier than the one armed: a later one (the next call's) keeps the armed expiry, which wakes
-//! the loop early at worst, and that turn arms the real one. Elsewhere, and if the timer cannot
-//! be made, the poll's timeout is used as before.
+//! [`serve`]: crate::serve
+//!
+//! Their loops mostly wait with a deadline (a call's response timeout, 30 s by default; a
+//! responder's timers; the shared camera session's), and `epoll_wait` with a timeout arms a
+//! kernel high-resolution timer and cancels it again on every wake-up: on a small round trip
+//! that is about 2.5 % of the time (a 32-byte ping-pong through `epoll` on one vCPU: 0.955 of a
+//! blocking one without a timeout, 0.93 with one). On Linux the deadline goes to a `timerfd` in
+//! the same poll instead, re-armed only when the deadline comes earlier than the one armed: a
+//! later one (the next call's) keeps the armed expiry, which wakes the loop early at worst, and
+//! that turn arms the real one. Elsewhere, and if the timer cannot be made, the poll's timeout
+//! is used as before. Callers' own polls (a [`MioClient`](crate::MioClient) or a
+//! [`Server`](crate::Server) in someone else's loop) keep their timeouts to themselves.
 //!
 //! `mio` has no timer source of its own; the `timerfd` comes from `nix` (no `unsafe` here) and
 //! is registered through `mio`'s `SourceFd`.
@@ -16,31 +21,35 @@ use std::time::{Duration, Instant};
 
 use mio::{Registry, Token};
 
-/// The token of the wake-up's timer in the client's poll (its connections take 0 and 1).
-pub(crate) const WAKEUP: Token = Token(2);
-
 /// A deadline for the poll, kept lazily in a `timerfd` where there is one.
 #[derive(Debug)]
 pub(crate) struct Wakeup {
+    token: Token,
     #[cfg(target_os = "linux")]
     timer: Option<linux::Timer>,
 }
 
 impl Wakeup {
-    /// A wake-up registered in `registry` under [`WAKEUP`] (on Linux; nothing elsewhere).
-    pub(crate) fn new(registry: &Registry) -> Self {
+    /// A wake-up registered in `registry` under `token` (on Linux; nothing elsewhere).
+    pub(crate) fn new(registry: &Registry, token: Token) -> Self {
         #[cfg(target_os = "linux")]
         {
-            let timer = linux::Timer::new(registry)
+            let timer = linux::Timer::new(registry, token)
                 .inspect_err(|e| log::debug!("no timerfd ({e}): deadlines go to the poll"))
                 .ok();
-            Self { timer }
+            Self { token, timer }
         }
         #[cfg(not(target_os = "linux"))]
         {
             let _ = registry;
-            Self {}
+            Self { token }
         }
+    }
+
+    /// Whether a readiness event with `token` is this wake-up's (then pass it to
+    /// [`fired`](Self::fired), not to the component whose tokens these are not).
+    pub(crate) fn is(&self, token: Token) -> bool {
+        token == self.token
     }
 
     /// The timeout to give the poll so that it returns by `now + wait` at the latest: none when
@@ -61,7 +70,7 @@ impl Wakeup {
         wait
     }
 
-    /// The timer's readiness came (the poll reported [`WAKEUP`]): it is spent.
+    /// The timer's readiness came (the poll reported its token): it is spent.
     pub(crate) fn fired(&mut self) {
         #[cfg(target_os = "linux")]
         if let Some(timer) = &mut self.timer {
@@ -77,11 +86,9 @@ mod linux {
     use std::time::{Duration, Instant};
 
     use mio::unix::SourceFd;
-    use mio::{Interest, Registry};
+    use mio::{Interest, Registry, Token};
     use nix::sys::time::TimeSpec;
     use nix::sys::timerfd::{ClockId, Expiration, TimerFd, TimerFlags, TimerSetTimeFlags};
-
-    use super::WAKEUP;
 
     #[derive(Debug)]
     pub(super) struct Timer {
@@ -91,14 +98,14 @@ mod linux {
     }
 
     impl Timer {
-        pub(super) fn new(registry: &Registry) -> io::Result<Self> {
+        pub(super) fn new(registry: &Registry, token: Token) -> io::Result<Self> {
             let fd = TimerFd::new(
                 ClockId::CLOCK_MONOTONIC,
                 TimerFlags::TFD_NONBLOCK | TimerFlags::TFD_CLOEXEC,
             )?;
             registry.register(
                 &mut SourceFd(&fd.as_fd().as_raw_fd()),
-                WAKEUP,
+                token,
                 Interest::READABLE,
             )?;
             Ok(Self { fd, armed: None })
@@ -141,9 +148,9 @@ mod linux {
 mod tests {
     use std::time::{Duration, Instant};
 
-    use mio::{Events, Poll};
+    use mio::{Events, Poll, Token};
 
-    use super::{WAKEUP, Wakeup};
+    use super::Wakeup;
 
     /// Polls with `timeout` (bounded, so that a broken timer fails the test rather than hangs
     /// it); whether the wake-up fired, and when the poll returned.
@@ -158,7 +165,7 @@ mod tests {
             Some(timeout.unwrap_or(Duration::from_secs(10))),
         )
         .unwrap();
-        let fired = events.iter().any(|e| e.token() == WAKEUP);
+        let fired = events.iter().any(|e| wakeup.is(e.token()));
         if fired {
             wakeup.fired();
         }
@@ -168,7 +175,7 @@ mod tests {
     #[test]
     fn the_timer_wakes_the_poll_not_before_the_deadline_and_only_when_armed_later_is_it_rearmed() {
         let mut poll = Poll::new().unwrap();
-        let mut wakeup = Wakeup::new(poll.registry());
+        let mut wakeup = Wakeup::new(poll.registry(), Token(7));
         assert!(wakeup.timer.is_some(), "a timerfd on Linux");
 
         // Zero and no deadline go to the poll as they are.

@@ -1,6 +1,7 @@
-//! The mio camera server: in a caller's poll, its deadlines close a half-open connection; on a
-//! poll of its own, a device event raised outside any operation reaches the client at once
-//! (the device wakes the loop through its `mio::Waker`). On 127.0.0.1 with OS-picked ports.
+//! The mio camera server: in a caller's poll and on a poll of its own (where the deadline waits
+//! in the loop's timer), its deadlines close a half-open connection; on a poll of its own, a
+//! device event raised outside any operation reaches the client at once (the device wakes the
+//! loop through its `mio::Waker`). On 127.0.0.1 with OS-picked ports.
 
 mod common;
 
@@ -162,4 +163,35 @@ fn in_a_callers_poll_a_half_open_connection_is_closed_at_the_init_deadline() {
         ptpip_protocol::parse_packet(&rest, Dialect::Generic),
         Ok((_, Packet::InitCommandAck(_)))
     ));
+}
+
+#[test]
+fn on_a_poll_of_its_own_a_half_open_connection_is_closed_at_the_init_deadline() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut rc = ResponderConfig::new(Guid([9; 16]), name("strict"), Dialect::Generic);
+    let timeout = Duration::from_millis(300);
+    rc.init_timeout = timeout;
+    let server = serve(listener, None, rc, || Remote(Arc::default())).unwrap();
+    let mut command = TcpStream::connect(addr).unwrap();
+    command
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let t = Instant::now();
+    let init = InitCommandRequest::new(Guid([1; 16]), name("half-open"));
+    write_packet(&mut command, &Packet::InitCommandRequest(init)).unwrap();
+    // The Init_Command_Ack, then the end of the connection once the event connection is late.
+    let mut rest = Vec::new();
+    command.read_to_end(&mut rest).unwrap();
+    let took = t.elapsed();
+    assert!(
+        matches!(
+            ptpip_protocol::parse_packet(&rest, Dialect::Generic),
+            Ok((_, Packet::InitCommandAck(_)))
+        ),
+        "the ack came first"
+    );
+    assert!(took >= timeout, "not before the deadline: {took:?}");
+    assert!(took < Duration::from_secs(5), "at the deadline: {took:?}");
+    server.stop();
 }

@@ -4,7 +4,7 @@
 //! In plain pass-through each initiator connection is piped, byte for byte, to a new connection
 //! to the camera (the Fujifilm event port included), and the [`Pipe`](ptpip_protocol::relay::Pipe)
 //! of `ptpip-protocol` decodes a copy into [`Record`]s. With [`RelayConfig::share`] the relay
-//! owns one camera session and the protocol's [`Share`] plays the camera towards every
+//! owns one camera session and the protocol's [`Share`](ptpip_protocol::relay::Share) plays the camera towards every
 //! initiator. Either way this module only moves bytes and time: every decision, every record
 //! and every deadline comes from the protocol crate.
 

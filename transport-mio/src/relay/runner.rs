@@ -9,11 +9,14 @@ use std::time::Instant;
 use mio::{Events, Poll, Token, Waker};
 
 use super::{Relay, RelayConfig, RelayEvent};
+use crate::wakeup::Wakeup;
 
 /// The waker's token; the relay's start after it.
 const WAKER: Token = Token(0);
 /// The relay's first token.
 const RELAY: Token = Token(1);
+/// The wake-up's timer: far above the tokens the relay hands out, one per connection.
+const WAKEUP: Token = Token(usize::MAX);
 
 /// Stops a running [`RelayRunner`] from another thread or a signal handler: cheap to clone,
 /// wakes the poll at once.
@@ -84,6 +87,7 @@ impl RelayRunner {
     /// finished (connections closed, and a shared camera session closed gracefully).
     pub fn run(mut self, mut on_event: impl FnMut(RelayEvent)) -> io::Result<()> {
         let mut events = Events::with_capacity(256);
+        let mut wakeup = Wakeup::new(self.poll.registry(), WAKEUP);
         let mut stopping = false;
         loop {
             if self.stopper.is_stopped() && !stopping {
@@ -96,14 +100,17 @@ impl RelayRunner {
             if stopping && self.relay.is_finished() {
                 return Ok(());
             }
-            let wait = self.relay.timeout(Instant::now());
+            let now = Instant::now();
+            let wait = wakeup.poll_timeout(now, self.relay.timeout(now));
             match self.poll.poll(&mut events, wait) {
                 Err(e) if e.kind() != io::ErrorKind::Interrupted => return Err(e),
                 _ => {}
             }
             let now = Instant::now();
             for event in &events {
-                if self.relay.owns(event.token()) {
+                if wakeup.is(event.token()) {
+                    wakeup.fired();
+                } else if self.relay.owns(event.token()) {
                     self.relay.handle_event(now, event);
                 }
             }

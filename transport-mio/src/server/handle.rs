@@ -12,6 +12,7 @@ use mio::{Events, Poll, Token, Waker};
 use ptpip_protocol::responder::{Device, ResponderConfig};
 
 use super::{Server, ServerEvent};
+use crate::wakeup::Wakeup;
 
 /// A running server; dropping it (or calling [`stop`](Self::stop)) stops it and ends its
 /// sessions.
@@ -114,8 +115,11 @@ where
             .name("ptpip-mio-server".into())
             .spawn(move || {
                 let mut events = Events::with_capacity(256);
+                // Far above the tokens the server hands out, one per connection.
+                let mut wakeup = Wakeup::new(poll.registry(), Token(usize::MAX));
                 while !stop.load(Ordering::SeqCst) {
-                    let timeout = server.timeout(Instant::now());
+                    let now = Instant::now();
+                    let timeout = wakeup.poll_timeout(now, server.timeout(now));
                     if let Err(e) = poll.poll(&mut events, timeout)
                         && e.kind() != io::ErrorKind::Interrupted
                     {
@@ -124,7 +128,9 @@ where
                     }
                     let now = Instant::now();
                     for e in &events {
-                        if server.owns(e.token()) {
+                        if wakeup.is(e.token()) {
+                            wakeup.fired();
+                        } else if server.owns(e.token()) {
                             server.handle_event(now, e);
                         }
                     }
