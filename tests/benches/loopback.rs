@@ -26,6 +26,9 @@
 //! `PTPIP_BENCH_SERVER=1` (which prints its ports: the camera's, the raw service's and the
 //! canned camera's): what BENCHMARKS.md counts instructions per round trip with.
 //!
+//! With `PTPIP_BENCH_CAMERA=mio` the camera is `ptpip-transport-mio`'s server (`serve`, one
+//! thread, every session in one poll) instead of `ptpip-transport-std`'s (threads per session).
+//!
 //! Both sides serve from one 1 MiB buffer repeated, so neither is limited by making the bytes.
 //! Machines with few cores are noisy (thread placement decides round trips): run it several times
 //! and compare the ratios, each measured within one run.
@@ -64,7 +67,18 @@ fn server() -> io::Result<()> {
         Dialect::Generic,
     );
     let device = BenchDevice::new();
-    let _server = serve(ptp.try_clone()?, None, rc, move || device.clone())?;
+    // Whichever server runs, it lives until the process is killed.
+    let _server: Box<dyn std::any::Any> =
+        if std::env::var("PTPIP_BENCH_CAMERA").as_deref() == Ok("mio") {
+            Box::new(ptpip_transport_mio::serve(
+                ptp.try_clone()?,
+                None,
+                rc,
+                move || device.clone(),
+            )?)
+        } else {
+            Box::new(serve(ptp.try_clone()?, None, rc, move || device.clone())?)
+        };
     println!(
         "{} {} {canned_port}",
         ptp.local_addr()?.port(),

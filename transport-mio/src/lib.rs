@@ -29,9 +29,10 @@
 //! deadline comes earlier, rather than with the poll's timeout (which costs a kernel timer on
 //! every wait).
 //!
-//! Every socket gets `TCP_NODELAY` and keep-alive. Partial writes are kept (one transmit per
-//! connection at most) and finished when the socket is writable again, so a packet's bytes always
-//! leave in order and whole.
+//! Every socket gets `TCP_NODELAY` and keep-alive. Partial writes are kept and finished when the
+//! socket is writable again (the client and the relay take one transmit per connection at a
+//! time; the server queues a pump's transmits and writes them with one `writev`), so a packet's
+//! bytes always leave in order and whole.
 #![forbid(unsafe_code)]
 
 mod blocking;

@@ -1,7 +1,8 @@
 //! One TCP connection of a session in a mio registry: its state, the readiness it has seen, and
-//! the one transmit it may be part-way through writing. The only socket I/O of the crate.
+//! the transmits it has taken and not yet written. The only socket I/O of the crate.
 
-use std::io::{self, Read, Write};
+use std::collections::VecDeque;
+use std::io::{self, IoSlice, Read, Write};
 use std::net::{Shutdown, SocketAddr};
 
 use bytes::{Bytes, BytesMut};
@@ -9,6 +10,9 @@ use mio::event::Event as MioEvent;
 use mio::net::TcpStream;
 use mio::{Interest, Registry, Token};
 use ptpip_protocol::ReadBuffer;
+
+/// The most transmits one `writev` takes (a batch of data packets: a header and a payload each).
+const MAX_SLICES: usize = 16;
 
 /// Where a connection is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,8 +56,12 @@ pub(crate) struct Link {
     /// mio reported the read side closed (or an error): read on until the read says so, even
     /// after a short read.
     read_closed: bool,
-    /// The transmit being written, and how much of it is written.
-    pending: Option<(Bytes, usize)>,
+    /// Transmits taken and not yet written, in order; the first may be part-way written.
+    pending: VecDeque<Bytes>,
+    /// How much of the first pending transmit is written.
+    written: usize,
+    /// Bytes pending in all (what is left of the first, and the others).
+    pending_len: usize,
     /// Read buffer; `split_to` hands out what a read filled, the rest stays initialised.
     buf: ReadBuffer,
     /// Why the connection failed, if it did.
@@ -66,10 +74,7 @@ impl std::fmt::Debug for Link {
             .field("token", &self.token)
             .field("state", &self.state)
             .field("registered", &self.registered)
-            .field(
-                "pending",
-                &self.pending.as_ref().map(|(b, at)| b.len() - at),
-            )
+            .field("pending", &self.pending_len)
             .field("error", &self.error)
             .finish_non_exhaustive()
     }
@@ -93,7 +98,9 @@ impl Link {
             writable: false,
             eof: false,
             read_closed: false,
-            pending: None,
+            pending: VecDeque::new(),
+            written: 0,
+            pending_len: 0,
             buf: ReadBuffer::new(),
             error: None,
         }
@@ -284,37 +291,53 @@ impl Link {
     }
 
     /// Whether a transmit is part-way written (or waits for the connect).
-    pub(crate) const fn has_pending(&self) -> bool {
-        self.pending.is_some()
+    pub(crate) fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
     }
 
-    /// Takes `payload` as the transmit to write. The driver only calls this with the slot free;
-    /// should it not be, the bytes are appended so that nothing is lost or reordered.
+    /// Bytes taken and not yet written.
+    pub(crate) const fn pending_len(&self) -> usize {
+        self.pending_len
+    }
+
+    /// Queues `payload` to be written after what is pending (most drivers queue one transmit at
+    /// a time; the server queues a batch, written with one `writev`).
     pub(crate) fn set_pending(&mut self, payload: Bytes) {
-        self.pending = Some(match self.pending.take() {
-            None => (payload, 0),
-            Some((old, at)) => {
-                let mut joined = Vec::with_capacity(old.len() - at + payload.len());
-                joined.extend_from_slice(&old[at..]);
-                joined.extend_from_slice(&payload);
-                (Bytes::from(joined), 0)
-            }
-        });
+        self.pending_len += payload.len();
+        self.pending.push_back(payload);
     }
 
-    /// Writes the pending transmit until it is done (`Ok(true)`) or the socket is full
-    /// (`Ok(false)`).
+    /// Writes what is pending until it is all written (`Ok(true)`) or the socket is full
+    /// (`Ok(false)`): one `write` for a single transmit, a `writev` of up to [`MAX_SLICES`] for
+    /// several.
     pub(crate) fn write_pending(&mut self) -> io::Result<bool> {
-        let Some(stream) = self.stream.as_mut() else {
+        if self.stream.is_none() {
             return Err(io::ErrorKind::NotConnected.into());
-        };
-        let Some((bytes, at)) = self.pending.as_mut() else {
-            return Ok(true);
-        };
-        while *at < bytes.len() {
-            match stream.write(&bytes[*at..]) {
+        }
+        while let Some(first) = self.pending.front() {
+            if self.written == first.len() {
+                // Written (or empty: a transmit that only asked for the connection).
+                self.pending.pop_front();
+                self.written = 0;
+                continue;
+            }
+            let Some(stream) = self.stream.as_mut() else {
+                return Err(io::ErrorKind::NotConnected.into());
+            };
+            let result = if self.pending.len() == 1 {
+                stream.write(&first[self.written..])
+            } else {
+                let mut slices = [IoSlice::new(&[]); MAX_SLICES];
+                let mut n = 0;
+                for (i, b) in self.pending.iter().take(MAX_SLICES).enumerate() {
+                    slices[i] = IoSlice::new(if i == 0 { &b[self.written..] } else { b });
+                    n = i + 1;
+                }
+                stream.write_vectored(&slices[..n])
+            };
+            match result {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-                Ok(n) => *at += n,
+                Ok(n) => self.advance(n),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     self.writable = false;
                     return Ok(false);
@@ -323,8 +346,25 @@ impl Link {
                 Err(e) => return Err(e),
             }
         }
-        self.pending = None;
         Ok(true)
+    }
+
+    /// Counts `n` pending bytes as written.
+    fn advance(&mut self, mut n: usize) {
+        self.pending_len -= n;
+        while n > 0 {
+            let Some(first) = self.pending.front() else {
+                return;
+            };
+            let left = first.len() - self.written;
+            if n < left {
+                self.written += n;
+                return;
+            }
+            n -= left;
+            self.pending.pop_front();
+            self.written = 0;
+        }
     }
 
     /// Registers `want` (or deregisters, for `None`) if it differs from what is registered.
@@ -363,10 +403,75 @@ impl Link {
         }
         self.registered = None;
         self.state = State::Closed;
-        self.pending = None;
+        self.pending.clear();
+        self.written = 0;
+        self.pending_len = 0;
         self.readable = false;
         self.writable = false;
         self.read_closed = false;
         self.buf = ReadBuffer::new();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+    use std::net::{TcpListener, TcpStream as StdStream};
+
+    use bytes::Bytes;
+    use mio::net::TcpStream;
+    use mio::{Poll, Token};
+
+    use super::Link;
+
+    #[test]
+    fn queued_transmits_leave_whole_and_in_order_through_a_full_socket() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        socket2::SockRef::from(&listener)
+            .set_recv_buffer_size(64 << 10)
+            .unwrap();
+        let ours = StdStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (mut peer, _) = listener.accept().unwrap();
+        // Small buffers, so that the socket fills up long before the queue is written.
+        socket2::SockRef::from(&ours)
+            .set_send_buffer_size(64 << 10)
+            .unwrap();
+        ours.set_nonblocking(true).unwrap();
+        let poll = Poll::new().unwrap();
+        let mut link =
+            Link::accepted(Token(0), TcpStream::from_std(ours), poll.registry()).unwrap();
+
+        // Large and small transmits, empty ones among them, and more than one `writev` takes.
+        let mut lens = vec![12, 0, 3 << 20, 5, 1 << 20, 0, 4 << 20, 7];
+        lens.extend((1..=20).map(|i| i * 3));
+        let mut expected = Vec::new();
+        for (i, len) in lens.into_iter().enumerate() {
+            let b: Vec<u8> = (0..len).map(|k| (k * 31 + i * 7) as u8).collect();
+            expected.extend_from_slice(&b);
+            link.set_pending(Bytes::from(b));
+        }
+        assert_eq!(link.pending_len(), expected.len());
+
+        let mut got = Vec::new();
+        let mut buf = vec![0u8; 64 << 10];
+        let mut filled = 0;
+        while link.has_pending() {
+            // As a writable event would say once the peer has read.
+            link.writable = true;
+            if !link.write_pending().unwrap() {
+                filled += 1;
+                assert!(!link.writable, "a full socket uses the readiness up");
+                let n = peer.read(&mut buf).unwrap();
+                got.extend_from_slice(&buf[..n]);
+            }
+        }
+        assert_eq!(link.pending_len(), 0);
+        while got.len() < expected.len() {
+            let n = peer.read(&mut buf).unwrap();
+            assert!(n > 0, "the peer saw the end before every byte");
+            got.extend_from_slice(&buf[..n]);
+        }
+        assert!(filled > 10, "the socket filled up {filled} times");
+        assert!(got == expected, "the bytes arrived whole and in order");
     }
 }
