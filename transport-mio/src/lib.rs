@@ -2,7 +2,8 @@
 //!
 //! This crate only moves bytes and time between sockets and the sans-IO
 //! [`Initiator`](ptpip_protocol::Initiator): no packet is parsed here, no PTP code interpreted,
-//! no timer kept (every deadline comes from the state machine's `poll_timeout`). It offers:
+//! no deadline of its own (every deadline comes from the state machine's `poll_timeout`; a loop
+//! of ours only waits for it). It offers:
 //! - [`MioClient`]: a PTP/IP session as a component of *your* `mio::Poll`, next to your other
 //!   sources. It registers its two sockets under tokens you choose, tells you how long you may
 //!   sleep ([`MioClient::timeout`]), and is driven by [`MioClient::handle_event`] and
@@ -30,9 +31,9 @@
 //! every wait).
 //!
 //! Every socket gets `TCP_NODELAY` and keep-alive. Partial writes are kept and finished when the
-//! socket is writable again (the client and the relay take one transmit per connection at a
-//! time; the server queues a pump's transmits and writes them with one `writev`), so a packet's
-//! bytes always leave in order and whole.
+//! socket is writable again (the client takes one transmit per connection at a time; the server
+//! and the relay queue several and write them with one `writev`), so a packet's bytes always
+//! leave in order and whole.
 #![forbid(unsafe_code)]
 
 mod blocking;

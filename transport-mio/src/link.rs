@@ -300,8 +300,9 @@ impl Link {
         self.pending_len
     }
 
-    /// Queues `payload` to be written after what is pending (most drivers queue one transmit at
-    /// a time; the server queues a batch, written with one `writev`).
+    /// Queues `payload` to be written after what is pending (the client queues one transmit at
+    /// a time; the server a pump's transmits, the relay what the other side could not take yet,
+    /// written with one `writev`).
     pub(crate) fn set_pending(&mut self, payload: Bytes) {
         self.pending_len += payload.len();
         self.pending.push_back(payload);

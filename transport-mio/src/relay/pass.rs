@@ -40,11 +40,9 @@ const BATCH: usize = 512 << 10;
 /// One end of a piped connection.
 #[derive(Debug)]
 struct Side {
+    /// The connection; bytes from the other end that wait to be written here are queued in it.
     link: Link,
-    /// Bytes from the other end, waiting to be written here.
-    out: VecDeque<Bytes>,
-    out_bytes: usize,
-    /// The other end stopped sending: shut our sending side once `out` is written.
+    /// The other end stopped sending: shut our sending side once what is queued is written.
     other_ended: bool,
     write_shut: bool,
     /// Reads left in this call.
@@ -59,8 +57,6 @@ impl Side {
     const fn new(link: Link) -> Self {
         Self {
             link,
-            out: VecDeque::new(),
-            out_bytes: 0,
             other_ended: false,
             write_shut: false,
             budget: READ_BUDGET,
@@ -75,7 +71,7 @@ impl Side {
 
     /// Whether anything waits to be written here.
     fn has_output(&self) -> bool {
-        self.link.has_pending() || !self.out.is_empty() || self.held() > 0
+        self.link.has_pending() || self.held() > 0
     }
 
     /// Writes what the kernel pipe holds; `Ok(true)` once it is empty.
@@ -103,20 +99,12 @@ impl Side {
             return Ok(self.held() < held);
         }
         let mut progress = self.held() < held;
-        while self.link.state == State::Open && self.link.writable {
-            if !self.link.has_pending() {
-                let Some(b) = self.out.pop_front() else {
-                    break;
-                };
-                self.out_bytes -= b.len();
-                self.link.set_pending(b);
-                progress = true;
-            }
-            if !self.link.write_pending()? {
-                break;
-            }
+        if self.link.state == State::Open && self.link.writable && self.link.has_pending() {
+            let queued = self.link.pending_len();
+            self.link.write_pending()?;
+            progress |= self.link.pending_len() < queued;
         }
-        let drained = self.out.is_empty() && !self.link.has_pending();
+        let drained = !self.link.has_pending();
         if drained && self.other_ended && !self.write_shut && self.link.state == State::Open {
             self.link.shutdown_write();
             self.write_shut = true;
@@ -209,7 +197,7 @@ impl PipeConn {
         let other = &self.sides[1 - s];
         self.sides[s].link.state == State::Open
             && !self.ended[s]
-            && other.out_bytes < HIGH_WATER
+            && other.link.pending_len() < HIGH_WATER
             && other.held() == 0
     }
 
@@ -341,7 +329,7 @@ impl PipeConn {
                 0
             };
             let other = &self.sides[1 - s];
-            if ahead >= SPLICE_MIN && other.out.is_empty() && !other.link.has_pending() {
+            if ahead >= SPLICE_MIN && !other.link.has_pending() {
                 match self.splice(now, s, ahead)? {
                     Spliced::Moved => {
                         progress = true;
@@ -384,9 +372,9 @@ impl PipeConn {
                             .map_err(|e| format!("writing to the {}: {e}", who(1 - s)))?;
                     }
                     if sent < n {
-                        let rest = Bytes::copy_from_slice(&bytes[sent..]);
-                        other.out_bytes += rest.len();
-                        other.out.push_back(rest);
+                        other
+                            .link
+                            .set_pending(Bytes::copy_from_slice(&bytes[sent..]));
                     }
                     self.pipe.push(now, direction, bytes);
                     self.drain(events);
@@ -513,8 +501,6 @@ impl PipeConn {
         self.drain(events);
         for side in &mut self.sides {
             side.link.close(registry, None);
-            side.out.clear();
-            side.out_bytes = 0;
             side.kernel = None;
         }
         let carried = |d: Direction| {
