@@ -172,6 +172,27 @@ mod tests {
         (fired, Instant::now())
     }
 
+    /// Asks for two deadlines in turn (milliseconds from now), then polls: the timer must wake
+    /// it, not before `expect_ms` and long before the later one.
+    fn arm_twice_then_poll(
+        poll: &mut Poll,
+        wakeup: &mut Wakeup,
+        deadlines_ms: [u64; 2],
+        expect_ms: u64,
+        what: &str,
+    ) {
+        let start = Instant::now();
+        for ms in deadlines_ms {
+            assert_eq!(
+                wakeup.poll_timeout(start, Some(Duration::from_millis(ms))),
+                None
+            );
+        }
+        let (fired, at) = poll_once(poll, wakeup, None);
+        assert!(fired && at >= start + Duration::from_millis(expect_ms));
+        assert!(at < start + Duration::from_secs(10), "{what}");
+    }
+
     #[test]
     fn the_timer_wakes_the_poll_not_before_the_deadline_and_only_when_armed_later_is_it_rearmed() {
         let mut poll = Poll::new().unwrap();
@@ -198,37 +219,20 @@ mod tests {
         assert!(at >= due, "not before the deadline: {:?} early", due - at);
 
         // A later deadline keeps the armed expiry (an early wake-up at worst)...
-        let start = Instant::now();
-        assert_eq!(
-            wakeup.poll_timeout(start, Some(Duration::from_millis(30))),
-            None
+        arm_twice_then_poll(
+            &mut poll,
+            &mut wakeup,
+            [30, 60_000],
+            30,
+            "the earlier expiry stood",
         );
-        assert_eq!(
-            wakeup.poll_timeout(start, Some(Duration::from_secs(60))),
-            None
-        );
-        let (fired, at) = poll_once(&mut poll, &mut wakeup, None);
-        assert!(fired && at >= start + Duration::from_millis(30));
-        assert!(
-            at < start + Duration::from_secs(10),
-            "the earlier expiry stood"
-        );
-
         // ...and an earlier one re-arms it.
-        let start = Instant::now();
-        assert_eq!(
-            wakeup.poll_timeout(start, Some(Duration::from_secs(60))),
-            None
-        );
-        assert_eq!(
-            wakeup.poll_timeout(start, Some(Duration::from_millis(20))),
-            None
-        );
-        let (fired, at) = poll_once(&mut poll, &mut wakeup, None);
-        assert!(fired && at >= start + Duration::from_millis(20));
-        assert!(
-            at < start + Duration::from_secs(10),
-            "re-armed to the earlier deadline"
+        arm_twice_then_poll(
+            &mut poll,
+            &mut wakeup,
+            [60_000, 20],
+            20,
+            "re-armed to the earlier deadline",
         );
 
         // A spent timer is not reported again.

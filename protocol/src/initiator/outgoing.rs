@@ -200,11 +200,9 @@ impl Initiator {
                 self.timers.set(timer.0, now + timer.1);
             }
             (Some(0), None) => {
+                // Nothing to wait for: the empty data phase goes out at once.
                 for p in frame_all(self.config.dialect, op_code, tid, &[], 1) {
                     self.out[0].push(p);
-                }
-                if let Some(out) = self.current.as_mut().and_then(|t| t.outgoing.as_mut()) {
-                    out.sent = 0;
                 }
                 self.timers.set(timer.0, now + timer.1);
             }
